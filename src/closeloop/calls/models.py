@@ -1,0 +1,172 @@
+"""Calls, their history and their closure-stage decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from closeloop.closure import CLOSURE_STATUSES, CallFacts, CallType, Status
+
+__all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet"]
+
+USER = settings.AUTH_USER_MODEL
+
+
+class CallQuerySet(models.QuerySet["Call"]):
+    """Every read of calls goes through `visible_to`, so no page or endpoint can forget partitions."""
+
+    def visible_to(self, analyst: Any) -> CallQuerySet:
+        if analyst is None:  # the system operator sees every partition
+            return self
+        return self.filter(partition__memberships__analyst=analyst)
+
+
+class Call(models.Model):
+    """An incident, problem, major incident, known error or service request, from logging to close."""
+
+    TYPE_CHOICES = [(t.value, t.label) for t in CallType]
+    STATUS_CHOICES = [(s.value, s.label) for s in Status]
+
+    partition = models.ForeignKey("partitions.Partition", on_delete=models.PROTECT, related_name="calls")
+    ref = models.CharField(max_length=20, unique=True)
+    call_type = models.CharField(max_length=20, choices=TYPE_CHOICES)
+    summary = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    priority = models.PositiveSmallIntegerField(default=3)
+    status = models.CharField(max_length=30, choices=STATUS_CHOICES, default=Status.LOGGED.value)
+
+    logged_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
+    logged_at = models.DateTimeField()
+    log_group = models.ForeignKey("partitions.IpkGroup", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    assigned_group = models.ForeignKey("partitions.IpkGroup", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    assigned_analyst = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    resolution = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    closure_target_analyst = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
+                                               related_name="+")
+    closure_target_group = models.ForeignKey("partitions.IpkGroup", null=True, blank=True,
+                                             on_delete=models.PROTECT, related_name="+")
+    forwarded_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="When the call last entered a closure status")
+    closure_reason = models.ForeignKey("partitions.ClosureReason", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    closure_comments = models.TextField(blank=True)
+    closed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    times_rejected = models.PositiveIntegerField(default=0)
+    problem = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="linked_calls", help_text="The Problem raised for this call")
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-logged_at"]
+        indexes = [
+            models.Index(fields=["assigned_analyst", "status"], name="call_assignee_status"),
+            models.Index(fields=["assigned_group", "status"], name="call_group_status"),
+            models.Index(fields=["closure_target_analyst", "status"], name="call_closer_status"),
+            models.Index(fields=["closure_target_group", "status"], name="call_closergroup_status"),
+            models.Index(fields=["partition", "status", "logged_at"], name="call_partition_status"),
+            models.Index(fields=["partition", "logged_at"], name="call_partition_logged"),
+            models.Index(fields=["partition", "closed_at"], name="call_partition_closed"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="call_priority_1_to_4"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.summary}"
+
+    @property
+    def status_value(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def type_value(self) -> CallType:
+        return CallType(self.call_type)
+
+    @property
+    def in_closure_stage(self) -> bool:
+        return self.status_value in CLOSURE_STATUSES
+
+    def facts(self) -> CallFacts:
+        return CallFacts(
+            ref=self.ref,
+            call_type=CallType(self.call_type),
+            status=Status(self.status),
+            logged_by_id=self.logged_by_id,
+            log_group_id=self.log_group_id,
+            resolved_by_id=self.resolved_by_id,
+            target_analyst_id=self.closure_target_analyst_id,
+            target_group_id=self.closure_target_group_id,
+        )
+
+
+class CallEvent(models.Model):
+    """One entry of a call's history: who did what, when, from which status to which, and details."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              help_text="Empty when the system operator acted")
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30)
+    note = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["call", "at"])]
+
+    @property
+    def actor_name(self) -> str:
+        return self.actor.username if self.actor else "system"
+
+
+class ClosureDecision(models.Model):
+    """A closure-stage verdict (closed or rejected), with the checklist answers: raw material for reports."""
+
+    class Outcome(models.TextChoices):
+        CLOSED_FIRST_TIME = "closed_first_time", "Closed first time"
+        CLOSED_AFTER_REJECTION = "closed_after_rejection", "Closed after rejection"
+        REJECTED = "rejected", "Rejected"
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="closure_decisions")
+    partition = models.ForeignKey("partitions.Partition", on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    rejections_before = models.PositiveIntegerField(default=0)
+    resolver = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolver_group = models.ForeignKey("partitions.IpkGroup", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    call_type = models.CharField(max_length=20, choices=Call.TYPE_CHOICES)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    rejection_category = models.ForeignKey("partitions.RejectionCategory", null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+    checklist_answers = models.JSONField(default=list, blank=True,
+                                         help_text="[{item_id, text, required, ticked}] at decision time")
+
+    class Meta:
+        ordering = ["-decided_at"]
+        indexes = [models.Index(fields=["partition", "decided_at"])]
+
+
+class RefCounter(models.Model):
+    """The last number used for each reference prefix (INC, PRB...), so references never repeat."""
+
+    prefix = models.CharField(max_length=8, primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)

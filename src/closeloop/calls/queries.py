@@ -1,0 +1,127 @@
+"""Read-side questions about calls: Calls Outstanding and its counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.utils import timezone
+
+from closeloop.accounts.models import Analyst
+from closeloop.closure import InvalidInput, Status
+
+from .models import Call
+
+__all__ = [
+    "QUEUES",
+    "AGE_BUCKETS",
+    "OutstandingSummary",
+    "outstanding_calls",
+    "outstanding_summary",
+    "age_of",
+    "age_bucket",
+]
+
+_WORK = [Status.LOGGED.value, Status.ASSIGNED.value, Status.ON_HOLD.value]
+
+# The four queues of Calls Outstanding, in the order analysts see them.
+QUEUES: dict[str, str] = {
+    "mine": "Assigned to me",
+    "groups": "My groups",
+    "to_me": "Forward to You for Close",
+    "for_closure": "Forward for Closure",
+}
+
+AGE_BUCKETS: list[tuple[str, timedelta | None]] = [
+    ("under 1 day", timedelta(days=1)),
+    ("1-3 days", timedelta(days=3)),
+    ("3-7 days", timedelta(days=7)),
+    ("over 7 days", None),
+]
+
+
+def _queue_filters(analyst: Analyst) -> dict[str, Q]:
+    groups = analyst.ipk_groups.filter(partition__memberships__analyst=analyst).values("id")
+    return {
+        "mine": Q(status__in=_WORK, assigned_analyst=analyst),
+        "groups": Q(status__in=_WORK, assigned_analyst__isnull=True, assigned_group__in=groups),
+        "to_me": Q(status=Status.FORWARD_TO_YOU_FOR_CLOSE.value, closure_target_analyst=analyst),
+        "for_closure": Q(status=Status.FORWARD_FOR_CLOSURE.value, closure_target_group__in=groups),
+    }
+
+
+def outstanding_calls(analyst: Analyst, queue: str | None = None, partition_id: int | None = None) -> QuerySet[Call]:
+    """An analyst's Calls Outstanding (all four queues, or one), only in partitions they belong to."""
+    filters = _queue_filters(analyst)
+    if queue is not None and queue not in filters:
+        raise InvalidInput(f"queue must be one of: {', '.join(filters)} (got {queue!r})", field="queue")
+    condition = filters[queue] if queue else filters["mine"] | filters["groups"] | filters["to_me"] | \
+        filters["for_closure"]
+    qs = Call.objects.visible_to(analyst).filter(condition)
+    if partition_id is not None:
+        qs = qs.filter(partition_id=partition_id)
+    return qs.select_related("partition", "assigned_group", "assigned_analyst", "closure_target_group",
+                             "closure_target_analyst", "logged_by")
+
+
+@dataclass
+class OutstandingSummary:
+    """Counts for one analyst's Calls Outstanding: per queue, per status and per age bucket."""
+
+    queues: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    ages: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "queues": self.queues, "statuses": self.statuses, "ages": self.ages}
+
+
+def _age_anchor(call_status: str, logged_at: datetime, forwarded_at: datetime | None) -> datetime:
+    if call_status in (Status.FORWARD_FOR_CLOSURE.value, Status.FORWARD_TO_YOU_FOR_CLOSE.value) and forwarded_at:
+        return forwarded_at
+    return logged_at
+
+
+def age_of(call: Call, now: datetime | None = None) -> timedelta:
+    """How long the call has waited in its current stage (closure stage: since forwarded)."""
+    return (now or timezone.now()) - _age_anchor(call.status, call.logged_at, call.forwarded_at)
+
+
+def age_bucket(age: timedelta) -> str:
+    for label, limit in AGE_BUCKETS:
+        if limit is None or age < limit:
+            return label
+    raise AssertionError("the last bucket has no limit")
+
+
+def outstanding_summary(analyst: Analyst, partition_id: int | None = None) -> OutstandingSummary:
+    """Counts per queue, status and age, computed in the database."""
+    filters = _queue_filters(analyst)
+    base = Call.objects.visible_to(analyst)
+    if partition_id is not None:
+        base = base.filter(partition_id=partition_id)
+    queues = base.aggregate(**{name: Count("id", filter=cond) for name, cond in filters.items()})
+    everything = filters["mine"] | filters["groups"] | filters["to_me"] | filters["for_closure"]
+    rows = base.filter(everything)
+    statuses = {s.label: 0 for s in Status if s is not Status.CLOSED}
+    for row in rows.values("status").annotate(n=Count("id")):
+        statuses[Status(row["status"]).label] = row["n"]
+    now = timezone.now()
+    anchor = Case(When(status__in=[Status.FORWARD_FOR_CLOSURE.value, Status.FORWARD_TO_YOU_FOR_CLOSE.value],
+                       forwarded_at__isnull=False, then=F("forwarded_at")), default=F("logged_at"))
+    buckets: dict[str, Q] = {}
+    newer_than: datetime | None = None
+    for label, limit in AGE_BUCKETS:
+        older = Q() if newer_than is None else Q(anchor__lte=newer_than)
+        buckets[label] = older & (Q(anchor__gt=now - limit) if limit is not None else Q())
+        newer_than = now - limit if limit is not None else None
+    counts = rows.annotate(anchor=anchor).aggregate(**{f"b{i}": Count("id", filter=q)
+                                                      for i, q in enumerate(buckets.values())})
+    ages = {label: counts[f"b{i}"] or 0 for i, label in enumerate(buckets)}
+    return OutstandingSummary(queues={k: v or 0 for k, v in queues.items()}, statuses=statuses, ages=ages)

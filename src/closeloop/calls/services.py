@@ -1,0 +1,378 @@
+"""Use cases for calls: log, assign, hold, resolve, take, forward, close, reject, re-route.
+
+Each one locks the call, asks the closure core, writes the call and its history event in one
+transaction, and returns the call. A refused action raises and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from closeloop.accounts.models import Analyst, Membership
+from closeloop.accounts.services import actor_in
+from closeloop.closure import (
+    CLOSURE_STATUSES,
+    Action,
+    Actor,
+    CallType,
+    ChangedByOther,
+    ChecklistItemFacts,
+    ClosureRoute,
+    InvalidInput,
+    NotFound,
+    ReasonFacts,
+    Right,
+    Status,
+    Target,
+    next_status,
+    parse_choice,
+)
+from closeloop.closure import rules
+from closeloop.closure.routing import reroute_stranded
+from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
+from closeloop.partitions.services import load_directory, load_settings
+
+from .history import record_event
+from .models import Call, ClosureDecision, RefCounter
+
+__all__ = [
+    "get_call",
+    "log_call",
+    "assign_call",
+    "hold_call",
+    "resume_call",
+    "resolve_call",
+    "take_call",
+    "forward_call",
+    "close_call",
+    "reject_resolution",
+    "reroute_stranded_calls",
+    "actions_for",
+]
+
+
+def get_call(ref: str, viewer: Analyst | None) -> Call:
+    """A call by reference, if the viewer works in its partition (else NotFound: never leak existence)."""
+    call = Call.objects.visible_to(viewer).filter(ref=ref.strip().upper()).select_related(
+        "partition", "logged_by", "log_group", "assigned_group", "assigned_analyst", "resolved_by",
+        "closure_target_analyst", "closure_target_group", "closure_reason", "closed_by").first()
+    if call is None:
+        raise NotFound(f"No call {ref!r} in your partitions", field="ref")
+    return call
+
+
+def _lock(ref: str, viewer: Analyst | None, expected_version: int | None) -> Call:
+    call = Call.objects.select_for_update().filter(ref=ref.strip().upper()).first()
+    if call is None or (viewer is not None and not Membership.objects.filter(
+            analyst=viewer, partition_id=call.partition_id).exists()):
+        raise NotFound(f"No call {ref!r} in your partitions", field="ref")
+    if expected_version is not None and call.version != expected_version:
+        raise ChangedByOther(f"{call.ref} was changed by someone else (version {call.version}, you had "
+                             f"{expected_version}); reload it and try again", field="version")
+    return call
+
+
+def _save(call: Call, actor: Analyst | None, action: Action, from_status: Status | None,
+          note: str = "", at: datetime | None = None, **details: Any) -> Call:
+    call.version += 1
+    call.save()
+    record_event(call, actor, action, from_status, note, at=at, **details)
+    return call
+
+
+def _next_ref(call_type: CallType) -> str:
+    counter, _ = RefCounter.objects.select_for_update().get_or_create(prefix=call_type.prefix)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{call_type.prefix}-{counter.last:06d}"
+
+
+def _group_in(partition: Partition, group: IpkGroup | None, field: str) -> IpkGroup | None:
+    if group is not None and group.partition_id != partition.id:
+        raise InvalidInput(f"Group {group.name} is not in partition {partition.name}", field=field)
+    return group
+
+
+@transaction.atomic
+def log_call(
+    partition: Partition,
+    call_type: str | CallType,
+    summary: str,
+    *,
+    description: str = "",
+    priority: int | str = 3,
+    log_group: IpkGroup | None = None,
+    assigned_group: IpkGroup | None = None,
+    assigned_analyst: Analyst | None = None,
+    actor: Analyst | None = None,
+    at: datetime | None = None,
+) -> Call:
+    """Log a new call; with an assignment it is Assigned at once."""
+    who = actor_in(actor, partition.id)
+    directory = load_directory(partition)
+    rules.require_right(who, Right.LOG, partition.name)
+    kind = parse_choice(CallType, str(call_type), "type")
+    summary = rules.require_text(summary, "summary", "A summary")
+    if len(summary) > 200:
+        raise InvalidInput("The summary must be at most 200 characters", field="summary")
+    try:
+        level = int(priority)
+    except (TypeError, ValueError):
+        level = 0
+    if not 1 <= level <= 4:
+        raise InvalidInput(f"Priority must be 1, 2, 3 or 4 (got {priority!r})", field="priority")
+    _group_in(partition, log_group, "log_group")
+    if log_group is not None and actor is not None and actor.id not in directory.groups.get(log_group.id, ()):
+        raise InvalidInput(f"{actor.username} is not a member of group {log_group.name}: log the call "
+                           "under one of your own groups", field="log_group")
+    at = at or timezone.now()
+    call = Call(partition=partition, ref=_next_ref(kind), call_type=kind.value, summary=summary,
+                description=description.strip(), priority=level, logged_by=actor, logged_at=at,
+                log_group=log_group, status=next_status(None, Action.LOG).value)
+    call.save()
+    record_event(call, actor, Action.LOG, None, at=at, priority=level, type=kind.value)
+    if assigned_group is not None or assigned_analyst is not None:
+        _group_in(partition, assigned_group, "group")
+        rules.check_assignment(directory, assigned_group and assigned_group.id,
+                               assigned_analyst and assigned_analyst.id)
+        _apply_assignment(call, assigned_group, assigned_analyst)
+        _save(call, actor, Action.ASSIGN, Status.LOGGED, at=at, **_assignment_details(call))
+    return call
+
+
+def _apply_assignment(call: Call, group: IpkGroup | None, analyst: Analyst | None) -> None:
+    call.status = next_status(call.status_value, Action.ASSIGN, call.ref).value
+    if group is not None:
+        call.assigned_group = group
+        call.assigned_analyst = analyst
+    else:
+        call.assigned_analyst = analyst
+        if call.assigned_group_id and analyst is not None and not call.assigned_group.members.filter(
+                pk=analyst.pk).exists():
+            call.assigned_group = None
+
+
+def _assignment_details(call: Call) -> dict[str, Any]:
+    return {"group": call.assigned_group.name if call.assigned_group else None,
+            "analyst": call.assigned_analyst.username if call.assigned_analyst else None}
+
+
+@transaction.atomic
+def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | None = None,
+                analyst: Analyst | None = None, expected_version: int | None = None,
+                at: datetime | None = None) -> Call:
+    """Assign to a group (its queue), an analyst, or an analyst within a group."""
+    call = _lock(ref, actor, expected_version)
+    directory = load_directory(call.partition)
+    _group_in(call.partition, group, "group")
+    rules.decide_assign(call.facts(), actor_in(actor, call.partition_id), directory,
+                        group and group.id, analyst and analyst.id)
+    before = call.status_value
+    _apply_assignment(call, group, analyst)
+    return _save(call, actor, Action.ASSIGN, before, at=at, **_assignment_details(call))
+
+
+def _simple_transition(ref: str, actor: Analyst | None, action: Action, reason: str | None,
+                       expected_version: int | None) -> Call:
+    call = _lock(ref, actor, expected_version)
+    rules.require_right(actor_in(actor, call.partition_id), Right.RESOLVE, call.partition.name)
+    before = call.status_value
+    call.status = next_status(before, action, call.ref).value
+    return _save(call, actor, action, before, (reason or "").strip())
+
+
+@transaction.atomic
+def hold_call(ref: str, actor: Analyst | None, reason: str = "", expected_version: int | None = None) -> Call:
+    return _simple_transition(ref, actor, Action.HOLD, reason, expected_version)
+
+
+@transaction.atomic
+def resume_call(ref: str, actor: Analyst | None, reason: str = "", expected_version: int | None = None) -> Call:
+    return _simple_transition(ref, actor, Action.RESUME, reason, expected_version)
+
+
+def _reason_facts(call: Call, code: str | None) -> tuple[ClosureReason | None, ReasonFacts | None]:
+    if not code:
+        return None, None
+    reason = ClosureReason.objects.filter(partition=call.partition_id, code=code.strip()).prefetch_related(
+        "type_links").first()
+    if reason is None:
+        raise InvalidInput(f"No closure reason {code!r} in partition {call.partition.name}", field="reason")
+    types = frozenset(CallType(t) for t in reason.call_types)
+    return reason, ReasonFacts(reason.code, reason.active, types)
+
+
+def _checklist(call: Call) -> list[ChecklistItem]:
+    return list(ChecklistItem.objects.filter(partition=call.partition_id, active=True))
+
+
+def _item_facts(items: Iterable[ChecklistItem]) -> list[ChecklistItemFacts]:
+    return [ChecklistItemFacts(i.id, i.text, i.required) for i in items]
+
+
+def _answers(items: Iterable[ChecklistItem], ticked: set[int]) -> list[dict[str, Any]]:
+    return [{"item_id": i.id, "text": i.text, "required": i.required, "ticked": i.id in ticked} for i in items]
+
+
+def _route_to(call: Call, route: ClosureRoute, at: datetime) -> None:
+    call.status = route.status.value
+    call.closure_target_analyst_id = route.analyst_id
+    call.closure_target_group_id = route.group_id
+    call.forwarded_at = at
+
+
+def _target_details(call: Call) -> dict[str, Any]:
+    return {"to_analyst": call.closure_target_analyst.username if call.closure_target_analyst else None,
+            "to_group": call.closure_target_group.name if call.closure_target_group else None}
+
+
+@transaction.atomic
+def resolve_call(
+    ref: str,
+    actor: Analyst | None,
+    resolution: str,
+    *,
+    closer: Analyst | None = None,
+    closer_group: IpkGroup | None = None,
+    reason: str | None = None,
+    comments: str | None = None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Call:
+    """Resolve a call: it goes to its validator (two-part), or is closed at once (method immediate)."""
+    call = _lock(ref, actor, expected_version)
+    text = rules.require_text(resolution, "resolution", "A resolution")
+    settings, directory = load_settings(call.partition), load_directory(call.partition)
+    target = Target(closer and closer.id, closer_group and closer_group.id) if closer or closer_group else None
+    who = actor_in(actor, call.partition_id)
+    route = rules.decide_resolve(call.facts(), who, settings, directory, target)
+    before, now = call.status_value, at or timezone.now()
+    call.resolution, call.resolved_by, call.resolved_at = text, actor, now
+    if route.status is Status.CLOSED:
+        reason_row, reason_facts = _reason_facts(call, reason)
+        call.closure_comments = rules.check_close_values(call.facts(), settings, comments or text, reason_facts)
+        call.status, call.closure_reason, call.closed_by, call.closed_at = route.status.value, reason_row, actor, now
+        return _save(call, actor, Action.RESOLVE_AND_CLOSE, before, route.explanation, at=now,
+                     reason=reason_row and reason_row.code)
+    _route_to(call, route, now)
+    action = Action.RESOLVE_TO_ANALYST if route.analyst_id else Action.RESOLVE_TO_GROUP
+    return _save(call, actor, action, before, route.explanation, at=now, **_target_details(call))
+
+
+@transaction.atomic
+def take_call(ref: str, actor: Analyst | None, expected_version: int | None = None,
+              at: datetime | None = None) -> Call:
+    """A member of the target group takes a call Forward for Closure: it becomes Forward to You for Close."""
+    call = _lock(ref, actor, expected_version)
+    settings, directory = load_settings(call.partition), load_directory(call.partition)
+    route = rules.decide_take(call.facts(), actor_in(actor, call.partition_id), settings, directory)
+    before, now = call.status_value, at or timezone.now()
+    _route_to(call, route, now)
+    return _save(call, actor, Action.TAKE, before, route.explanation, at=now, **_target_details(call))
+
+
+@transaction.atomic
+def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: Analyst | None = None,
+                 to_group: IpkGroup | None = None, expected_version: int | None = None,
+                 at: datetime | None = None) -> Call:
+    """Re-forward a call in the closure stage to another eligible analyst or group, with a reason."""
+    call = _lock(ref, actor, expected_version)
+    settings, directory = load_settings(call.partition), load_directory(call.partition)
+    target = Target(to_analyst and to_analyst.id, to_group and to_group.id)
+    route, text = rules.decide_forward(call.facts(), actor_in(actor, call.partition_id), settings, directory,
+                                       target, reason)
+    before, now = call.status_value, at or timezone.now()
+    _route_to(call, route, now)
+    action = Action.FORWARD_TO_ANALYST if route.analyst_id else Action.FORWARD_TO_GROUP
+    return _save(call, actor, action, before, text, at=now, **_target_details(call))
+
+
+def _decision(call: Call, actor: Analyst | None, outcome: str, at: datetime, **fields: Any) -> None:
+    resolver_group = call.assigned_group
+    ClosureDecision.objects.create(
+        call=call, partition_id=call.partition_id, decided_by=actor, decided_at=at, outcome=outcome,
+        rejections_before=call.times_rejected, resolver_id=call.resolved_by_id, resolver_group=resolver_group,
+        call_type=call.call_type, resolved_at=call.resolved_at, **fields)
+
+
+@transaction.atomic
+def close_call(ref: str, actor: Analyst | None, comments: str, *, reason: str | None = None,
+               ticked: Iterable[int] = (), expected_version: int | None = None,
+               at: datetime | None = None) -> Call:
+    """Validate and close a resolved call: closure comments, a linked reason, the checklist ticked."""
+    call = _lock(ref, actor, expected_version)
+    settings, directory = load_settings(call.partition), load_directory(call.partition)
+    reason_row, reason_facts = _reason_facts(call, reason)
+    items, ticked_ids = _checklist(call), set(ticked)
+    text = rules.decide_close(call.facts(), actor_in(actor, call.partition_id), settings, directory,
+                              comments, reason_facts, _item_facts(items), ticked_ids)
+    before, now = call.status_value, at or timezone.now()
+    call.status = next_status(before, Action.CLOSE, call.ref).value
+    call.closure_comments, call.closure_reason, call.closed_by, call.closed_at = text, reason_row, actor, now
+    outcome = (ClosureDecision.Outcome.CLOSED_AFTER_REJECTION if call.times_rejected
+               else ClosureDecision.Outcome.CLOSED_FIRST_TIME)
+    _decision(call, actor, outcome, now, checklist_answers=_answers(items, ticked_ids))
+    return _save(call, actor, Action.CLOSE, before, text, at=now, reason=reason_row and reason_row.code)
+
+
+@transaction.atomic
+def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category: str | None = None,
+                      ticked: Iterable[int] = (), expected_version: int | None = None,
+                      at: datetime | None = None) -> Call:
+    """Send a resolution back: the call is Assigned to its resolver again and the rejection counted."""
+    call = _lock(ref, actor, expected_version)
+    settings, directory = load_settings(call.partition), load_directory(call.partition)
+    text = rules.decide_reject(call.facts(), actor_in(actor, call.partition_id), settings, directory, reason)
+    category_row = None
+    if category:
+        category_row = RejectionCategory.objects.filter(partition=call.partition_id, code=category.strip(),
+                                                        active=True).first()
+        if category_row is None:
+            raise InvalidInput(f"No rejection category {category!r} in partition {call.partition.name}",
+                               field="category")
+    before, now = call.status_value, at or timezone.now()
+    items, ticked_ids = _checklist(call), set(ticked)
+    _decision(call, actor, ClosureDecision.Outcome.REJECTED, now, rejection_category=category_row,
+              reason=text, checklist_answers=_answers(items, ticked_ids))
+    call.status = next_status(before, Action.REJECT, call.ref).value
+    if call.resolved_by_id is not None:
+        call.assigned_analyst_id = call.resolved_by_id
+    call.closure_target_analyst = call.closure_target_group = call.forwarded_at = None
+    call.times_rejected += 1
+    return _save(call, actor, Action.REJECT, before, text, at=now,
+                 category=category_row and category_row.code, back_to=call.assigned_analyst_id and
+                 call.assigned_analyst.username)
+
+
+def reroute_stranded_calls(partition: Partition, because: str) -> int:
+    """Move calls whose closure target can no longer close them along the fallback chain.
+
+    Runs inside the caller's transaction; the history of each call says why it moved.
+    """
+    settings, directory = load_settings(partition), load_directory(partition)
+    moved = 0
+    waiting = Call.objects.select_for_update().filter(partition=partition,
+                                                      status__in=[s.value for s in CLOSURE_STATUSES])
+    for call in waiting.select_related("closure_target_analyst", "closure_target_group"):
+        route = reroute_stranded(call.facts(), settings, directory)
+        if route is None:
+            continue
+        before, now = call.status_value, timezone.now()
+        _route_to(call, route, now)
+        action = Action.FORWARD_TO_ANALYST if route.analyst_id else Action.FORWARD_TO_GROUP
+        _save(call, None, action, before, f"Re-routed because {because}: {route.explanation}", at=now,
+              **_target_details(call))
+        moved += 1
+    return moved
+
+
+def actions_for(call: Call, viewer: Analyst | None) -> frozenset[Action]:
+    """What the viewer may do to this call right now (the call page shows only these)."""
+    who: Actor = actor_in(viewer, call.partition_id)
+    return rules.permitted_actions(call.facts(), who, load_settings(call.partition),
+                                   load_directory(call.partition))

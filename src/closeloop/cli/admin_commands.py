@@ -1,0 +1,237 @@
+"""Handlers for set-up and administration commands (init, demo, serve, partitions, groups, analysts,
+settings, reasons, tokens). Each parses nothing itself: it calls one use case and shapes the output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from argparse import Namespace
+from typing import Any
+
+from closeloop.accounts import services as accounts
+from closeloop.accounts.models import Analyst
+from closeloop.closure import InvalidInput, NotAllowed
+from closeloop.partitions import services as partitions
+from closeloop.partitions.models import ClosureReason, IpkGroup, SettingsChange
+from closeloop.partitions.services import UNSET
+
+from .commands import Output
+
+Actor = Analyst | None
+
+
+def init(args: Namespace, actor: Actor) -> Output:
+    from closeloop.desk import init_desk
+
+    result = init_desk(args.admin_password)
+    text = "Desk ready: Default partition, roles and administrator in place."
+    if result.admin_password:
+        text += f"\nAdministrator: {result.admin_username} / {result.admin_password} (shown once)"
+    return Output(text, {"admin": result.admin_username, "admin_created": result.admin_created,
+                         "admin_password": result.admin_password})
+
+
+def demo(args: Namespace, actor: Actor) -> Output:
+    from closeloop.demo import DEMO_PASSWORD, load_demo
+
+    result = load_demo()
+    users = ", ".join(["admin", *result.analysts])
+    text = (f"Demo desk loaded: {result.calls} calls." if result.created else "Demo desk already loaded.")
+    text += f"\nSign in as any of: {users} - password: {DEMO_PASSWORD}"
+    return Output(text, {"created": result.created, "calls": result.calls, "users": ["admin", *result.analysts],
+                         "password": DEMO_PASSWORD})
+
+
+def serve(args: Namespace, actor: Actor) -> Output:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if args.workers < 1:
+        raise InvalidInput("--workers must be at least 1", field="workers")
+    if not settings.DEBUG:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    print(f"Closeloop on http://{args.host}:{args.port}/ ({args.workers} workers)", file=sys.stderr)
+    sys.stderr.flush()
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "closeloop.site.wsgi:application",
+                               "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
+                               "--access-logfile", "-", "--timeout", "60"])
+    raise AssertionError("exec does not return")
+
+
+def partition_add(args: Namespace, actor: Actor) -> Output:
+    p = partitions.create_partition(args.name, actor)
+    return Output(f"Partition {p.name} added.", {"name": p.name})
+
+
+def partition_list(args: Namespace, actor: Actor) -> Output:
+    names = [p.name for p in partitions.partitions_for(actor)]
+    return Output("\n".join(names), names)
+
+
+def group_add(args: Namespace, actor: Actor) -> Output:
+    partition = partitions.get_partition(args.partition, actor)
+    members = [accounts.get_analyst(u, field="member") for u in args.member]
+    group = partitions.create_group(partition, args.name, members, actor)
+    return Output(f"Group {group.name} added to {partition.name}.",
+                  {"partition": partition.name, "name": group.name, "members": args.member})
+
+
+def _group(args: Namespace, actor: Actor) -> IpkGroup:
+    return partitions.get_group(partitions.get_partition(args.partition, actor), args.name)
+
+
+def group_add_member(args: Namespace, actor: Actor) -> Output:
+    group = _group(args, actor)
+    partitions.add_group_member(group, accounts.get_analyst(args.user), actor)
+    return Output(f"{args.user} added to {group.name}.", {"group": group.name, "member": args.user})
+
+
+def group_remove_member(args: Namespace, actor: Actor) -> Output:
+    group = _group(args, actor)
+    moved = partitions.remove_group_member(group, accounts.get_analyst(args.user), actor)
+    return Output(f"{args.user} removed from {group.name}; {moved} call(s) re-routed.",
+                  {"group": group.name, "removed": args.user, "calls_rerouted": moved})
+
+
+def group_list(args: Namespace, actor: Actor) -> Output:
+    partition = partitions.get_partition(args.partition, actor)
+    data = [{"name": g.name, "active": g.active, "members": sorted(m.username for m in g.members.all())}
+            for g in IpkGroup.objects.filter(partition=partition).prefetch_related("members")]
+    return Output("\n".join(f"{g['name']}: {', '.join(g['members']) or '(no members)'}" for g in data), data)
+
+
+def analyst_add(args: Namespace, actor: Actor) -> Output:
+    partition = partitions.get_partition(args.partition, actor)
+    analyst = accounts.add_analyst(
+        args.user, partition, accounts.get_ipk_role(args.role),
+        groups=[partitions.get_group(partition, g) for g in args.group],
+        access_role=accounts.get_access_role(args.access) if args.access else None,
+        password=args.password, first_name=args.first_name, last_name=args.last_name, email=args.email,
+        actor=actor)
+    return Output(f"{analyst.username} works in {partition.name} as {args.role}.",
+                  {"username": analyst.username, "partition": partition.name, "role": args.role,
+                   "groups": args.group})
+
+
+def analyst_role(args: Namespace, actor: Actor) -> Output:
+    partition = partitions.get_partition(args.partition, actor)
+    analyst = accounts.get_analyst(args.user)
+    accounts.set_membership(analyst, partition, accounts.get_ipk_role(args.role), actor)
+    return Output(f"{analyst.username} now has role {args.role} in {partition.name}.",
+                  {"username": analyst.username, "partition": partition.name, "role": args.role})
+
+
+def analyst_deactivate(args: Namespace, actor: Actor) -> Output:
+    moved = accounts.deactivate_analyst(accounts.get_analyst(args.user), actor)
+    return Output(f"{args.user} deactivated; {moved} call(s) re-routed.",
+                  {"username": args.user, "active": False, "calls_rerouted": moved})
+
+
+def analyst_list(args: Namespace, actor: Actor) -> Output:
+    qs = Analyst.objects.prefetch_related("memberships__partition", "memberships__ipk_role").order_by("username")
+    if args.partition:
+        qs = qs.filter(memberships__partition=partitions.get_partition(args.partition, actor))
+    data = [{"username": a.username, "active": a.is_active,
+             "roles": {m.partition.name: m.ipk_role.name for m in a.memberships.all()}} for a in qs]
+    lines = [f"{d['username']}{'' if d['active'] else ' (deactivated)'}: "
+             + ", ".join(f"{p}={r}" for p, r in d["roles"].items()) for d in data]
+    return Output("\n".join(lines), data)
+
+
+def _settings_data(row: Any) -> dict[str, Any]:
+    return {"partition": row.partition.name, "version": row.version, **partitions.settings_snapshot(row)}
+
+
+def settings_show(args: Namespace, actor: Actor) -> Output:
+    partition = partitions.get_partition(args.partition, actor)
+    data = _settings_data(partition.closure_settings)
+    return Output("\n".join(f"{k}: {v}" for k, v in data.items()), data)
+
+
+def settings_set(args: Namespace, actor: Actor) -> Output:
+    partition = partitions.get_partition(args.partition, actor)
+    if args.closure_group and args.no_closure_group:
+        raise InvalidInput("Give --closure-group or --no-closure-group, not both", field="closure_group")
+    group = args.closure_group if args.closure_group else (None if args.no_closure_group else UNSET)
+    row = partitions.update_closure_settings(
+        partition, args.change_reason, actor,
+        closure_method=args.method or UNSET, closure_rule=args.rule or UNSET, closure_group=group,
+        require_independent_closer=_flag(args.require_independent_closer),
+        allow_designated_closer=_flag(args.allow_designated_closer),
+        closure_reason_required=_flag(args.closure_reason_required), dry_run=args.dry_run)
+    data = _settings_data(row)
+    verb = "would be accepted (dry run, not saved)" if args.dry_run else f"saved as version {row.version}"
+    return Output(f"Closure settings of {partition.name} {verb}.", {**data, "dry_run": args.dry_run})
+
+
+def _flag(value: bool | None) -> Any:
+    return UNSET if value is None else value
+
+
+def settings_history(args: Namespace, actor: Actor) -> Output:
+    partition = partitions.get_partition(args.partition, actor)
+    changes = SettingsChange.objects.filter(partition=partition).select_related("changed_by")
+    data = [{"at": c.changed_at.isoformat(), "by": c.changed_by_name, "subject": c.subject,
+             "version": c.version, "reason": c.change_reason,
+             "diff": {k: {"before": b, "after": a} for k, (b, a) in c.diff.items()}} for c in changes]
+    lines = [f"{d['at']} {d['by']} [{d['subject']}] {d['reason']}: "
+             + "; ".join(f"{k} {v['before']} -> {v['after']}" for k, v in d["diff"].items()) for d in data]
+    return Output("\n".join(lines) or "No changes recorded.", data)
+
+
+def reason_add(args: Namespace, actor: Actor) -> Output:
+    partition = partitions.get_partition(args.partition, actor)
+    reason = partitions.add_closure_reason(partition, args.code, args.label, args.types, actor)
+    return Output(f"Closure reason {reason.code} added for {', '.join(sorted(reason.call_types))}.",
+                  {"code": reason.code, "label": reason.label, "types": sorted(reason.call_types)})
+
+
+def reason_list(args: Namespace, actor: Actor) -> Output:
+    partition = partitions.get_partition(args.partition, actor)
+    data = [{"code": r.code, "label": r.label, "active": r.active, "types": sorted(r.call_types)}
+            for r in ClosureReason.objects.filter(partition=partition).prefetch_related("type_links")]
+    return Output("\n".join(f"{d['code']}: {d['label']} ({', '.join(d['types'])})"
+                            f"{'' if d['active'] else ' [inactive]'}" for d in data), data)
+
+
+def _reason_active(args: Namespace, actor: Actor, active: bool) -> Output:
+    partition = partitions.get_partition(args.partition, actor)
+    reason = ClosureReason.objects.filter(partition=partition, code=args.code).first()
+    if reason is None:
+        raise InvalidInput(f"No closure reason {args.code!r} in partition {partition.name}", field="code")
+    partitions.set_closure_reason(reason, actor, active=active)
+    state = "active" if active else "inactive"
+    return Output(f"Closure reason {reason.code} is now {state}.", {"code": reason.code, "active": active})
+
+
+def reason_deactivate(args: Namespace, actor: Actor) -> Output:
+    return _reason_active(args, actor, False)
+
+
+def reason_activate(args: Namespace, actor: Actor) -> Output:
+    return _reason_active(args, actor, True)
+
+
+def _token_owner(actor: Actor) -> Analyst:
+    if actor is None:
+        raise NotAllowed("API tokens belong to an analyst: run this with --as USERNAME")
+    return actor
+
+
+def token_create(args: Namespace, actor: Actor) -> Output:
+    token, key = accounts.create_token(_token_owner(actor), args.name)
+    return Output(f"Token #{token.id} ({token.name}) for {token.analyst.username} - copy it now, it is not "
+                  f"shown again:\n{key}", {"id": token.id, "name": token.name, "token": key})
+
+
+def token_revoke(args: Namespace, actor: Actor) -> Output:
+    token = accounts.revoke_token(_token_owner(actor), args.token_id)
+    return Output(f"Token #{token.id} revoked.", {"id": token.id, "revoked": True})
+
+
+def token_list(args: Namespace, actor: Actor) -> Output:
+    data = [{"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at.isoformat(),
+             "last_used_at": t.last_used_at and t.last_used_at.isoformat(), "revoked": t.revoked_at is not None}
+            for t in _token_owner(actor).api_tokens.all()]
+    return Output("\n".join(f"#{d['id']} {d['name']} {d['prefix']}…{' (revoked)' if d['revoked'] else ''}"
+                            for d in data) or "No tokens.", data)

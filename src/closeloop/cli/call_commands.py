@@ -1,0 +1,122 @@
+"""Handlers for `closeloop call ...` and `closeloop outstanding`."""
+
+from __future__ import annotations
+
+from argparse import Namespace
+from typing import Any
+
+from closeloop.accounts.services import get_analyst
+from closeloop.calls import services as calls
+from closeloop.calls.models import Call
+from closeloop.calls.present import call_as_dict, event_as_dict
+from closeloop.calls.queries import QUEUES, age_of, outstanding_calls, outstanding_summary
+from closeloop.closure import NotAllowed
+from closeloop.partitions.models import IpkGroup
+from closeloop.partitions.services import get_group, get_partition
+
+from .commands import Output
+
+Actor = Any
+
+
+def _group_of(call: Call, name: str | None, field: str) -> IpkGroup | None:
+    return get_group(call.partition, name, field=field) if name else None
+
+
+def _analyst(name: str | None, field: str) -> Any:
+    return get_analyst(name, field=field) if name else None
+
+
+def _result(call: Call, verb: str) -> Output:
+    call = calls.get_call(call.ref, None)
+    data = call_as_dict(call)
+    where = ""
+    if data["closure_target_analyst"] and call.in_closure_stage:
+        where = f" -> {data['closure_target_analyst']}"
+    elif data["closure_target_group"] and call.in_closure_stage:
+        where = f" -> group {data['closure_target_group']}"
+    return Output(f"{call.ref} {verb}: {data['status_label']}{where}", data)
+
+
+def call_log(args: Namespace, actor: Actor) -> Output:
+    partition = get_partition(args.partition, actor)
+    call = calls.log_call(
+        partition, args.type, args.summary, description=args.description, priority=args.priority,
+        log_group=get_group(partition, args.group, field="group") if args.group else None,
+        assigned_group=get_group(partition, args.assign_group, field="assign_group") if args.assign_group else None,
+        assigned_analyst=_analyst(args.assign_analyst, "assign_analyst"), actor=actor)
+    return _result(call, "logged")
+
+
+def call_assign(args: Namespace, actor: Actor) -> Output:
+    call = calls.get_call(args.ref, actor)
+    call = calls.assign_call(call.ref, actor, group=_group_of(call, args.group, "group"),
+                             analyst=_analyst(args.analyst, "analyst"))
+    return _result(call, "assigned")
+
+
+def call_hold(args: Namespace, actor: Actor) -> Output:
+    return _result(calls.hold_call(args.ref, actor, args.reason), "put on hold")
+
+
+def call_resume(args: Namespace, actor: Actor) -> Output:
+    return _result(calls.resume_call(args.ref, actor, args.reason), "resumed")
+
+
+def call_resolve(args: Namespace, actor: Actor) -> Output:
+    call = calls.get_call(args.ref, actor)
+    call = calls.resolve_call(call.ref, actor, args.resolution, closer=_analyst(args.closer, "closer"),
+                              closer_group=_group_of(call, args.closer_group, "closer_group"),
+                              reason=args.reason, comments=args.comments)
+    return _result(call, "resolved")
+
+
+def call_take(args: Namespace, actor: Actor) -> Output:
+    return _result(calls.take_call(args.ref, actor), "taken")
+
+
+def call_forward(args: Namespace, actor: Actor) -> Output:
+    call = calls.get_call(args.ref, actor)
+    call = calls.forward_call(call.ref, actor, args.reason, to_analyst=_analyst(args.to_analyst, "to_analyst"),
+                              to_group=_group_of(call, args.to_group, "to_group"))
+    return _result(call, "forwarded")
+
+
+def call_close(args: Namespace, actor: Actor) -> Output:
+    return _result(calls.close_call(args.ref, actor, args.comments, reason=args.reason, ticked=args.tick),
+                   "closed")
+
+
+def call_reject(args: Namespace, actor: Actor) -> Output:
+    return _result(calls.reject_resolution(args.ref, actor, args.reason, category=args.category),
+                   "resolution rejected")
+
+
+def call_show(args: Namespace, actor: Actor) -> Output:
+    call = calls.get_call(args.ref, actor)
+    data = call_as_dict(call)
+    data["history"] = [event_as_dict(e) for e in call.events.select_related("actor")]
+    lines = [f"{call.ref} [{data['type_label']}] P{call.priority} {data['status_label']} - {call.summary}"]
+    for key in ("partition", "logged_by", "log_group", "assigned_group", "assigned_analyst", "resolution",
+                "resolved_by", "closure_target_analyst", "closure_target_group", "closure_reason",
+                "closure_comments", "closed_by", "times_rejected"):
+        if data[key] not in (None, "", 0):
+            lines.append(f"  {key.replace('_', ' ')}: {data[key]}")
+    lines.append("  history:")
+    for e in data["history"]:
+        move = f"{e['from_status'] or '-'} -> {e['to_status']}"
+        lines.append(f"    {e['at'][:16]} {e['actor']}: {e['action']} ({move}) {e['note']}".rstrip())
+    return Output("\n".join(lines), data)
+
+
+def outstanding(args: Namespace, actor: Actor) -> Output:
+    if actor is None:
+        raise NotAllowed("Calls Outstanding is an analyst's own queue: run it with --as USERNAME")
+    partition_id = get_partition(args.partition, actor).id if args.partition else None
+    summary = outstanding_summary(actor, partition_id)
+    rows = outstanding_calls(actor, args.queue, partition_id).order_by("logged_at")[: max(args.limit, 0)]
+    items = [{**call_as_dict(c), "age_hours": round(age_of(c).total_seconds() / 3600, 1)} for c in rows]
+    lines = [f"Calls Outstanding for {actor.username}: {summary.total}"]
+    lines += [f"  {QUEUES[k]}: {v}" for k, v in summary.queues.items()]
+    lines += [f"  {c['ref']:<11} {c['status_label']:<25} P{c['priority']} {c['summary']}" for c in items]
+    return Output("\n".join(lines), {**summary.as_dict(), "calls": items})

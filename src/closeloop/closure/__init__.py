@@ -1,0 +1,68 @@
+"""The closure core: Closeloop's two-part close rules in plain Python (no Django, stdlib only).
+
+Services build the frozen values of `model`, ask `lifecycle`, `routing` and `rules`, and apply what
+comes back inside a database transaction.
+"""
+
+from .errors import (
+    ChangedByOther,
+    CloseloopError,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    SettingsRejected,
+)
+from .lifecycle import TRANSITIONS, Action, allowed_actions, next_status
+from .model import (
+    CLOSURE_STATUSES,
+    OPEN_STATUSES,
+    Actor,
+    AdminRight,
+    CallFacts,
+    CallType,
+    Candidate,
+    ChecklistItemFacts,
+    ClosureMethod,
+    ClosureRoute,
+    ClosureRule,
+    Directory,
+    PartitionSettings,
+    ReasonFacts,
+    Right,
+    Status,
+    Target,
+    parse_choice,
+)
+
+__all__ = [
+    "Action",
+    "Actor",
+    "AdminRight",
+    "CLOSURE_STATUSES",
+    "CallFacts",
+    "CallType",
+    "Candidate",
+    "ChangedByOther",
+    "ChecklistItemFacts",
+    "CloseloopError",
+    "ClosureMethod",
+    "ClosureRoute",
+    "ClosureRule",
+    "Directory",
+    "InvalidInput",
+    "InvalidTransition",
+    "NotAllowed",
+    "NotFound",
+    "OPEN_STATUSES",
+    "PartitionSettings",
+    "ReasonFacts",
+    "Right",
+    "SettingsRejected",
+    "Status",
+    "TRANSITIONS",
+    "Target",
+    "allowed_actions",
+    "next_status",
+    "parse_choice",
+]

@@ -1,0 +1,272 @@
+"""The decisions behind each call action and each settings change.
+
+Every function takes plain facts and either returns what should happen or raises a
+`CloseloopError` whose message tells the user what to do instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .errors import InvalidInput, NotAllowed, SettingsRejected
+from .lifecycle import Action, next_status
+from .model import (
+    Actor,
+    CallFacts,
+    ChecklistItemFacts,
+    ClosureMethod,
+    ClosureRoute,
+    Directory,
+    PartitionSettings,
+    ReasonFacts,
+    Right,
+    Status,
+    Target,
+)
+from .routing import (
+    group_has_eligible_closer,
+    is_eligible_closer,
+    route_for_closure,
+    route_to_target,
+)
+
+__all__ = [
+    "require_right",
+    "require_text",
+    "check_assignment",
+    "decide_assign",
+    "decide_resolve",
+    "check_closer",
+    "check_close_values",
+    "decide_close",
+    "decide_reject",
+    "decide_take",
+    "decide_forward",
+    "settings_problem",
+    "validate_settings",
+    "check_directory_change",
+    "permitted_actions",
+]
+
+
+def require_right(actor: Actor, right: Right, partition_name: str) -> None:
+    """Refuse unless the actor holds `right` in the partition; the message names the right."""
+    if right not in actor.rights:
+        raise NotAllowed(
+            f"{actor.name} lacks the '{right.label}' right ({right.value}) in partition {partition_name}"
+        )
+
+
+def require_text(value: str | None, field: str, what: str) -> str:
+    """A non-blank text the user must give, stripped."""
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"{what} is required and cannot be blank", field=field)
+    return text
+
+
+def check_assignment(directory: Directory, group_id: int | None, analyst_id: int | None) -> None:
+    """An assignment names a group and/or an active analyst of this partition (a member of the group)."""
+    if group_id is None and analyst_id is None:
+        raise InvalidInput("Assign to a group, an analyst, or both", field="group")
+    if group_id is not None and group_id not in directory.groups:
+        raise InvalidInput(f"{directory.group_name(group_id)} is not an IPK group of partition "
+                           f"{directory.partition_name}", field="group")
+    if analyst_id is not None:
+        candidate = directory.analysts.get(analyst_id)
+        if candidate is None or not candidate.active:
+            raise InvalidInput(f"{directory.analyst_name(analyst_id)} is not an active analyst of "
+                               f"partition {directory.partition_name}", field="analyst")
+        if group_id is not None and analyst_id not in directory.groups[group_id]:
+            raise InvalidInput(f"{candidate.name} is not a member of group "
+                               f"{directory.group_name(group_id)}", field="analyst")
+
+
+def decide_assign(call: CallFacts, actor: Actor, directory: Directory,
+                  group_id: int | None, analyst_id: int | None) -> Status:
+    require_right(actor, Right.REASSIGN, directory.partition_name)
+    status = next_status(call.status, Action.ASSIGN, call.ref)
+    check_assignment(directory, group_id, analyst_id)
+    return status
+
+
+def decide_resolve(
+    call: CallFacts,
+    actor: Actor,
+    settings: PartitionSettings,
+    directory: Directory,
+    target: Target | None,
+) -> ClosureRoute:
+    """Where resolving sends the call: closed at once, a named closer, or the routed target."""
+    require_right(actor, Right.RESOLVE, directory.partition_name)
+    next_status(call.status, Action.RESOLVE_TO_GROUP, call.ref)  # every resolve shares the same sources
+    resolved = _as_resolved_by(call, actor)
+    if settings.closure_method is ClosureMethod.IMMEDIATE:
+        if target is not None:
+            raise InvalidInput(f"Partition {directory.partition_name} closes calls when they are resolved "
+                               "(closure method immediate): no closer can be named", field="closer")
+        require_right(actor, Right.CLOSE, directory.partition_name)
+        return ClosureRoute(Status.CLOSED, None, None, "resolved and closed in one step")
+    if target is None:
+        return route_for_closure(resolved, settings, directory)
+    if settings.closure_method is ClosureMethod.RULES:
+        if target.group_id is not None:
+            raise InvalidInput(f"Partition {directory.partition_name} routes resolved calls by its closure "
+                               "rule: a closing group cannot be chosen", field="closer_group")
+        if not settings.allow_designated_closer:
+            raise InvalidInput(f"Partition {directory.partition_name} does not allow a designated closing "
+                               "analyst: leave the closer out and the closure rule routes the call",
+                               field="closer")
+    return route_to_target(resolved, target, settings, directory)
+
+
+def _as_resolved_by(call: CallFacts, actor: Actor) -> CallFacts:
+    return CallFacts(call.ref, call.call_type, call.status, call.logged_by_id, call.log_group_id,
+                     actor.analyst_id, call.target_analyst_id, call.target_group_id)
+
+
+def check_closer(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory,
+                 action: Action) -> None:
+    """Only an eligible closer of the call's current closure target may act on it."""
+    next_status(call.status, action, call.ref)
+    if actor.is_system:
+        return
+    require_right(actor, Right.CLOSE, directory.partition_name)
+    candidate = directory.analysts.get(actor.analyst_id) if actor.analyst_id is not None else None
+    if not is_eligible_closer(candidate, settings, call.resolved_by_id):
+        raise NotAllowed(f"{actor.name} resolved {call.ref} and partition {directory.partition_name} "
+                         "requires an independent closer")
+    if call.status is Status.FORWARD_TO_YOU_FOR_CLOSE:
+        if call.target_analyst_id != actor.analyst_id:
+            owner = directory.analyst_name(call.target_analyst_id) if call.target_analyst_id else "nobody"
+            raise NotAllowed(f"{call.ref} is forwarded to {owner} for close: only they may "
+                             f"{action.verb} it")
+    elif call.target_group_id is None or actor.analyst_id not in directory.groups.get(
+            call.target_group_id, frozenset()):
+        group = directory.group_name(call.target_group_id) if call.target_group_id else "no group"
+        raise NotAllowed(f"{call.ref} is forwarded for closure to {group}: only its members may "
+                         f"{action.verb} it")
+
+
+def check_close_values(
+    call: CallFacts,
+    settings: PartitionSettings,
+    comments: str | None,
+    reason: ReasonFacts | None,
+    checklist: Sequence[ChecklistItemFacts] = (),
+    ticked: Iterable[int] = (),
+) -> str:
+    """Closure comments, a linked reason when required, and every required checklist item ticked."""
+    text = require_text(comments, "comments", "Closure comments")
+    if reason is None:
+        if settings.closure_reason_required:
+            raise InvalidInput(f"A closure reason is required to close a {call.call_type.label}",
+                               field="reason")
+    elif not reason.active:
+        raise InvalidInput(f"Closure reason {reason.code} is no longer in use", field="reason")
+    elif call.call_type not in reason.call_types:
+        raise InvalidInput(f"Closure reason {reason.code} does not apply to a {call.call_type.label}",
+                           field="reason")
+    ticked_ids = set(ticked)
+    known = {item.item_id for item in checklist}
+    if unknown := ticked_ids - known:
+        raise InvalidInput(f"Unknown checklist item(s): {sorted(unknown)}", field="checklist")
+    missing = [item.text for item in checklist if item.required and item.item_id not in ticked_ids]
+    if missing:
+        raise InvalidInput("Required checklist items are not ticked: " + "; ".join(missing)
+                           + " - reject the resolution instead if they are not met", field="checklist")
+    return text
+
+
+def decide_close(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory,
+                 comments: str | None, reason: ReasonFacts | None,
+                 checklist: Sequence[ChecklistItemFacts] = (), ticked: Iterable[int] = ()) -> str:
+    """Check a close; returns the cleaned closure comments."""
+    check_closer(call, actor, settings, directory, Action.CLOSE)
+    return check_close_values(call, settings, comments, reason, checklist, ticked)
+
+
+def decide_reject(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory,
+                  reason: str | None) -> str:
+    """Check a rejection; returns the cleaned reason. The call goes back to its resolver."""
+    check_closer(call, actor, settings, directory, Action.REJECT)
+    return require_text(reason, "reason", "A rejection reason")
+
+
+def decide_take(call: CallFacts, actor: Actor, settings: PartitionSettings,
+                directory: Directory) -> ClosureRoute:
+    if actor.is_system:
+        raise NotAllowed("The system operator cannot take calls: act as an analyst (--as USER)")
+    check_closer(call, actor, settings, directory, Action.TAKE)
+    return ClosureRoute(Status.FORWARD_TO_YOU_FOR_CLOSE, actor.analyst_id, call.target_group_id,
+                        f"taken by {actor.name}")
+
+
+def decide_forward(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory,
+                   target: Target, reason: str | None) -> tuple[ClosureRoute, str]:
+    action = Action.FORWARD_TO_ANALYST if target.analyst_id is not None else Action.FORWARD_TO_GROUP
+    check_closer(call, actor, settings, directory, action)
+    text = require_text(reason, "reason", "A reason for forwarding")
+    return route_to_target(call, target, settings, directory), text
+
+
+def settings_problem(settings: PartitionSettings, directory: Directory) -> str | None:
+    """Why these settings would strand calls with this directory, or None if they are safe."""
+    group_id = settings.closure_group_id
+    if settings.closure_method is ClosureMethod.RULES and group_id is None:
+        return "closure method 'rules' needs a Closure Group as the last fallback"
+    if group_id is not None and not group_has_eligible_closer(group_id, directory, settings):
+        return (f"Closure Group {directory.group_name(group_id)} would have no eligible closer (an active "
+                f"member with the Closure Comments right in partition {directory.partition_name})")
+    if settings.closure_method is ClosureMethod.COMMENTS and not any(
+            is_eligible_closer(c, settings) for c in directory.analysts.values()):
+        return (f"closure method 'comments' needs at least one active analyst with the Closure Comments "
+                f"right in partition {directory.partition_name}")
+    return None
+
+
+def validate_settings(settings: PartitionSettings, directory: Directory) -> None:
+    """Refuse settings that are inconsistent or would leave resolved calls with nobody to close them."""
+    if settings.closure_group_id is not None and settings.closure_group_id not in directory.groups:
+        raise InvalidInput(f"The closure group must be an IPK group of partition {directory.partition_name}",
+                           field="closure_group")
+    if settings.closure_method is ClosureMethod.IMMEDIATE and settings.require_independent_closer:
+        raise SettingsRejected("Closure method 'immediate' has the resolver close the call, which an "
+                               "independent closer forbids: choose 'comments' or 'rules', or turn off "
+                               "require_independent_closer", field="require_independent_closer")
+    if problem := settings_problem(settings, directory):
+        field = "closure_method" if "method" in problem else "closure_group"
+        raise SettingsRejected(f"Settings not saved: {problem}", field=field)
+
+
+def check_directory_change(settings: PartitionSettings, after: Directory, change: str) -> None:
+    """Refuse a change of analysts, groups or rights that would strand calls under current settings."""
+    if problem := settings_problem(settings, after):
+        raise SettingsRejected(f"{change} refused: {problem}")
+
+
+def permitted_actions(call: CallFacts, actor: Actor, settings: PartitionSettings,
+                      directory: Directory) -> frozenset[Action]:
+    """The actions this actor may take on this call right now (what a call page offers)."""
+    from .errors import CloseloopError
+    from .lifecycle import allowed_actions
+
+    possible = allowed_actions(call.status)
+    allowed: set[Action] = set()
+    if Action.ASSIGN in possible and Right.REASSIGN in actor.rights:
+        allowed.add(Action.ASSIGN)
+    for action in (Action.HOLD, Action.RESUME):
+        if action in possible and Right.RESOLVE in actor.rights:
+            allowed.add(action)
+    if Action.RESOLVE_TO_GROUP in possible and Right.RESOLVE in actor.rights and (
+            settings.two_part or Right.CLOSE in actor.rights):
+        allowed.add(Action.RESOLVE_AND_CLOSE if not settings.two_part else Action.RESOLVE_TO_GROUP)
+    for action in (Action.TAKE, Action.CLOSE, Action.REJECT, Action.FORWARD_TO_ANALYST):
+        if action not in possible or (action is Action.TAKE and actor.is_system):
+            continue
+        try:
+            check_closer(call, actor, settings, directory, action)
+        except CloseloopError:
+            continue
+        allowed.add(action)
+    return frozenset(allowed)

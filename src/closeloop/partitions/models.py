@@ -1,0 +1,184 @@
+"""Partitions and what each owns: IPK groups, closure settings (audited), reasons and checklist."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from closeloop.closure import CallType, ClosureMethod, ClosureRule, PartitionSettings
+
+__all__ = [
+    "Partition",
+    "IpkGroup",
+    "ClosureSettings",
+    "SettingsChange",
+    "ClosureReason",
+    "ClosureReasonType",
+    "ChecklistItem",
+    "RejectionCategory",
+]
+
+CALL_TYPE_CHOICES = [(t.value, t.label) for t in CallType]
+
+
+class Partition(models.Model):
+    """A segment of the service desk with its own analysts, groups, calls and closure settings."""
+
+    name = models.CharField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IpkGroup(models.Model):
+    """A group of analysts that calls are logged by, assigned to, or forwarded to for closure."""
+
+    partition = models.ForeignKey(Partition, on_delete=models.PROTECT, related_name="groups")
+    name = models.CharField(max_length=80)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="ipk_groups", blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["partition__name", "name"]
+        verbose_name = "IPK group"
+        constraints = [models.UniqueConstraint(fields=["partition", "name"], name="group_name_unique_in_partition")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClosureSettings(models.Model):
+    """A partition's closure settings; `version` grows with each audited save.
+
+    A Closure Group validates resolved calls before they are closed: it is the last fallback of
+    every closure rule, so method `rules` requires one.
+    """
+
+    partition = models.OneToOneField(Partition, on_delete=models.CASCADE, related_name="closure_settings")
+    version = models.PositiveIntegerField(default=1)
+    closure_method = models.CharField(max_length=20, choices=[(m.value, m.value) for m in ClosureMethod],
+                                      default=ClosureMethod.COMMENTS.value)
+    closure_rule = models.CharField(max_length=20, choices=[(r.value, r.value) for r in ClosureRule],
+                                    default=ClosureRule.LOGGED_BY.value)
+    closure_group = models.ForeignKey(IpkGroup, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    require_independent_closer = models.BooleanField(default=False)
+    allow_designated_closer = models.BooleanField(default=False)
+    closure_reason_required = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "closure settings"
+
+    def __str__(self) -> str:
+        return f"Closure settings of {self.partition} (v{self.version})"
+
+    def as_value(self) -> PartitionSettings:
+        return PartitionSettings(
+            closure_method=ClosureMethod(self.closure_method),
+            closure_rule=ClosureRule(self.closure_rule),
+            closure_group_id=self.closure_group_id,
+            require_independent_closer=self.require_independent_closer,
+            allow_designated_closer=self.allow_designated_closer,
+            closure_reason_required=self.closure_reason_required,
+        )
+
+
+class SettingsChange(models.Model):
+    """The audit trail of a partition's configuration: who changed what, when, why, before and after."""
+
+    class Subject(models.TextChoices):
+        CLOSURE_SETTINGS = "closure_settings", "Closure settings"
+        CLOSURE_REASONS = "closure_reasons", "Closure reasons"
+        CHECKLIST = "checklist", "Closure checklist"
+        REJECTION_CATEGORIES = "rejection_categories", "Rejection categories"
+
+    partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="settings_changes")
+    subject = models.CharField(max_length=30, choices=Subject.choices)
+    version = models.PositiveIntegerField(null=True, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", help_text="Empty when the system operator changed it")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    change_reason = models.TextField()
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["partition", "subject", "-changed_at"])]
+
+    @property
+    def diff(self) -> dict[str, tuple[object, object]]:
+        keys = sorted(set(self.before) | set(self.after))
+        return {k: (self.before.get(k), self.after.get(k)) for k in keys
+                if self.before.get(k) != self.after.get(k)}
+
+    @property
+    def changed_by_name(self) -> str:
+        return self.changed_by.username if self.changed_by else "system"
+
+
+class ClosureReason(models.Model):
+    """Why a call was closed ("Fixed", "Workaround given"); linked to the call types it applies to."""
+
+    partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="closure_reasons")
+    code = models.CharField(max_length=40)
+    label = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["partition__name", "code"]
+        constraints = [models.UniqueConstraint(fields=["partition", "code"], name="reason_code_unique_in_partition")]
+
+    def __str__(self) -> str:
+        return f"{self.code} - {self.label}"
+
+    @property
+    def call_types(self) -> list[str]:
+        return [link.call_type for link in self.type_links.all()]
+
+
+class ClosureReasonType(models.Model):
+    """Links a closure reason to one call type it may be used for."""
+
+    reason = models.ForeignKey(ClosureReason, on_delete=models.CASCADE, related_name="type_links")
+    call_type = models.CharField(max_length=20, choices=CALL_TYPE_CHOICES)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["reason", "call_type"], name="reason_type_once")]
+
+
+class ChecklistItem(models.Model):
+    """One check a closer makes before closing ("Resolution describes root cause")."""
+
+    partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="checklist_items")
+    text = models.CharField(max_length=200)
+    required = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["partition_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RejectionCategory(models.Model):
+    """Why a resolution was sent back (incomplete documentation, not fixed, ...), for the reports."""
+
+    partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="rejection_categories")
+    code = models.CharField(max_length=40)
+    label = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["partition_id", "code"]
+        verbose_name_plural = "rejection categories"
+        constraints = [models.UniqueConstraint(fields=["partition", "code"], name="rejection_code_unique_in_partition")]
+
+    def __str__(self) -> str:
+        return self.label

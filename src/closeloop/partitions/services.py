@@ -1,0 +1,285 @@
+"""Use cases for partitions: groups, closure settings (validated and audited) and closure reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from closeloop.accounts.models import Analyst, Membership
+from closeloop.closure import (
+    AdminRight,
+    CallType,
+    Candidate,
+    ChangedByOther,
+    ClosureMethod,
+    ClosureRule,
+    Directory,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    PartitionSettings,
+    parse_choice,
+)
+from closeloop.closure.rules import check_directory_change, require_text, validate_settings
+
+from .models import ClosureReason, ClosureReasonType, ClosureSettings, IpkGroup, Partition, SettingsChange
+
+__all__ = [
+    "UNSET",
+    "require_admin",
+    "get_partition",
+    "partitions_for",
+    "get_group",
+    "load_directory",
+    "load_settings",
+    "create_partition",
+    "create_group",
+    "add_group_member",
+    "remove_group_member",
+    "settings_snapshot",
+    "update_closure_settings",
+    "add_closure_reason",
+    "set_closure_reason",
+    "record_settings_change",
+]
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+def require_admin(actor: Analyst | None, right: AdminRight) -> None:
+    """Refuse unless the actor (None = system operator) holds an admin right; names the right."""
+    if actor is not None and not actor.has_admin_right(right):
+        raise NotAllowed(f"{actor.username} lacks the '{right.label}' right ({right.value}) of a "
+                         "General Access role")
+
+
+def get_partition(name: str, viewer: Analyst | None = None) -> Partition:
+    """A partition by name, if the viewer belongs to it or administers the desk."""
+    partition = Partition.objects.filter(name=name).first()
+    if partition is None or (viewer is not None and not _may_see(viewer, partition)):
+        raise NotFound(f"No partition named {name!r}", field="partition")
+    return partition
+
+
+def _may_see(viewer: Analyst, partition: Partition) -> bool:
+    if viewer.has_admin_right(AdminRight.IPK_SETUP) or viewer.has_admin_right(AdminRight.SECURITY_ADMIN):
+        return True
+    return Membership.objects.filter(analyst=viewer, partition=partition).exists()
+
+
+def partitions_for(viewer: Analyst | None) -> list[Partition]:
+    """Partitions the viewer works in (all of them for the system operator)."""
+    qs = Partition.objects.all()
+    if viewer is not None:
+        qs = qs.filter(memberships__analyst=viewer)
+    return list(qs.order_by("name"))
+
+
+def get_group(partition: Partition, name: str, field: str = "group") -> IpkGroup:
+    group = IpkGroup.objects.filter(partition=partition, name=name).first()
+    if group is None:
+        raise NotFound(f"No IPK group named {name!r} in partition {partition.name}", field=field)
+    return group
+
+
+def load_directory(partition: Partition) -> Directory:
+    """Everyone in the partition with their call rights, and each active group's members."""
+    memberships = Membership.objects.filter(partition=partition).select_related("analyst", "ipk_role")
+    analysts = {
+        m.analyst_id: Candidate(m.analyst_id, m.analyst.username, m.analyst.is_active, m.ipk_role.rights)
+        for m in memberships
+    }
+    groups: dict[int, set[int]] = {}
+    names: dict[int, str] = {}
+    for group in IpkGroup.objects.filter(partition=partition, active=True):
+        groups[group.id] = set()
+        names[group.id] = group.name
+    through = IpkGroup.members.through
+    for group_id, analyst_id in through.objects.filter(ipkgroup_id__in=list(groups)).values_list(
+            "ipkgroup_id", "analyst_id"):
+        groups[group_id].add(analyst_id)
+    return Directory(partition.name, analysts, {g: frozenset(m) for g, m in groups.items()}, names)
+
+
+@transaction.atomic
+def create_partition(name: str, actor: Analyst | None = None) -> Partition:
+    require_admin(actor, AdminRight.IPK_SETUP)
+    name = require_text(name, "name", "A partition name")
+    if Partition.objects.filter(name=name).exists():
+        raise InvalidInput(f"A partition named {name!r} already exists", field="name")
+    partition = Partition.objects.create(name=name)
+    ClosureSettings.objects.create(partition=partition)
+    return partition
+
+
+@transaction.atomic
+def create_group(partition: Partition, name: str, members: Iterable[Analyst] = (),
+                 actor: Analyst | None = None) -> IpkGroup:
+    require_admin(actor, AdminRight.IPK_SETUP)
+    name = require_text(name, "name", "A group name")
+    if IpkGroup.objects.filter(partition=partition, name=name).exists():
+        raise InvalidInput(f"Partition {partition.name} already has a group named {name!r}", field="name")
+    group = IpkGroup.objects.create(partition=partition, name=name)
+    group.members.add(*members)
+    return group
+
+
+@transaction.atomic
+def add_group_member(group: IpkGroup, analyst: Analyst, actor: Analyst | None = None) -> None:
+    require_admin(actor, AdminRight.IPK_SETUP)
+    group.members.add(analyst)
+
+
+@transaction.atomic
+def remove_group_member(group: IpkGroup, analyst: Analyst, actor: Analyst | None = None) -> int:
+    """Take an analyst out of a group; refused if it strands the closure group. Returns calls re-routed."""
+    from closeloop.calls.services import reroute_stranded_calls
+
+    require_admin(actor, AdminRight.IPK_SETUP)
+    partition = IpkGroup.objects.select_for_update().get(pk=group.pk).partition
+    group.members.remove(analyst)
+    check_directory_change(_settings_row(partition).as_value(), load_directory(partition),
+                           f"Removing {analyst.username} from group {group.name}")
+    return reroute_stranded_calls(partition, f"{analyst.username} was removed from group {group.name}")
+
+
+def _settings_row(partition: Partition, lock: bool = False) -> ClosureSettings:
+    qs = ClosureSettings.objects.select_related("closure_group")
+    if lock:
+        qs = qs.select_for_update()
+    row, _ = qs.get_or_create(partition=partition)
+    return row
+
+
+def load_settings(partition: Partition) -> PartitionSettings:
+    """The partition's closure settings as they are right now (read on every action: no restart)."""
+    return _settings_row(partition).as_value()
+
+
+def settings_snapshot(row: ClosureSettings) -> dict[str, Any]:
+    return {
+        "closure_method": row.closure_method,
+        "closure_rule": row.closure_rule,
+        "closure_group": row.closure_group.name if row.closure_group else None,
+        "require_independent_closer": row.require_independent_closer,
+        "allow_designated_closer": row.allow_designated_closer,
+        "closure_reason_required": row.closure_reason_required,
+    }
+
+
+def record_settings_change(partition: Partition, subject: str, actor: Analyst | None, reason: str,
+                           before: dict[str, Any], after: dict[str, Any],
+                           version: int | None = None) -> SettingsChange:
+    """The one place a configuration change is audited."""
+    return SettingsChange.objects.create(partition=partition, subject=subject, version=version,
+                                         changed_by=actor, change_reason=reason, before=before, after=after)
+
+
+@transaction.atomic
+def update_closure_settings(
+    partition: Partition,
+    change_reason: str,
+    actor: Analyst | None = None,
+    *,
+    closure_method: str | ClosureMethod = UNSET,
+    closure_rule: str | ClosureRule = UNSET,
+    closure_group: IpkGroup | str | None = UNSET,
+    require_independent_closer: bool = UNSET,
+    allow_designated_closer: bool = UNSET,
+    closure_reason_required: bool = UNSET,
+    expected_version: int | None = None,
+    dry_run: bool = False,
+) -> ClosureSettings:
+    """Validate and save new closure settings with an audited change reason; effective at once.
+
+    With `dry_run` the settings are checked exactly as for a save, and nothing is written.
+    """
+    require_admin(actor, AdminRight.IPK_SETUP)
+    reason = require_text(change_reason, "change_reason", "A change reason")
+    row = _settings_row(partition, lock=True)
+    if expected_version is not None and expected_version != row.version:
+        raise ChangedByOther(f"The closure settings of {partition.name} were changed by someone else "
+                             f"(now version {row.version}); reload them and try again", field="version")
+    before = settings_snapshot(row)
+    if closure_method is not UNSET:
+        row.closure_method = parse_choice(ClosureMethod, str(closure_method), "closure_method").value
+    if closure_rule is not UNSET:
+        row.closure_rule = parse_choice(ClosureRule, str(closure_rule), "closure_rule").value
+    if closure_group is not UNSET:
+        if isinstance(closure_group, str):
+            closure_group = get_group(partition, closure_group, field="closure_group")
+        if closure_group is not None and closure_group.partition_id != partition.id:
+            raise InvalidInput("The closure group must be an IPK group of this partition", field="closure_group")
+        row.closure_group = closure_group
+    for name, value in (("require_independent_closer", require_independent_closer),
+                        ("allow_designated_closer", allow_designated_closer),
+                        ("closure_reason_required", closure_reason_required)):
+        if value is not UNSET:
+            setattr(row, name, bool(value))
+    validate_settings(row.as_value(), load_directory(partition))
+    after = settings_snapshot(row)
+    if dry_run or after == before:
+        return row
+    row.version += 1
+    row.save()
+    record_settings_change(partition, SettingsChange.Subject.CLOSURE_SETTINGS, actor, reason, before, after,
+                           row.version)
+    return row
+
+
+def _reason_snapshot(partition: Partition) -> dict[str, Any]:
+    return {r.code: {"label": r.label, "active": r.active, "types": sorted(r.call_types)}
+            for r in ClosureReason.objects.filter(partition=partition).prefetch_related("type_links")}
+
+
+@transaction.atomic
+def add_closure_reason(partition: Partition, code: str, label: str, call_types: Iterable[str],
+                       actor: Analyst | None = None, change_reason: str = "") -> ClosureReason:
+    """Add a closure reason linked to the call types it applies to (audited)."""
+    require_admin(actor, AdminRight.IPK_SETUP)
+    code = require_text(code, "code", "A reason code")
+    label = require_text(label, "label", "A reason label")
+    types = {parse_choice(CallType, t, "type") for t in call_types}
+    if not types:
+        raise InvalidInput("Link the reason to at least one call type (--type)", field="type")
+    if ClosureReason.objects.filter(partition=partition, code=code).exists():
+        raise InvalidInput(f"Partition {partition.name} already has a closure reason {code!r}", field="code")
+    before = _reason_snapshot(partition)
+    reason = ClosureReason.objects.create(partition=partition, code=code, label=label)
+    ClosureReasonType.objects.bulk_create(ClosureReasonType(reason=reason, call_type=t.value) for t in types)
+    record_settings_change(partition, SettingsChange.Subject.CLOSURE_REASONS, actor,
+                           change_reason or f"Added closure reason {code}", before, _reason_snapshot(partition))
+    return reason
+
+
+@transaction.atomic
+def set_closure_reason(reason: ClosureReason, actor: Analyst | None = None, *, active: bool = UNSET,
+                       label: str = UNSET, call_types: Iterable[str] = UNSET,
+                       change_reason: str = "") -> ClosureReason:
+    """Deactivate/reactivate a reason, relabel it, or change the call types it is linked to (audited)."""
+    require_admin(actor, AdminRight.IPK_SETUP)
+    before = _reason_snapshot(reason.partition)
+    if active is not UNSET:
+        reason.active = bool(active)
+    if label is not UNSET:
+        reason.label = require_text(label, "label", "A reason label")
+    if call_types is not UNSET:
+        types = {parse_choice(CallType, t, "type") for t in call_types}
+        if not types:
+            raise InvalidInput("Link the reason to at least one call type", field="type")
+        reason.type_links.exclude(call_type__in=[t.value for t in types]).delete()
+        for t in types:
+            ClosureReasonType.objects.get_or_create(reason=reason, call_type=t.value)
+    reason.save()
+    record_settings_change(reason.partition, SettingsChange.Subject.CLOSURE_REASONS, actor,
+                           change_reason or f"Changed closure reason {reason.code}", before,
+                           _reason_snapshot(reason.partition))
+    return reason

@@ -1,0 +1,38 @@
+"""Shared fixtures. Data is built through the services, never by poking rows."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):  # type: ignore[no-untyped-def]
+    """Hashing with Argon2 is deliberately slow; tests in this process use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def desk(db):  # type: ignore[no-untyped-def]
+    from tests.desk import build_desk
+
+    return build_desk()
+
+
+def using_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """`postgres` tests run only on PostgreSQL (make test runs the integration suite there too)."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: make test runs it with DATABASE_URL=postgresql://...")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
