@@ -31,8 +31,8 @@ from closeloop.closure import (
     Target,
     next_status,
     parse_choice,
+    rules,
 )
-from closeloop.closure import rules
 from closeloop.closure.routing import reroute_stranded
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
 from closeloop.partitions.services import load_directory, load_settings
@@ -53,6 +53,8 @@ __all__ = [
     "reject_resolution",
     "reroute_stranded_calls",
     "actions_for",
+    "closure_choices",
+    "preview_resolve_route",
 ]
 
 
@@ -376,3 +378,26 @@ def actions_for(call: Call, viewer: Analyst | None) -> frozenset[Action]:
     who: Actor = actor_in(viewer, call.partition_id)
     return rules.permitted_actions(call.facts(), who, load_settings(call.partition),
                                    load_directory(call.partition))
+
+
+def closure_choices(call: Call, resolver: Analyst | None) -> tuple[list[Analyst], list[IpkGroup]]:
+    """Analysts and groups that could validate this call if `resolver` resolved it (for forms)."""
+    from closeloop.closure.routing import eligible_closers, is_eligible_closer
+
+    settings, directory = load_settings(call.partition), load_directory(call.partition)
+    resolver_id = resolver.id if resolver else None
+    analyst_ids = [a for a, c in directory.analysts.items() if is_eligible_closer(c, settings, resolver_id)]
+    group_ids = [g for g in directory.groups if eligible_closers(g, directory, settings, resolver_id)]
+    return (list(Analyst.objects.filter(id__in=analyst_ids).order_by("username")),
+            list(IpkGroup.objects.filter(id__in=group_ids).order_by("name")))
+
+
+def preview_resolve_route(call: Call, resolver: Analyst | None) -> ClosureRoute | None:
+    """Where resolving would send the call with no closer named (None if nobody could validate it)."""
+    from closeloop.closure import CloseloopError
+
+    settings, directory = load_settings(call.partition), load_directory(call.partition)
+    try:
+        return rules.decide_resolve(call.facts(), actor_in(resolver, call.partition_id), settings, directory, None)
+    except CloseloopError:
+        return None

@@ -3,6 +3,7 @@ settings, reasons, tokens). Each parses nothing itself: it calls one use case an
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from argparse import Namespace
@@ -15,7 +16,7 @@ from closeloop.partitions import services as partitions
 from closeloop.partitions.models import ClosureReason, IpkGroup, SettingsChange
 from closeloop.partitions.services import UNSET
 
-from .commands import Output
+from .commands import CommandTree, Output
 
 Actor = Analyst | None
 
@@ -235,3 +236,91 @@ def token_list(args: Namespace, actor: Actor) -> Output:
             for t in _token_owner(actor).api_tokens.all()]
     return Output("\n".join(f"#{d['id']} {d['name']} {d['prefix']}…{' (revoked)' if d['revoked'] else ''}"
                             for d in data) or "No tokens.", data)
+
+
+def register(tree: CommandTree) -> None:
+    """Set-up and administration commands."""
+    p = tree.leaf(tree.top, "init", init, "create the database, the Default partition, roles and an admin")
+    p.add_argument("--admin-password", help="password for the 'admin' user (default: a generated one)")
+    tree.leaf(tree.top, "demo", demo, "load a realistic demo desk (does nothing if already loaded)")
+    p = tree.leaf(tree.top, "serve", serve, "serve the web app and API with gunicorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+
+    part = tree.family("partition", "partitions")
+    p = tree.leaf(part, "add", partition_add, "add a partition")
+    p.add_argument("name")
+    tree.leaf(part, "list", partition_list, "list partitions")
+
+    grp = tree.family("group", "IPK groups")
+    p = tree.leaf(grp, "add", group_add, "add an IPK group to a partition")
+    p.add_argument("partition")
+    p.add_argument("name")
+    p.add_argument("--member", action="append", default=[], metavar="USER")
+    for name, handler, text in (("add-member", group_add_member, "add an analyst to a group"),
+                                ("remove-member", group_remove_member, "remove an analyst from a group")):
+        p = tree.leaf(grp, name, handler, text)
+        p.add_argument("partition")
+        p.add_argument("name")
+        p.add_argument("user")
+    p = tree.leaf(grp, "list", group_list, "list a partition's groups and members")
+    p.add_argument("partition")
+
+    ana = tree.family("analyst", "analysts and their roles")
+    p = tree.leaf(ana, "add", analyst_add, "add an analyst to a partition (creating them if new)")
+    p.add_argument("user")
+    p.add_argument("--partition", required=True)
+    p.add_argument("--role", required=True, help="IPK security role, e.g. Analyst, Closer, 'Read only'")
+    p.add_argument("--group", action="append", default=[])
+    p.add_argument("--access", help="General Access role, e.g. Administrator, Standard")
+    p.add_argument("--password")
+    p.add_argument("--first-name", default="")
+    p.add_argument("--last-name", default="")
+    p.add_argument("--email", default="")
+    p = tree.leaf(ana, "role", analyst_role, "change an analyst's IPK role in a partition")
+    p.add_argument("user")
+    p.add_argument("--partition", required=True)
+    p.add_argument("--role", required=True)
+    p = tree.leaf(ana, "deactivate", analyst_deactivate, "deactivate an analyst (re-routes their closures)")
+    p.add_argument("user")
+    p = tree.leaf(ana, "list", analyst_list, "list analysts")
+    p.add_argument("--partition")
+
+    st = tree.family("settings", "partition closure settings")
+    p = tree.leaf(st, "show", settings_show, "show a partition's closure settings")
+    p.add_argument("partition")
+    p = tree.leaf(st, "history", settings_history, "show the audited changes of a partition's settings")
+    p.add_argument("partition")
+    p = tree.leaf(st, "set", settings_set, "change closure settings (needs --change-reason)")
+    p.add_argument("partition")
+    p.add_argument("--method", choices=["immediate", "comments", "rules"])
+    p.add_argument("--rule", choices=["logged_by", "log_group", "closure_group"])
+    p.add_argument("--closure-group", metavar="GROUP")
+    p.add_argument("--no-closure-group", action="store_true", help="clear the closure group")
+    for flag in ("require-independent-closer", "allow-designated-closer", "closure-reason-required"):
+        p.add_argument(f"--{flag}", dest=flag.replace("-", "_"), action=argparse.BooleanOptionalAction,
+                       default=None)
+    p.add_argument("--change-reason", required=True)
+    p.add_argument("--dry-run", action="store_true", help="check the settings without saving them")
+
+    rs = tree.family("reason", "closure reasons")
+    p = tree.leaf(rs, "add", reason_add, "add a closure reason linked to call types")
+    p.add_argument("partition")
+    p.add_argument("code")
+    p.add_argument("label")
+    p.add_argument("--type", action="append", default=[], required=True, dest="types")
+    p = tree.leaf(rs, "list", reason_list, "list a partition's closure reasons")
+    p.add_argument("partition")
+    for name, handler in (("deactivate", reason_deactivate), ("activate", reason_activate)):
+        p = tree.leaf(rs, name, handler, f"{name} a closure reason")
+        p.add_argument("partition")
+        p.add_argument("code")
+
+    tk = tree.family("token", "personal API tokens")
+    p = tree.leaf(tk, "create", token_create, "create an API token for the --as analyst (shown once)")
+    p.add_argument("--name", default="API token")
+    p = tree.leaf(tk, "revoke", token_revoke, "revoke one of the --as analyst's tokens")
+    p.add_argument("token_id", type=int)
+    tree.leaf(tk, "list", token_list, "list the --as analyst's tokens")
+

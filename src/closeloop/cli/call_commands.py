@@ -14,7 +14,7 @@ from closeloop.closure import NotAllowed
 from closeloop.partitions.models import IpkGroup
 from closeloop.partitions.services import get_group, get_partition
 
-from .commands import Output
+from .commands import CommandTree, Output
 
 Actor = Any
 
@@ -120,3 +120,59 @@ def outstanding(args: Namespace, actor: Actor) -> Output:
     lines += [f"  {QUEUES[k]}: {v}" for k, v in summary.queues.items()]
     lines += [f"  {c['ref']:<11} {c['status_label']:<25} P{c['priority']} {c['summary']}" for c in items]
     return Output("\n".join(lines), {**summary.as_dict(), "calls": items})
+
+
+def register(tree: CommandTree) -> None:
+    """Call commands and Calls Outstanding."""
+    cl = tree.family("call", "calls")
+    p = tree.leaf(cl, "log", call_log, "log a call")
+    p.add_argument("--partition", required=True)
+    p.add_argument("--type", required=True, help="incident, problem, major_incident, known_error, "
+                   "service_request")
+    p.add_argument("--summary", required=True)
+    p.add_argument("--description", default="")
+    p.add_argument("--priority", default="3", help="1 (highest) to 4")
+    p.add_argument("--group", help="the log group (one of your groups)")
+    p.add_argument("--assign-group")
+    p.add_argument("--assign-analyst")
+    p = tree.leaf(cl, "assign", call_assign, "assign a call to a group and/or an analyst")
+    p.add_argument("ref")
+    p.add_argument("--group")
+    p.add_argument("--analyst")
+    for name, handler in (("hold", call_hold), ("resume", call_resume)):
+        p = tree.leaf(cl, name, handler, f"{name} a call")
+        p.add_argument("ref")
+        p.add_argument("--reason", default="")
+    p = tree.leaf(cl, "resolve", call_resolve, "resolve a call (it goes to its validator)")
+    p.add_argument("ref")
+    p.add_argument("--resolution", required=True)
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--closer", metavar="USER", help="closing analyst")
+    target.add_argument("--closer-group", metavar="GROUP", help="closing group (method comments)")
+    p.add_argument("--reason", help="closure reason code (method immediate)")
+    p.add_argument("--comments", help="closure comments (method immediate; default: the resolution)")
+    p = tree.leaf(cl, "take", call_take, "take a call Forward for Closure to your group")
+    p.add_argument("ref")
+    p = tree.leaf(cl, "forward", call_forward, "re-forward a call for closure")
+    p.add_argument("ref")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to-analyst", metavar="USER")
+    target.add_argument("--to-group", metavar="GROUP")
+    p.add_argument("--reason", required=True)
+    p = tree.leaf(cl, "close", call_close, "validate and close a resolved call")
+    p.add_argument("ref")
+    p.add_argument("--comments", required=True)
+    p.add_argument("--reason", help="closure reason code")
+    p.add_argument("--tick", action="append", type=int, default=[], metavar="ITEM_ID",
+                   help="closure checklist item ticked (repeat)")
+    p = tree.leaf(cl, "reject", call_reject, "reject a resolution: back to the resolver")
+    p.add_argument("ref")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--category", help="rejection category code")
+    p = tree.leaf(cl, "show", call_show, "show a call and its history")
+    p.add_argument("ref")
+
+    p = tree.leaf(tree.top, "outstanding", outstanding, "your Calls Outstanding (needs --as)")
+    p.add_argument("--queue", choices=["mine", "groups", "to_me", "for_closure"])
+    p.add_argument("--partition")
+    p.add_argument("--limit", type=int, default=50)

@@ -132,7 +132,8 @@ def route_to_target(
             raise InvalidInput(f"{name} is not an analyst of partition {directory.partition_name}",
                                field="closer")
         if not is_eligible_closer(directory.analysts[target.analyst_id], settings, call.resolved_by_id):
-            raise NotAllowed(f"{name} cannot close {call.ref}: {_why_not(directory, target.analyst_id, settings, call)}")
+            why = _why_not(directory, target.analyst_id, settings, call)
+            raise NotAllowed(f"{name} cannot close {call.ref}: {why}")
         return ClosureRoute(Status.FORWARD_TO_YOU_FOR_CLOSE, target.analyst_id, None,
                             f"forwarded to {name}")
     assert target.group_id is not None

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "closeloop.accounts",
     "closeloop.partitions",
     "closeloop.calls",
+    "closeloop.reports",
     "closeloop.web",
 ]
 
