@@ -1,0 +1,19 @@
+"""Which area routers the API mounts, and under which prefix.
+
+Each area (calls, partitions, accounts, reports) owns a django-ninja `Router` in its own `api.py`.
+To publish a new area, add one `(prefix, "dotted.path.to.router")` line here; `closeloop.api.site`
+imports each dotted path and mounts it, so no other file changes.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: list[tuple[str, str]] = [
+    ("/v1/calls", "closeloop.calls.api.router"),
+    ("/v1/outstanding", "closeloop.calls.api.outstanding_router"),
+    ("/v1/partitions", "closeloop.partitions.api.router"),
+    ("/v1/groups", "closeloop.partitions.api.groups_router"),
+    ("/v1/closure-reasons", "closeloop.partitions.api.closure_reasons_router"),
+    ("/v1/analysts", "closeloop.accounts.api.router"),
+]
