@@ -148,6 +148,10 @@ def check_closer(call: CallFacts, actor: Actor, settings: PartitionSettings, dir
                          f"{action.verb} it")
 
 
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def check_close_values(
     call: CallFacts,
     settings: PartitionSettings,
@@ -160,12 +164,12 @@ def check_close_values(
     text = require_text(comments, "comments", "Closure comments")
     if reason is None:
         if settings.closure_reason_required:
-            raise InvalidInput(f"A closure reason is required to close a {call.call_type.label}",
+            raise InvalidInput(f"A closure reason is required to close {_a(call.call_type.label)}",
                                field="reason")
     elif not reason.active:
         raise InvalidInput(f"Closure reason {reason.code} is no longer in use", field="reason")
     elif call.call_type not in reason.call_types:
-        raise InvalidInput(f"Closure reason {reason.code} does not apply to a {call.call_type.label}",
+        raise InvalidInput(f"Closure reason {reason.code} does not apply to {_a(call.call_type.label)}",
                            field="reason")
     ticked_ids = set(ticked)
     known = {item.item_id for item in checklist}

@@ -1,0 +1,325 @@
+"""The decision behind each action and each settings change, with each refusal message."""
+
+import pytest
+
+from closeloop.closure import (
+    Action,
+    Actor,
+    CallType,
+    ChecklistItemFacts,
+    ClosureMethod,
+    ClosureRule,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    ReasonFacts,
+    Right,
+    SettingsRejected,
+    Status,
+    Target,
+    parse_choice,
+)
+from closeloop.closure import rules
+from closeloop.closure.model import Directory
+
+from .world import (
+    ANALYSTS,
+    CLOSER_A,
+    CLOSER_B,
+    CLOSURE_GROUP,
+    EMPTY_GROUP,
+    GROUPS,
+    LOG_GROUP,
+    LOGGER,
+    NAMES,
+    READER,
+    RESOLVER,
+    actor,
+    call,
+    directory,
+    inactive,
+    settings,
+    without_group_member,
+)
+
+FIXED = ReasonFacts("FIXED", True, frozenset({CallType.INCIDENT}))
+RESOLVED_TO_GROUP = call(status=Status.FORWARD_FOR_CLOSURE, target_group_id=LOG_GROUP, resolved_by_id=RESOLVER)
+RESOLVED_TO_B = call(status=Status.FORWARD_TO_YOU_FOR_CLOSE, target_analyst_id=CLOSER_B, resolved_by_id=RESOLVER)
+
+
+class TestRights:
+    def test_a_missing_right_is_refused_naming_the_right_and_partition(self):
+        with pytest.raises(NotAllowed, match=r"reader lacks the 'Resolve' right \(resolve\) in partition Default"):
+            rules.require_right(actor(READER), Right.RESOLVE, "Default")
+
+    def test_the_close_right_is_shown_as_closure_comments(self):
+        with pytest.raises(NotAllowed, match=r"'Closure Comments' right \(close\)"):
+            rules.require_right(actor(RESOLVER), Right.CLOSE, "Default")
+
+    def test_blank_text_is_refused_naming_the_field(self):
+        with pytest.raises(InvalidInput) as err:
+            rules.require_text("   ", "resolution", "A resolution")
+        assert err.value.field == "resolution" and "cannot be blank" in err.value.message
+
+
+class TestAssign:
+    def test_assigning_needs_the_reassign_right(self):
+        with pytest.raises(NotAllowed, match="Reassign"):
+            rules.decide_assign(call(), actor(READER), directory(), LOG_GROUP, None)
+
+    def test_assigning_to_an_analyst_outside_the_group_is_refused(self):
+        with pytest.raises(InvalidInput, match="not a member of group Service Desk") as err:
+            rules.decide_assign(call(), actor(LOGGER), directory(), LOG_GROUP, CLOSER_B)
+        assert err.value.field == "analyst"
+
+    def test_assigning_to_a_deactivated_analyst_is_refused(self):
+        with pytest.raises(InvalidInput, match="not an active analyst"):
+            rules.decide_assign(call(), actor(LOGGER), directory(r=inactive(RESOLVER)), None, RESOLVER)
+
+    def test_assigning_needs_a_group_or_an_analyst(self):
+        with pytest.raises(InvalidInput, match="Assign to a group, an analyst, or both"):
+            rules.decide_assign(call(), actor(LOGGER), directory(), None, None)
+
+    def test_a_closed_call_cannot_be_assigned(self):
+        with pytest.raises(InvalidTransition):
+            rules.decide_assign(call(status=Status.CLOSED), actor(LOGGER), directory(), LOG_GROUP, None)
+
+    def test_a_valid_assignment_makes_the_call_assigned(self):
+        assert rules.decide_assign(call(status=Status.LOGGED), actor(LOGGER), directory(), LOG_GROUP,
+                                   RESOLVER) is Status.ASSIGNED
+
+
+class TestResolve:
+    def test_resolving_needs_the_resolve_right(self):
+        with pytest.raises(NotAllowed, match="'Resolve' right"):
+            rules.decide_resolve(call(), actor(READER), settings(), directory(), None)
+
+    def test_a_call_awaiting_closure_cannot_be_resolved_again(self):
+        with pytest.raises(InvalidTransition):
+            rules.decide_resolve(RESOLVED_TO_GROUP, actor(RESOLVER), settings(), directory(), None)
+
+    def test_immediate_method_closes_at_once_for_a_resolver_who_may_close(self):
+        route = rules.decide_resolve(call(), actor(CLOSER_A), settings(closure_method=ClosureMethod.IMMEDIATE),
+                                     directory(), None)
+        assert route.status is Status.CLOSED
+
+    def test_immediate_method_needs_the_close_right_too(self):
+        with pytest.raises(NotAllowed, match="Closure Comments"):
+            rules.decide_resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.IMMEDIATE),
+                                 directory(), None)
+
+    def test_immediate_method_refuses_a_named_closer(self):
+        with pytest.raises(InvalidInput, match="closes calls when they are resolved"):
+            rules.decide_resolve(call(), actor(CLOSER_A), settings(closure_method=ClosureMethod.IMMEDIATE),
+                                 directory(), Target(analyst_id=CLOSER_B))
+
+    def test_comments_method_forwards_to_the_chosen_group(self):
+        route = rules.decide_resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.COMMENTS),
+                                     directory(), Target(group_id=CLOSURE_GROUP))
+        assert (route.status, route.group_id) == (Status.FORWARD_FOR_CLOSURE, CLOSURE_GROUP)
+
+    def test_comments_method_forwards_to_the_chosen_analyst(self):
+        route = rules.decide_resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.COMMENTS),
+                                     directory(), Target(analyst_id=CLOSER_B))
+        assert (route.status, route.analyst_id) == (Status.FORWARD_TO_YOU_FOR_CLOSE, CLOSER_B)
+
+    def test_comments_method_refuses_a_chosen_analyst_who_cannot_close(self):
+        with pytest.raises(NotAllowed, match="cannot close"):
+            rules.decide_resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.COMMENTS),
+                                 directory(), Target(analyst_id=LOGGER))
+
+    def test_rules_method_refuses_a_chosen_group(self):
+        with pytest.raises(InvalidInput, match="a closing group cannot be chosen") as err:
+            rules.decide_resolve(call(), actor(RESOLVER), settings(), directory(), Target(group_id=CLOSURE_GROUP))
+        assert err.value.field == "closer_group"
+
+    def test_rules_method_refuses_a_designated_closer_unless_allowed(self):
+        with pytest.raises(InvalidInput, match="does not allow a designated closing analyst"):
+            rules.decide_resolve(call(), actor(RESOLVER), settings(), directory(), Target(analyst_id=CLOSER_B))
+
+    def test_rules_method_accepts_an_allowed_designated_closer(self):
+        route = rules.decide_resolve(call(), actor(RESOLVER), settings(allow_designated_closer=True), directory(),
+                                     Target(analyst_id=CLOSER_B))
+        assert (route.status, route.analyst_id) == (Status.FORWARD_TO_YOU_FOR_CLOSE, CLOSER_B)
+
+    def test_independence_applies_to_the_resolver_not_to_whoever_resolved_before(self):
+        strict = settings(closure_rule=ClosureRule.LOG_GROUP, require_independent_closer=True)
+        again = call(resolved_by_id=RESOLVER)  # re-resolved by the only closer of the log group
+        route = rules.decide_resolve(again, actor(CLOSER_A), strict, directory(), None)
+        assert route.group_id == CLOSURE_GROUP
+
+
+class TestClosingRights:
+    def test_only_the_named_analyst_may_close_a_call_forwarded_to_them(self):
+        with pytest.raises(NotAllowed, match="forwarded to closer_b for close: only they may close it"):
+            rules.check_closer(RESOLVED_TO_B, actor(CLOSER_A), settings(), directory(), Action.CLOSE)
+        rules.check_closer(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), Action.CLOSE)
+
+    def test_only_members_of_the_target_group_may_close_a_call_forwarded_for_closure(self):
+        with pytest.raises(NotAllowed, match="forwarded for closure to Service Desk: only its members"):
+            rules.check_closer(RESOLVED_TO_GROUP, actor(CLOSER_B), settings(), directory(), Action.CLOSE)
+        rules.check_closer(RESOLVED_TO_GROUP, actor(CLOSER_A), settings(), directory(), Action.CLOSE)
+
+    def test_a_resolver_without_the_close_right_is_refused_naming_closure_comments(self):
+        with pytest.raises(NotAllowed, match="resolver lacks the 'Closure Comments' right"):
+            rules.check_closer(RESOLVED_TO_GROUP, actor(RESOLVER), settings(), directory(), Action.CLOSE)
+
+    def test_the_resolver_may_not_close_when_an_independent_closer_is_required(self):
+        own = call(status=Status.FORWARD_FOR_CLOSURE, target_group_id=LOG_GROUP, resolved_by_id=CLOSER_A)
+        with pytest.raises(NotAllowed, match="requires an independent closer"):
+            rules.check_closer(own, actor(CLOSER_A), settings(require_independent_closer=True), directory(),
+                               Action.CLOSE)
+
+    def test_the_system_operator_may_close_any_call_awaiting_closure(self):
+        rules.check_closer(RESOLVED_TO_B, Actor.system(), settings(), directory(), Action.CLOSE)
+
+    def test_a_call_not_awaiting_closure_cannot_be_closed(self):
+        with pytest.raises(InvalidTransition, match="is Assigned: you cannot close it now"):
+            rules.check_closer(call(), actor(CLOSER_A), settings(), directory(), Action.CLOSE)
+
+
+class TestCloseValues:
+    def test_closing_needs_closure_comments(self):
+        with pytest.raises(InvalidInput, match="Closure comments is required") as err:
+            rules.check_close_values(RESOLVED_TO_B, settings(), " ", FIXED)
+        assert err.value.field == "comments"
+
+    def test_closing_needs_a_reason_when_required(self):
+        with pytest.raises(InvalidInput, match="A closure reason is required to close an Incident") as err:
+            rules.check_close_values(RESOLVED_TO_B, settings(), "ok", None)
+        assert err.value.field == "reason"
+
+    def test_no_reason_is_fine_when_not_required(self):
+        assert rules.check_close_values(RESOLVED_TO_B, settings(closure_reason_required=False), " ok ", None) == "ok"
+
+    def test_the_reason_must_be_linked_to_the_call_type(self):
+        fulfilled = ReasonFacts("FULFILLED", True, frozenset({CallType.SERVICE_REQUEST}))
+        with pytest.raises(InvalidInput, match="FULFILLED does not apply to an Incident"):
+            rules.check_close_values(RESOLVED_TO_B, settings(), "ok", fulfilled)
+
+    def test_an_inactive_reason_cannot_be_used(self):
+        old = ReasonFacts("OLD", False, frozenset({CallType.INCIDENT}))
+        with pytest.raises(InvalidInput, match="no longer in use"):
+            rules.check_close_values(RESOLVED_TO_B, settings(), "ok", old)
+
+    def test_required_checklist_items_must_be_ticked(self):
+        items = [ChecklistItemFacts(1, "Root cause described", True), ChecklistItemFacts(2, "KB linked", False)]
+        with pytest.raises(InvalidInput, match="Root cause described - reject the resolution instead") as err:
+            rules.check_close_values(RESOLVED_TO_B, settings(), "ok", FIXED, items, {2})
+        assert err.value.field == "checklist"
+        assert rules.check_close_values(RESOLVED_TO_B, settings(), "ok", FIXED, items, {1}) == "ok"
+
+    def test_ticking_an_unknown_checklist_item_is_refused(self):
+        with pytest.raises(InvalidInput, match="Unknown checklist item"):
+            rules.check_close_values(RESOLVED_TO_B, settings(), "ok", FIXED, [], {7})
+
+
+class TestRejectTakeForward:
+    def test_rejecting_needs_a_reason(self):
+        with pytest.raises(InvalidInput, match="A rejection reason is required"):
+            rules.decide_reject(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), "")
+
+    def test_rejecting_needs_an_eligible_closer_of_the_target(self):
+        with pytest.raises(NotAllowed):
+            rules.decide_reject(RESOLVED_TO_B, actor(CLOSER_A), settings(), directory(), "not fixed")
+        assert rules.decide_reject(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), " not fixed ") == \
+            "not fixed"
+
+    def test_a_group_member_takes_a_call_for_themselves(self):
+        route = rules.decide_take(RESOLVED_TO_GROUP, actor(CLOSER_A), settings(), directory())
+        assert (route.status, route.analyst_id, route.group_id) == \
+            (Status.FORWARD_TO_YOU_FOR_CLOSE, CLOSER_A, LOG_GROUP)
+
+    def test_the_system_operator_cannot_take_a_call(self):
+        with pytest.raises(NotAllowed, match="--as USER"):
+            rules.decide_take(RESOLVED_TO_GROUP, Actor.system(), settings(), directory())
+
+    def test_a_non_member_cannot_take_a_call(self):
+        with pytest.raises(NotAllowed, match="only its members may take it"):
+            rules.decide_take(RESOLVED_TO_GROUP, actor(CLOSER_B), settings(), directory())
+
+    def test_reforwarding_needs_a_reason(self):
+        with pytest.raises(InvalidInput, match="A reason for forwarding"):
+            rules.decide_forward(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(),
+                                 Target(group_id=CLOSURE_GROUP), " ")
+
+    def test_reforwarding_to_another_eligible_analyst(self):
+        route, why = rules.decide_forward(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(),
+                                          Target(analyst_id=CLOSER_A), "on leave")
+        assert (route.analyst_id, why) == (CLOSER_A, "on leave")
+
+    def test_reforwarding_to_a_group_nobody_can_close_from_is_refused(self):
+        with pytest.raises(NotAllowed, match="no member who may close"):
+            rules.decide_forward(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), Target(group_id=EMPTY_GROUP),
+                                 "why")
+
+
+class TestSettingsValidation:
+    def test_valid_settings_pass(self):
+        rules.validate_settings(settings(), directory())
+
+    def test_rules_method_needs_a_closure_group(self):
+        with pytest.raises(SettingsRejected, match="needs a Closure Group as the last fallback"):
+            rules.validate_settings(settings(closure_group_id=None), directory())
+
+    def test_a_closure_group_without_an_eligible_closer_is_refused(self):
+        with pytest.raises(SettingsRejected, match="Closure Group Empty would have no eligible closer") as err:
+            rules.validate_settings(settings(closure_group_id=EMPTY_GROUP), directory())
+        assert err.value.field == "closure_group"
+
+    def test_a_closure_group_of_another_partition_is_invalid(self):
+        with pytest.raises(InvalidInput, match="must be an IPK group of partition Default"):
+            rules.validate_settings(settings(closure_group_id=404), directory())
+
+    def test_comments_method_needs_someone_with_the_close_right(self):
+        nobody = Directory("Default", {k: v for k, v in ANALYSTS.items() if Right.CLOSE not in v.rights},
+                           {LOG_GROUP: GROUPS[LOG_GROUP]}, NAMES)
+        with pytest.raises(SettingsRejected, match="needs at least one active analyst with the Closure Comments"):
+            rules.validate_settings(settings(closure_method=ClosureMethod.COMMENTS, closure_group_id=None), nobody)
+
+    def test_immediate_method_cannot_require_an_independent_closer(self):
+        with pytest.raises(SettingsRejected, match="turn off require_independent_closer"):
+            rules.validate_settings(settings(closure_method=ClosureMethod.IMMEDIATE,
+                                             require_independent_closer=True), directory())
+
+    def test_removing_the_last_closer_of_the_closure_group_is_refused(self):
+        with pytest.raises(SettingsRejected, match="Removing closer_b refused: Closure Group Closure Group would"):
+            rules.check_directory_change(settings(), without_group_member(CLOSURE_GROUP, CLOSER_B),
+                                         "Removing closer_b")
+
+    def test_a_change_that_keeps_a_closer_is_accepted(self):
+        rules.check_directory_change(settings(), without_group_member(LOG_GROUP, CLOSER_A), "Removing closer_a")
+
+
+class TestPermittedActions:
+    def test_the_resolver_without_the_close_right_sees_no_close_action(self):
+        allowed = rules.permitted_actions(RESOLVED_TO_GROUP, actor(RESOLVER), settings(), directory())
+        assert Action.CLOSE not in allowed and Action.TAKE not in allowed
+
+    def test_a_member_of_the_target_group_may_take_close_reject_and_forward(self):
+        allowed = rules.permitted_actions(RESOLVED_TO_GROUP, actor(CLOSER_A), settings(), directory())
+        assert {Action.TAKE, Action.CLOSE, Action.REJECT, Action.FORWARD_TO_ANALYST} <= allowed
+
+    def test_a_worker_may_assign_hold_and_resolve_an_assigned_call(self):
+        allowed = rules.permitted_actions(call(), actor(RESOLVER), settings(), directory())
+        assert allowed == {Action.ASSIGN, Action.HOLD, Action.RESOLVE_TO_GROUP}
+
+    def test_a_read_only_analyst_may_do_nothing(self):
+        assert rules.permitted_actions(call(), actor(READER), settings(), directory()) == frozenset()
+
+    def test_under_immediate_method_resolve_is_offered_only_with_the_close_right(self):
+        one_part = settings(closure_method=ClosureMethod.IMMEDIATE)
+        assert Action.RESOLVE_AND_CLOSE in rules.permitted_actions(call(), actor(CLOSER_A), one_part, directory())
+        assert Action.RESOLVE_AND_CLOSE not in rules.permitted_actions(call(), actor(RESOLVER), one_part,
+                                                                       directory())
+
+
+class TestParseChoice:
+    @pytest.mark.parametrize("raw", ["Major Incident", "major-incident", "MAJOR_INCIDENT", " major incident "])
+    def test_call_types_are_read_the_way_users_type_them(self, raw):
+        assert parse_choice(CallType, raw, "type") is CallType.MAJOR_INCIDENT
+
+    def test_an_unknown_choice_lists_the_allowed_values(self):
+        with pytest.raises(InvalidInput, match="type must be one of: incident, problem") as err:
+            parse_choice(CallType, "bug", "type")
+        assert err.value.field == "type"
