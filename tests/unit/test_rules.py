@@ -18,8 +18,8 @@ from closeloop.closure import (
     Status,
     Target,
     parse_choice,
+    rules,
 )
-from closeloop.closure import rules
 from closeloop.closure.model import Directory
 
 from .world import (
