@@ -154,7 +154,7 @@ def remove_group_member(group: IpkGroup, analyst: Analyst, actor: Analyst | None
 def _settings_row(partition: Partition, lock: bool = False) -> ClosureSettings:
     qs = ClosureSettings.objects.select_related("closure_group")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))  # PostgreSQL cannot lock the outer-joined group
     row, _ = qs.get_or_create(partition=partition)
     return row
 
