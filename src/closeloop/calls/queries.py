@@ -46,11 +46,14 @@ AGE_BUCKETS: list[tuple[str, timedelta | None]] = [
 
 def _queue_filters(analyst: Analyst) -> dict[str, Q]:
     groups = analyst.ipk_groups.filter(partition__memberships__analyst=analyst).values("id")
+    # Validation work is only shown to members who may validate it (the Closure Comments right).
+    closing_groups = analyst.ipk_groups.filter(partition__memberships__analyst=analyst,
+                                               partition__memberships__ipk_role__close=True).values("id")
     return {
         "mine": Q(status__in=_WORK, assigned_analyst=analyst),
         "groups": Q(status__in=_WORK, assigned_analyst__isnull=True, assigned_group__in=groups),
         "to_me": Q(status=Status.FORWARD_TO_YOU_FOR_CLOSE.value, closure_target_analyst=analyst),
-        "for_closure": Q(status=Status.FORWARD_FOR_CLOSURE.value, closure_target_group__in=groups),
+        "for_closure": Q(status=Status.FORWARD_FOR_CLOSURE.value, closure_target_group__in=closing_groups),
     }
 
 

@@ -1,0 +1,57 @@
+"""Calls Outstanding: an analyst's four queues, with counts per queue, status and age."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from closeloop.calls import services as calls
+from closeloop.calls.queries import outstanding_calls, outstanding_summary
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_queue_holds_what_its_name_says(desk):
+    mine = calls.log_call(desk.default, "incident", "mine", actor=desk.alice, assigned_analyst=desk.carol)
+    queue = calls.log_call(desk.default, "incident", "group queue", actor=desk.alice,
+                           assigned_group=desk.service_desk)
+    for_group = calls.log_call(desk.default, "incident", "to validate", actor=desk.alice, log_group=desk.service_desk)
+    calls.resolve_call(for_group.ref, desk.rita, "done")
+    to_me = calls.log_call(desk.default, "incident", "taken", actor=desk.alice, log_group=desk.service_desk)
+    calls.resolve_call(to_me.ref, desk.rita, "done")
+    calls.take_call(to_me.ref, desk.carol)
+    calls.log_call(desk.other, "incident", "elsewhere", actor=desk.olga, assigned_analyst=desk.olga)
+
+    refs = {q: [c.ref for c in outstanding_calls(desk.carol, q)] for q in ("mine", "groups", "to_me", "for_closure")}
+    assert refs == {"mine": [mine.ref], "groups": [queue.ref], "to_me": [to_me.ref], "for_closure": [for_group.ref]}
+    summary = outstanding_summary(desk.carol)
+    assert summary.queues == {"mine": 1, "groups": 1, "to_me": 1, "for_closure": 1}
+    assert summary.total == 4
+    assert summary.statuses["Forward for Closure"] == 1 and summary.statuses["Assigned"] == 2
+
+
+def test_the_resolver_no_longer_sees_a_call_once_it_is_forwarded(desk):
+    call = calls.log_call(desk.default, "incident", "x", actor=desk.alice, log_group=desk.service_desk,
+                          assigned_analyst=desk.rita)
+    assert [c.ref for c in outstanding_calls(desk.rita)] == [call.ref]
+    calls.resolve_call(call.ref, desk.rita, "done")
+    assert list(outstanding_calls(desk.rita)) == []
+
+
+def test_ages_count_from_logging_or_from_entering_the_closure_stage(desk):
+    now = timezone.now()
+    old = calls.log_call(desk.default, "incident", "old", actor=desk.alice, assigned_analyst=desk.carol,
+                         at=now - timedelta(days=10))
+    calls.log_call(desk.default, "incident", "two days", actor=desk.alice, assigned_analyst=desk.carol,
+                   at=now - timedelta(days=2))
+    waiting = calls.log_call(desk.default, "incident", "logged long ago", actor=desk.alice,
+                             log_group=desk.service_desk, at=now - timedelta(days=20))
+    calls.resolve_call(waiting.ref, desk.rita, "done", at=now - timedelta(hours=3))
+    ages = outstanding_summary(desk.carol).ages
+    assert ages == {"under 1 day": 1, "1-3 days": 1, "3-7 days": 0, "over 7 days": 1}
+    assert old.ref in {c.ref for c in outstanding_calls(desk.carol, "mine")}
+
+
+def test_an_analyst_sees_nothing_from_partitions_they_left(desk):
+    calls.log_call(desk.other, "incident", "elsewhere", actor=desk.olga, assigned_group=desk.other_group)
+    assert outstanding_summary(desk.carol).total == 0
