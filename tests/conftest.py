@@ -15,6 +15,16 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_root_exists():  # type: ignore[no-untyped-def]
+    """WhiteNoise warns (an error here) when STATIC_ROOT is missing, as it is before any collectstatic."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture
 def desk(db):  # type: ignore[no-untyped-def]
     from tests.desk import build_desk

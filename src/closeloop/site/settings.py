@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves /api/docs from its packaged Swagger UI files (no CDN)
     "closeloop.accounts",
     "closeloop.partitions",
     "closeloop.calls",
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "closeloop.web.desk_context.header",
             ],
         },
     },

@@ -3,7 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from closeloop.api.site import api
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
     path("", include("closeloop.web.urls")),
 ]

@@ -1,0 +1,189 @@
+"""Schemas of the calls resource: the public call, what a client sends to log it, and each action's body."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from .schemas import Id, Page, Text
+
+__all__ = [
+    "CallOut",
+    "CallCreate",
+    "CallFilters",
+    "AssignIn",
+    "ReasonIn",
+    "ResolveIn",
+    "VersionIn",
+    "ForwardIn",
+    "CloseIn",
+    "RejectIn",
+    "EventOut",
+    "OutstandingFilters",
+    "OutstandingSummaryOut",
+    "OutstandingCallOut",
+    "OutstandingOut",
+]
+
+_VERSION = Field(None, ge=0, le=2**31, examples=[3],
+                 description="The call version you read; refused with 409 if someone changed it since. "
+                             "Same as the If-Match header.")
+
+
+class CallOut(Schema):
+    """A call as any analyst of its partition sees it; `actions` are what the caller may do to it now."""
+
+    ref: str = Field(..., examples=["INC-000042"])
+    partition: str = Field(..., examples=["Default"])
+    type: str = Field(..., examples=["incident"])
+    type_label: str = Field(..., examples=["Incident"])
+    summary: str = Field(..., examples=["VPN drops every few minutes"])
+    description: str
+    priority: int = Field(..., examples=[3])
+    status: str = Field(..., examples=["forward_for_closure"])
+    status_label: str = Field(..., examples=["Forward for Closure"])
+    logged_by: str | None = Field(None, examples=["alice"])
+    logged_at: datetime | None
+    log_group: str | None = Field(None, examples=["Service Desk"])
+    assigned_group: str | None = None
+    assigned_analyst: str | None = None
+    resolution: str
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    closure_target_analyst: str | None = None
+    closure_target_group: str | None = Field(None, examples=["Service Desk"])
+    forwarded_at: datetime | None = None
+    closure_reason: str | None = Field(None, examples=["FIXED"])
+    closure_comments: str
+    closed_by: str | None = None
+    closed_at: datetime | None = None
+    times_rejected: int
+    version: int = Field(..., examples=[3], description="Send it back as If-Match or `version` to act safely")
+    actions: list[str] | None = Field(None, examples=[["take", "forward", "close", "reject"]],
+                                      description="Actions the caller may take now (assign, hold, resume, "
+                                                  "resolve, take, forward, close, reject); only when one call "
+                                                  "is returned, not in lists")
+
+
+class CallCreate(Schema):
+    """Log a call. With `assigned_group`/`assigned_analyst` it is Assigned at once."""
+
+    partition: Text = Field(..., examples=["Default"])
+    type: Text = Field("incident", examples=["incident"],
+                       description="incident, problem, major_incident, known_error or service_request")
+    summary: Text = Field(..., examples=["VPN drops every few minutes"])
+    description: Text = ""
+    priority: int = Field(3, examples=[3], description="1 (highest) to 4")
+    log_group: Text | None = Field(None, examples=["Service Desk"], description="One of your own groups")
+    assigned_group: Text | None = Field(None, examples=["Network"])
+    assigned_analyst: Text | None = Field(None, examples=["bob"])
+
+
+class CallFilters(Schema):
+    """Filters of the call list; all are optional and combine with AND."""
+
+    partition: Text | None = Field(None, description="Partition name")
+    status: Text | None = Field(None, description="e.g. forward_for_closure")
+    type: Text | None = Field(None, description="e.g. incident")
+    assigned_group: Id | None = Field(None, description="Group id (see /api/v1/groups)")
+    assigned_analyst: Text | None = Field(None, description="User name")
+    closure_target_group: Id | None = Field(None, description="Group id the call waits in for closure")
+    closure_target_analyst: Text | None = Field(None, description="User name the call waits with for closure")
+    logged_after: datetime | None = None
+    logged_before: datetime | None = None
+    q: Text | None = Field(None, description="Text in the summary, or an exact reference")
+    sort: Text = Field("-age", description="age, -age, priority, -priority, ref, -ref or updated")
+
+
+class VersionIn(Schema):
+    """An action that needs no other input."""
+
+    version: int | None = _VERSION
+
+
+class AssignIn(VersionIn):
+    """Assign to a group (its queue), an analyst, or an analyst within a group."""
+
+    group: Text | None = Field(None, examples=["Network"])
+    analyst: Text | None = Field(None, examples=["bob"])
+
+
+class ReasonIn(VersionIn):
+    """Put on hold or resume, with an optional reason for the history."""
+
+    reason: Text = Field("", examples=["Waiting for the user to reboot"])
+
+
+class ResolveIn(VersionIn):
+    """Resolve: the call goes to its validator (or is closed at once under method `immediate`)."""
+
+    resolution: Text = Field(..., examples=["Updated the VPN client to 5.2"])
+    closer: Text | None = Field(None, examples=["carol"], description="Designated closer, if allowed")
+    closer_group: Text | None = Field(None, examples=["Closure Group"])
+    reason: Text | None = Field(None, examples=["FIXED"], description="Closure reason (method immediate)")
+    comments: Text | None = Field(None, description="Closure comments (method immediate)")
+
+
+class ForwardIn(VersionIn):
+    """Re-forward a call in the closure stage to another analyst or group, saying why."""
+
+    reason: Text = Field(..., examples=["Carol is on leave this week"])
+    to_analyst: Text | None = Field(None, examples=["dave"])
+    to_group: Text | None = Field(None, examples=["Closure Group"])
+
+
+class CloseIn(VersionIn):
+    """Validate and close: closure comments, the reason, and the checklist items ticked."""
+
+    comments: Text = Field(..., examples=["User confirmed the VPN is stable"])
+    reason: Text | None = Field(None, examples=["FIXED"])
+    ticked: list[Id] = Field(default_factory=list, description="Ids of the checklist items you checked")
+
+
+class RejectIn(VersionIn):
+    """Send the resolution back to its resolver, saying why."""
+
+    reason: Text = Field(..., examples=["The VPN still drops; please check the MTU"])
+    category: Text | None = Field(None, examples=["not_fixed"])
+    ticked: list[Id] = Field(default_factory=list)
+
+
+class EventOut(Schema):
+    """One entry of a call's history."""
+
+    at: datetime
+    actor: str = Field(..., examples=["rita"])
+    action: str = Field(..., examples=["resolve_to_group"])
+    from_status: str | None = Field(None, examples=["assigned"])
+    to_status: str = Field(..., examples=["forward_for_closure"])
+    note: str
+    details: dict[str, object]
+
+
+class OutstandingFilters(Schema):
+    """Which of the caller's queues, in which partition."""
+
+    queue: Text | None = Field(None, description="mine, groups, to_me or for_closure (default: all four)")
+    partition: Text | None = Field(None, description="Partition name")
+
+
+class OutstandingSummaryOut(Schema):
+    """Counts of the caller's Calls Outstanding per queue, status and age."""
+
+    total: int
+    queues: dict[str, int] = Field(..., examples=[{"mine": 2, "groups": 5, "to_me": 1, "for_closure": 3}])
+    statuses: dict[str, int]
+    ages: dict[str, int]
+
+
+class OutstandingCallOut(CallOut):
+    """A call in Calls Outstanding, with how long it has waited in its current stage."""
+
+    age_hours: float = Field(..., examples=[26.5])
+
+
+class OutstandingOut(Page[OutstandingCallOut]):
+    """The caller's Calls Outstanding: the counts, and one page of the calls (oldest first)."""
+
+    summary: OutstandingSummaryOut

@@ -1,0 +1,93 @@
+"""The one place the API turns a refusal into an HTTP status and the JSON error body.
+
+Every error the API returns has the same shape, `{"error": code, "message": text, "field": name}`:
+
+| error                | status | when                                                              |
+|----------------------|--------|-------------------------------------------------------------------|
+| `invalid_input`      | 400    | a service refused a value (the field is named)                    |
+| `invalid_input`      | 422    | the request does not match the schema (wrong type, missing field) |
+| `unauthenticated`    | 401    | no token, an unknown or revoked token, and no signed-in session   |
+| `not_allowed`        | 403    | a right is missing (the message names it), or the CSRF check fails |
+| `not_found`          | 404    | unknown object, or one in a partition the caller cannot see       |
+| `invalid_transition` | 409    | the action is not possible from the call's current status         |
+| `changed_by_other`   | 409    | `If-Match`/`version` no longer matches: reload and try again      |
+| `settings_rejected`  | 409    | the settings or membership change would strand calls              |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from closeloop.closure import CloseloopError
+
+__all__ = ["STATUS_FOR", "install_error_handlers", "error_body"]
+
+STATUS_FOR: dict[str, int] = {
+    "invalid_input": 400,
+    "not_allowed": 403,
+    "not_found": 404,
+    "invalid_transition": 409,
+    "changed_by_other": 409,
+    "settings_rejected": 409,
+}
+
+_HTTP_CODES: dict[int, str] = {400: "invalid_input", 401: "unauthenticated", 403: "not_allowed",
+                               404: "not_found", 405: "method_not_allowed", 409: "conflict",
+                               429: "too_many_requests"}
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": code, "message": message, "field": field}
+
+
+def _field_of(loc: list[Any] | tuple[Any, ...]) -> str | None:
+    """The user's name for the field ninja's location points at (drops 'body', 'query', 'payload'...)."""
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload", "filters")]
+    return ".".join(parts) or None
+
+
+def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
+    first = errors[0] if errors else {}
+    field = _field_of(first.get("loc", ()))
+    text = str(first.get("msg", "Invalid request"))
+    message = f"{field}: {text}" if field else text
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return message, field
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Map Closeloop's exception tree and django-ninja's own errors to the one JSON error shape."""
+
+    def refusal(request: HttpRequest, exc: CloseloopError) -> HttpResponse:
+        return api.create_response(request, error_body(exc.code, exc.message, exc.field),
+                                   status=STATUS_FOR.get(exc.code, 400))
+
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        message, field = _validation_message(exc.errors)
+        return api.create_response(request, error_body("invalid_input", message, field), status=422)
+
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = api.create_response(
+            request, error_body("unauthenticated", "Send a valid API token as 'Authorization: Bearer <token>' "
+                                "(create one with: closeloop token create --as USERNAME)", "Authorization"),
+            status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="closeloop"'
+        return response
+
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
+
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, error_body("not_found", str(exc) or "Not found"), status=404)
+
+    api.add_exception_handler(CloseloopError, refusal)
+    api.add_exception_handler(ValidationError, invalid)
+    api.add_exception_handler(AuthenticationError, unauthenticated)
+    api.add_exception_handler(HttpError, http_error)
+    api.add_exception_handler(Http404, not_found)

@@ -1,0 +1,109 @@
+"""Schemas of partitions, their closure settings and audit trail, groups, closure reasons and analysts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from .schemas import Text
+
+__all__ = [
+    "PartitionOut",
+    "ClosureSettingsOut",
+    "ClosureSettingsUpdate",
+    "ClosureSettingsResult",
+    "SettingsChangeOut",
+    "GroupOut",
+    "ClosureReasonOut",
+    "MembershipOut",
+    "AnalystOut",
+]
+
+
+class PartitionOut(Schema):
+    """A segment of the desk with its own analysts, groups, calls and closure settings."""
+
+    id: int
+    name: str = Field(..., examples=["Default"])
+    settings_version: int = Field(..., examples=[4])
+
+
+class ClosureSettingsOut(Schema):
+    """How a partition closes calls: method, rule, Closure Group and the independence options."""
+
+    partition: str = Field(..., examples=["Default"])
+    version: int = Field(..., examples=[4], description="Send it back as If-Match or `version` when changing them")
+    closure_method: str = Field(..., examples=["rules"], description="immediate, comments or rules")
+    closure_rule: str = Field(..., examples=["log_group"], description="logged_by, log_group or closure_group")
+    closure_group: str | None = Field(None, examples=["Closure Group"])
+    require_independent_closer: bool
+    allow_designated_closer: bool
+    closure_reason_required: bool
+
+
+class ClosureSettingsUpdate(Schema):
+    """New closure settings. Fields left out keep their value; `change_reason` is recorded in the audit."""
+
+    change_reason: Text = Field(..., examples=["Closure Group now validates every call"])
+    closure_method: Text | None = Field(None, examples=["rules"])
+    closure_rule: Text | None = Field(None, examples=["closure_group"])
+    closure_group: Text | None = Field(None, examples=["Closure Group"], description="Group name; null clears it")
+    require_independent_closer: bool | None = None
+    allow_designated_closer: bool | None = None
+    closure_reason_required: bool | None = None
+    version: int | None = Field(None, ge=0, le=2**31, description="The settings version you read (or If-Match)")
+
+
+class ClosureSettingsResult(ClosureSettingsOut):
+    """The settings after the change (or, with dry_run, as they would be)."""
+
+    dry_run: bool = Field(..., description="True: checked exactly as for a save, nothing written")
+    changed: bool = Field(..., description="Whether these settings differ from the ones in force")
+
+
+class SettingsChangeOut(Schema):
+    """One audited change: who, when, why, and each setting before and after."""
+
+    at: datetime
+    by: str = Field(..., examples=["admin"])
+    version: int | None = Field(None, examples=[5])
+    change_reason: str
+    changes: dict[str, dict[str, object]] = Field(
+        ..., examples=[{"closure_rule": {"before": "logged_by", "after": "log_group"}}])
+
+
+class GroupOut(Schema):
+    """An IPK group: calls are logged by, assigned to, or forwarded to it for closure."""
+
+    id: int
+    partition: str = Field(..., examples=["Default"])
+    name: str = Field(..., examples=["Service Desk"])
+    active: bool
+    members: list[str] = Field(..., examples=[["alice", "carol"]])
+
+
+class ClosureReasonOut(Schema):
+    """Why a call was closed, and the call types it applies to."""
+
+    id: int
+    partition: str
+    code: str = Field(..., examples=["FIXED"])
+    label: str = Field(..., examples=["Fixed"])
+    active: bool
+    call_types: list[str] = Field(..., examples=[["incident", "major_incident"]])
+
+
+class MembershipOut(Schema):
+    partition: str
+    role: str = Field(..., examples=["Closer"])
+
+
+class AnalystOut(Schema):
+    """A member of the desk's staff as colleagues see them."""
+
+    username: str = Field(..., examples=["carol"])
+    display_name: str = Field(..., examples=["Carol Closer"])
+    active: bool
+    memberships: list[MembershipOut]
+    groups: list[str] = Field(..., examples=[["Closure Group", "Service Desk"]])

@@ -1,0 +1,214 @@
+"""The calls resource of the REST API: list, read, log, the history, the actions, and Calls Outstanding.
+
+Each endpoint translates: it reads the request, calls one service, and shows the result. Every rule
+(rights, partitions, the two-part close) is the services'.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Query, Router
+
+from closeloop.accounts.models import Analyst
+from closeloop.accounts.services import get_analyst
+from closeloop.api.auth import caller, expected_version
+from closeloop.api.call_schemas import (
+    AssignIn,
+    CallCreate,
+    CallFilters,
+    CallOut,
+    CloseIn,
+    EventOut,
+    ForwardIn,
+    OutstandingFilters,
+    OutstandingOut,
+    ReasonIn,
+    RejectIn,
+    ResolveIn,
+    VersionIn,
+)
+from closeloop.api.pagination import PageParams, page_of
+from closeloop.api.schemas import Page, Text, responses
+from closeloop.closure import Action, InvalidInput, NotFound
+from closeloop.partitions.models import IpkGroup, Partition
+from closeloop.partitions.services import get_group, get_partition
+
+from . import services as calls
+from .models import Call
+from .present import call_as_dict, event_as_dict
+from .queries import age_of, outstanding_calls, outstanding_summary, search_calls
+
+__all__ = ["router", "outstanding_router"]
+
+router = Router(tags=["calls"])
+outstanding_router = Router(tags=["calls"])
+
+# The endpoint that performs each lifecycle action (what `actions` lists).
+_ENDPOINT_FOR: dict[Action, str] = {
+    Action.ASSIGN: "assign", Action.HOLD: "hold", Action.RESUME: "resume",
+    Action.RESOLVE_TO_ANALYST: "resolve", Action.RESOLVE_TO_GROUP: "resolve", Action.RESOLVE_AND_CLOSE: "resolve",
+    Action.TAKE: "take", Action.FORWARD_TO_ANALYST: "forward", Action.FORWARD_TO_GROUP: "forward",
+    Action.CLOSE: "close", Action.REJECT: "reject",
+}
+_ACTION_ORDER = ["assign", "hold", "resume", "resolve", "take", "forward", "close", "reject"]
+
+
+def _shown(call: Call, viewer: Analyst) -> dict[str, Any]:
+    call = calls.get_call(call.ref, viewer)  # re-read with its relations after a change
+    names = {_ENDPOINT_FOR[a] for a in calls.actions_for(call, viewer) if a in _ENDPOINT_FOR}
+    return {**call_as_dict(call), "actions": [n for n in _ACTION_ORDER if n in names]}
+
+
+def _with_etag(response: HttpResponse, call: dict[str, Any]) -> HttpResponse:
+    response["ETag"] = f'"{call["version"]}"'
+    return response
+
+
+def _analyst(username: str | None, field: str) -> Analyst | None:
+    return get_analyst(username, field=field) if username else None
+
+
+def _group(partition: Partition, name: str | None, field: str) -> IpkGroup | None:
+    return get_group(partition, name, field=field) if name else None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and timezone.is_naive(moment):
+        return timezone.make_aware(moment, timezone.get_current_timezone())
+    return moment
+
+
+def _analyst_id(username: str | None, field: str) -> int | None:
+    if not username:
+        return None
+    try:
+        return get_analyst(username, field=field).id
+    except NotFound:
+        raise InvalidInput(f"No analyst with user name {username!r}", field=field) from None
+
+
+@router.get("", response=responses(Page[CallOut]), summary="List calls in your partitions")
+def list_calls(request: HttpRequest, filters: Query[CallFilters], paging: Query[PageParams]) -> dict[str, Any]:
+    """Calls in the caller's partitions, filtered, newest first by default (`sort`)."""
+    viewer = caller(request)
+    partition_id = get_partition(filters.partition, viewer).id if filters.partition else None
+    rows = search_calls(
+        viewer, partition_id=partition_id, status=filters.status, call_type=filters.type,
+        assigned_group_id=filters.assigned_group,
+        assigned_analyst_id=_analyst_id(filters.assigned_analyst, "assigned_analyst"),
+        target_group_id=filters.closure_target_group,
+        target_analyst_id=_analyst_id(filters.closure_target_analyst, "closure_target_analyst"),
+        logged_after=_aware(filters.logged_after), logged_before=_aware(filters.logged_before),
+        text=filters.q, sort=filters.sort)
+    return page_of(rows, paging, call_as_dict)
+
+
+@router.post("", response=responses(CallOut, 201), summary="Log a call")
+def log_call(request: HttpRequest, body: CallCreate) -> tuple[int, dict[str, Any]]:
+    actor = caller(request)
+    partition = get_partition(body.partition, actor)
+    call = calls.log_call(
+        partition, body.type, body.summary, description=body.description, priority=body.priority,
+        log_group=_group(partition, body.log_group, "log_group"),
+        assigned_group=_group(partition, body.assigned_group, "assigned_group"),
+        assigned_analyst=_analyst(body.assigned_analyst, "assigned_analyst"), actor=actor)
+    return 201, _shown(call, actor)
+
+
+@router.get("/{ref}", response=responses(CallOut), summary="Read a call")
+def read_call(request: HttpRequest, ref: Text, response: HttpResponse) -> dict[str, Any]:
+    """The call, with an ETag of its version and the actions the caller may take now."""
+    viewer = caller(request)
+    shown = _shown(calls.get_call(ref, viewer), viewer)
+    _with_etag(response, shown)
+    return shown
+
+
+@router.get("/{ref}/history", response=responses(list[EventOut]), summary="A call's history")
+def call_history(request: HttpRequest, ref: Text) -> list[dict[str, Any]]:
+    call = calls.get_call(ref, caller(request))
+    return [event_as_dict(e) for e in call.events.select_related("actor")]
+
+
+@router.post("/{ref}/assign", response=responses(CallOut), summary="Assign a call")
+def assign(request: HttpRequest, ref: Text, body: AssignIn) -> dict[str, Any]:
+    actor = caller(request)
+    call = calls.get_call(ref, actor)
+    call = calls.assign_call(call.ref, actor, group=_group(call.partition, body.group, "group"),
+                             analyst=_analyst(body.analyst, "analyst"),
+                             expected_version=expected_version(request, body.version))
+    return _shown(call, actor)
+
+
+@router.post("/{ref}/hold", response=responses(CallOut), summary="Put a call on hold")
+def hold(request: HttpRequest, ref: Text, body: ReasonIn) -> dict[str, Any]:
+    actor = caller(request)
+    return _shown(calls.hold_call(ref, actor, body.reason, expected_version(request, body.version)), actor)
+
+
+@router.post("/{ref}/resume", response=responses(CallOut), summary="Resume a call on hold")
+def resume(request: HttpRequest, ref: Text, body: ReasonIn) -> dict[str, Any]:
+    actor = caller(request)
+    return _shown(calls.resume_call(ref, actor, body.reason, expected_version(request, body.version)), actor)
+
+
+@router.post("/{ref}/resolve", response=responses(CallOut), summary="Resolve a call (first part of the close)")
+def resolve(request: HttpRequest, ref: Text, body: ResolveIn) -> dict[str, Any]:
+    """The call goes to the analyst or group that must validate it, as the partition's settings say."""
+    actor = caller(request)
+    call = calls.get_call(ref, actor)
+    call = calls.resolve_call(call.ref, actor, body.resolution, closer=_analyst(body.closer, "closer"),
+                              closer_group=_group(call.partition, body.closer_group, "closer_group"),
+                              reason=body.reason, comments=body.comments,
+                              expected_version=expected_version(request, body.version))
+    return _shown(call, actor)
+
+
+@router.post("/{ref}/take", response=responses(CallOut), summary="Take a call waiting in your group for closure")
+def take(request: HttpRequest, ref: Text, body: VersionIn) -> dict[str, Any]:
+    actor = caller(request)
+    return _shown(calls.take_call(ref, actor, expected_version(request, body.version)), actor)
+
+
+@router.post("/{ref}/forward", response=responses(CallOut), summary="Re-forward a call for closure")
+def forward(request: HttpRequest, ref: Text, body: ForwardIn) -> dict[str, Any]:
+    actor = caller(request)
+    call = calls.get_call(ref, actor)
+    call = calls.forward_call(call.ref, actor, body.reason, to_analyst=_analyst(body.to_analyst, "to_analyst"),
+                              to_group=_group(call.partition, body.to_group, "to_group"),
+                              expected_version=expected_version(request, body.version))
+    return _shown(call, actor)
+
+
+@router.post("/{ref}/close", response=responses(CallOut), summary="Validate and close a resolved call")
+def close(request: HttpRequest, ref: Text, body: CloseIn) -> dict[str, Any]:
+    """The second part of the close; only an eligible validator (never the resolver, if so configured)."""
+    actor = caller(request)
+    call = calls.close_call(ref, actor, body.comments, reason=body.reason, ticked=body.ticked,
+                            expected_version=expected_version(request, body.version))
+    return _shown(call, actor)
+
+
+@router.post("/{ref}/reject", response=responses(CallOut), summary="Reject a resolution")
+def reject(request: HttpRequest, ref: Text, body: RejectIn) -> dict[str, Any]:
+    actor = caller(request)
+    call = calls.reject_resolution(ref, actor, body.reason, category=body.category, ticked=body.ticked,
+                                   expected_version=expected_version(request, body.version))
+    return _shown(call, actor)
+
+
+@outstanding_router.get("", response=responses(OutstandingOut), summary="Your Calls Outstanding")
+def outstanding(request: HttpRequest, filters: Query[OutstandingFilters],
+                paging: Query[PageParams]) -> dict[str, Any]:
+    """The caller's four queues (assigned to me, my groups, forward to you, forward for closure), oldest first."""
+    analyst = caller(request)
+    partition_id = get_partition(filters.partition, analyst).id if filters.partition else None
+    summary = outstanding_summary(analyst, partition_id)
+    rows = outstanding_calls(analyst, filters.queue, partition_id).order_by("logged_at", "id")
+    page = page_of(rows, paging, lambda c: {**call_as_dict(c),
+                                            "age_hours": round(age_of(c).total_seconds() / 3600, 1)})
+    return {**page, "summary": summary.as_dict()}

@@ -1,0 +1,112 @@
+"""Partitions, their closure settings (read, change with a reason, dry run, audit trail), groups and
+closure reasons in the REST API. Changes go through the partition services, which validate and audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from closeloop.api.auth import caller, expected_version
+from closeloop.api.pagination import PageParams, page_of
+from closeloop.api.partition_schemas import (
+    ClosureReasonOut,
+    ClosureSettingsOut,
+    ClosureSettingsResult,
+    ClosureSettingsUpdate,
+    GroupOut,
+    PartitionOut,
+    SettingsChangeOut,
+)
+from closeloop.api.schemas import Page, Text, responses
+from closeloop.closure import CallType, parse_choice
+
+from . import services as partitions
+from .models import ClosureReason, ClosureSettings, IpkGroup, Partition, SettingsChange
+
+__all__ = ["router", "groups_router", "closure_reasons_router"]
+
+router = Router(tags=["partitions"])
+groups_router = Router(tags=["partitions"])
+closure_reasons_router = Router(tags=["partitions"])
+
+
+def _settings(row: ClosureSettings) -> dict[str, Any]:
+    return {"partition": row.partition.name, "version": row.version, **partitions.settings_snapshot(row)}
+
+
+def _visible_partitions(request: HttpRequest, name: str | None) -> list[Partition]:
+    viewer = caller(request)
+    return [partitions.get_partition(name, viewer)] if name else partitions.partitions_for(viewer)
+
+
+@router.get("", response=responses(list[PartitionOut]), summary="Partitions you work in")
+def list_partitions(request: HttpRequest) -> list[dict[str, Any]]:
+    return [{"id": p.id, "name": p.name, "settings_version": p.closure_settings.version}
+            for p in Partition.objects.filter(id__in=[p.id for p in partitions.partitions_for(caller(request))])
+            .select_related("closure_settings")]
+
+
+@router.get("/{name}/closure-settings", response=responses(ClosureSettingsOut), summary="Closure settings")
+def read_closure_settings(request: HttpRequest, name: Text) -> dict[str, Any]:
+    return _settings(partitions.get_partition(name, caller(request)).closure_settings)
+
+
+@router.put("/{name}/closure-settings", response=responses(ClosureSettingsResult),
+            summary="Change closure settings (needs IPK Setup and a change reason)")
+def change_closure_settings(request: HttpRequest, name: Text, body: ClosureSettingsUpdate,
+                            dry_run: bool = False) -> dict[str, Any]:
+    """Validated like every other change: settings that would strand calls are refused (409
+    settings_rejected). With `dry_run=true` the answer says what would be saved, and nothing is."""
+    actor = caller(request)
+    partition = partitions.get_partition(name, actor)
+    before = partitions.settings_snapshot(partition.closure_settings)
+    given = body.model_dump(exclude_unset=True, exclude={"change_reason", "version"})
+    changes = {key: value for key, value in given.items() if value is not None or key == "closure_group"}
+    row = partitions.update_closure_settings(partition, body.change_reason, actor, dry_run=dry_run,
+                                             expected_version=expected_version(request, body.version), **changes)
+    return {**_settings(row), "dry_run": dry_run, "changed": partitions.settings_snapshot(row) != before}
+
+
+@router.get("/{name}/closure-settings/history", response=responses(Page[SettingsChangeOut]),
+            summary="Audit trail of the closure settings")
+def closure_settings_history(request: HttpRequest, name: Text, paging: Query[PageParams]) -> dict[str, Any]:
+    partition = partitions.get_partition(name, caller(request))
+    rows = SettingsChange.objects.filter(partition=partition, subject=SettingsChange.Subject.CLOSURE_SETTINGS
+                                         ).select_related("changed_by")
+    return page_of(rows, paging, lambda c: {
+        "at": c.changed_at, "by": c.changed_by_name, "version": c.version, "change_reason": c.change_reason,
+        "changes": {k: {"before": b, "after": a} for k, (b, a) in c.diff.items()}})
+
+
+class _PartitionFilter(Schema):
+    partition: Text | None = Field(None, description="Partition name (default: all of yours)")
+
+
+@groups_router.get("", response=responses(list[GroupOut]), summary="IPK groups")
+def list_groups(request: HttpRequest, filters: Query[_PartitionFilter]) -> list[dict[str, Any]]:
+    rows = IpkGroup.objects.filter(partition__in=_visible_partitions(request, filters.partition)
+                                   ).select_related("partition").prefetch_related("members")
+    return [{"id": g.id, "partition": g.partition.name, "name": g.name, "active": g.active,
+             "members": sorted(m.username for m in g.members.all())} for g in rows]
+
+
+class _ReasonFilter(_PartitionFilter):
+    call_type: Text | None = Field(None, description="Only reasons that apply to this call type")
+    active: bool | None = None
+
+
+@closure_reasons_router.get("", response=responses(list[ClosureReasonOut]), summary="Closure reasons")
+def list_closure_reasons(request: HttpRequest, filters: Query[_ReasonFilter]) -> list[dict[str, Any]]:
+    rows = ClosureReason.objects.filter(partition__in=_visible_partitions(request, filters.partition))
+    if filters.call_type:
+        rows = rows.filter(type_links__call_type=parse_choice(CallType, filters.call_type, "call_type").value)
+    if filters.active is not None:
+        rows = rows.filter(Q(active=filters.active))
+    return [{"id": r.id, "partition": r.partition.name, "code": r.code, "label": r.label, "active": r.active,
+             "call_types": sorted(r.call_types)}
+            for r in rows.select_related("partition").prefetch_related("type_links").distinct()]
+
+
