@@ -180,22 +180,26 @@ def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | None = Non
 
 
 def _simple_transition(ref: str, actor: Analyst | None, action: Action, reason: str | None,
-                       expected_version: int | None) -> Call:
+                       expected_version: int | None, at: datetime | None) -> Call:
     call = _lock(ref, actor, expected_version)
     rules.require_right(actor_in(actor, call.partition_id), Right.RESOLVE, call.partition.name)
     before = call.status_value
     call.status = next_status(before, action, call.ref).value
-    return _save(call, actor, action, before, (reason or "").strip())
+    return _save(call, actor, action, before, (reason or "").strip(), at=at)
 
 
 @transaction.atomic
-def hold_call(ref: str, actor: Analyst | None, reason: str = "", expected_version: int | None = None) -> Call:
-    return _simple_transition(ref, actor, Action.HOLD, reason, expected_version)
+def hold_call(ref: str, actor: Analyst | None, reason: str = "", expected_version: int | None = None,
+              at: datetime | None = None) -> Call:
+    """Put a call on hold (waiting for the user or a supplier)."""
+    return _simple_transition(ref, actor, Action.HOLD, reason, expected_version, at)
 
 
 @transaction.atomic
-def resume_call(ref: str, actor: Analyst | None, reason: str = "", expected_version: int | None = None) -> Call:
-    return _simple_transition(ref, actor, Action.RESUME, reason, expected_version)
+def resume_call(ref: str, actor: Analyst | None, reason: str = "", expected_version: int | None = None,
+                at: datetime | None = None) -> Call:
+    """Take a call off hold."""
+    return _simple_transition(ref, actor, Action.RESUME, reason, expected_version, at)
 
 
 def _reason_facts(call: Call, code: str | None) -> tuple[ClosureReason | None, ReasonFacts | None]:
