@@ -1,10 +1,24 @@
+"""URL map of the web pages."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from .views import admin, calls, desk
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", desk.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.calls_outstanding, name="outstanding"),
+    path("", desk.calls_outstanding, name="outstanding"),
+    path("queue-counts/", desk.queue_counts, name="queue-counts"),
+    path("partition/", desk.switch_partition, name="switch-partition"),
+    path("profile/", desk.profile, name="profile"),
+    path("profile/tokens/<int:token_id>/revoke/", desk.revoke, name="revoke-token"),
+    path("calls/new/", calls.log_call, name="log-call"),
+    path("calls/<str:ref>/", calls.call_detail, name="call"),
+    path("calls/<str:ref>/<slug:action>/", calls.call_action, name="call-action"),
+    path("system/", admin.admin_index, name="admin-index"),
+    path("system/settings/", admin.closure_settings, name="admin-settings"),
+    path("system/groups/", admin.groups, name="admin-groups"),
+    path("system/analysts/", admin.analysts, name="admin-analysts"),
+    path("system/reasons/", admin.reasons, name="admin-reasons"),
 ]

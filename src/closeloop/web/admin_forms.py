@@ -1,0 +1,133 @@
+"""Forms of the System Administration pages; the services validate and audit every change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from closeloop.accounts.models import Analyst, GeneralAccessRole, IpkRole
+from closeloop.closure import CallType, ClosureMethod, ClosureRule
+from closeloop.partitions.models import ClosureSettings, IpkGroup, Partition
+
+__all__ = ["ClosureSettingsForm", "GroupForm", "MemberForm", "AnalystForm", "RoleForm", "ReasonForm",
+           "ReasonTypesForm", "CALL_TYPE_CHOICES"]
+
+CALL_TYPE_CHOICES = [(t.value, t.label) for t in CallType]
+_METHODS = {
+    ClosureMethod.IMMEDIATE: "Immediate - the resolver closes the call in one step",
+    ClosureMethod.COMMENTS: "Comments - the resolver forwards it to a closing analyst or group",
+    ClosureMethod.RULES: "Rules - the closure rule decides who validates it",
+}
+_RULES = {
+    ClosureRule.LOGGED_BY: "Logged By - the analyst who logged the call",
+    ClosureRule.LOG_GROUP: "Log Group - the group the call was logged under",
+    ClosureRule.CLOSURE_GROUP: "Closure Group - the partition's Closure Group",
+}
+
+
+class ClosureSettingsForm(forms.Form):
+    """IPK Settings (Partitioned): closure method, rule, group and switches, saved with a change reason."""
+
+    closure_method = forms.ChoiceField(choices=[(m.value, label) for m, label in _METHODS.items()])
+    closure_rule = forms.ChoiceField(choices=[(r.value, label) for r, label in _RULES.items()],
+                                     help_text="Used under method Rules; every rule falls back to the "
+                                               "Closure Group")
+    closure_group = forms.ModelChoiceField(queryset=IpkGroup.objects.none(), required=False,
+                                           empty_label="- no Closure Group -")
+    require_independent_closer = forms.BooleanField(required=False,
+                                                    help_text="The resolver may never close their own call")
+    allow_designated_closer = forms.BooleanField(required=False,
+                                                 help_text="Under Rules, the resolver may name the closer")
+    closure_reason_required = forms.BooleanField(required=False,
+                                                 help_text="Closing needs a reason linked to the call type")
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+    change_reason = forms.CharField(label="Change reason", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                    help_text="Why this change is made; kept in the settings history")
+
+    def __init__(self, *args: Any, row: ClosureSettings, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).update({
+            "closure_method": row.closure_method, "closure_rule": row.closure_rule,
+            "closure_group": row.closure_group_id, "require_independent_closer": row.require_independent_closer,
+            "allow_designated_closer": row.allow_designated_closer,
+            "closure_reason_required": row.closure_reason_required, "expected_version": row.version})
+        super().__init__(*args, **kwargs)
+        self.fields["closure_group"].queryset = IpkGroup.objects.filter(  # type: ignore[attr-defined]
+            partition=row.partition_id, active=True).order_by("name")
+
+    def changes(self) -> dict[str, Any]:
+        """The new values as keyword arguments of update_closure_settings."""
+        names = ("closure_method", "closure_rule", "closure_group", "require_independent_closer",
+                 "allow_designated_closer", "closure_reason_required")
+        return {name: self.cleaned_data[name] for name in names}
+
+
+def _analysts_of(partition: Partition) -> Any:
+    return Analyst.objects.filter(memberships__partition=partition).order_by("username")
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label="Group name", max_length=80)
+    members = forms.ModelMultipleChoiceField(queryset=Analyst.objects.none(), required=False,
+                                             widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = _analysts_of(partition).filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class MemberForm(forms.Form):
+    """Add an analyst to a group, or take one out."""
+
+    group = forms.ModelChoiceField(queryset=IpkGroup.objects.none(), widget=forms.HiddenInput)
+    analyst = forms.ModelChoiceField(queryset=Analyst.objects.none())
+
+    def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = IpkGroup.objects.filter(partition=partition)  # type: ignore[attr-defined]
+        self.fields["analyst"].queryset = _analysts_of(partition)  # type: ignore[attr-defined]
+
+
+class AnalystForm(forms.Form):
+    """Create an analyst in the current partition (or add an existing one to it)."""
+
+    username = forms.CharField(label="User name", max_length=150)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False)
+    password = forms.CharField(widget=forms.PasswordInput(render_value=False), required=False,
+                               help_text="At least 8 characters; leave empty for an API-only account")
+    ipk_role = forms.ModelChoiceField(label="IPK security role", queryset=IpkRole.objects.order_by("name"))
+    access_role = forms.ModelChoiceField(label="General Access role", required=False,
+                                         queryset=GeneralAccessRole.objects.order_by("name"),
+                                         empty_label="Standard (no administration rights)")
+    groups = forms.ModelMultipleChoiceField(queryset=IpkGroup.objects.none(), required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].queryset = IpkGroup.objects.filter(  # type: ignore[attr-defined]
+            partition=partition, active=True).order_by("name")
+
+
+class RoleForm(forms.Form):
+    """Change an analyst's IPK security role in the current partition."""
+
+    analyst = forms.ModelChoiceField(queryset=Analyst.objects.none(), widget=forms.HiddenInput)
+    ipk_role = forms.ModelChoiceField(label="IPK role", queryset=IpkRole.objects.order_by("name"))
+
+    def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["analyst"].queryset = _analysts_of(partition)  # type: ignore[attr-defined]
+
+
+class ReasonForm(forms.Form):
+    code = forms.CharField(max_length=40, help_text="Short code, e.g. FIXED")
+    label = forms.CharField(max_length=120)
+    call_types = forms.MultipleChoiceField(label="Linked call types", choices=CALL_TYPE_CHOICES,
+                                           widget=forms.CheckboxSelectMultiple)
+
+
+class ReasonTypesForm(forms.Form):
+    call_types = forms.MultipleChoiceField(label="Linked call types", choices=CALL_TYPE_CHOICES,
+                                           widget=forms.CheckboxSelectMultiple)

@@ -1,0 +1,212 @@
+"""Forms of the call pages: each one gathers the input of one use case and offers only valid choices.
+
+The forms never decide anything: a refused action comes back from the service and is shown on
+the form by `closeloop.web.errors.refuse_in_form`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from closeloop.accounts.models import Analyst
+from closeloop.calls.models import Call
+from closeloop.calls.services import closure_choices
+from closeloop.closure import CallType
+from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
+
+__all__ = [
+    "LogCallForm",
+    "CallActionForm",
+    "AssignForm",
+    "ResolveForm",
+    "ForwardForm",
+    "CloseForm",
+    "RejectForm",
+    "NoteForm",
+    "split_target",
+]
+
+
+def _analysts_in(partition: Partition) -> QuerySet[Analyst]:
+    return Analyst.objects.filter(memberships__partition=partition, is_active=True).order_by("username")
+
+
+def _groups_in(partition: Partition) -> QuerySet[IpkGroup]:
+    return IpkGroup.objects.filter(partition=partition, active=True).order_by("name")
+
+
+class _AnalystChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name} ({obj.username})" if obj.get_full_name() else obj.username
+
+
+class LogCallForm(forms.Form):
+    """Log a call in the current partition, optionally assigning it at once."""
+
+    call_type = forms.ChoiceField(label="Type", choices=[(t.value, t.label) for t in CallType])
+    summary = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    priority = forms.TypedChoiceField(choices=[(1, "1 - Critical"), (2, "2 - High"), (3, "3 - Medium"),
+                                               (4, "4 - Low")], coerce=int, initial=3)
+    log_group = forms.ModelChoiceField(queryset=IpkGroup.objects.none(), required=False,
+                                       help_text="One of your groups; under the Log Group rule it validates "
+                                                 "the resolution")
+    assigned_group = forms.ModelChoiceField(label="Assign to group", queryset=IpkGroup.objects.none(),
+                                            required=False)
+    assigned_analyst = _AnalystChoice(label="Assign to analyst", queryset=Analyst.objects.none(), required=False)
+
+    def __init__(self, *args: Any, partition: Partition, analyst: Analyst, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["log_group"].queryset = _groups_in(partition).filter(members=analyst)  # type: ignore[attr-defined]
+        self.fields["assigned_group"].queryset = _groups_in(partition)  # type: ignore[attr-defined]
+        self.fields["assigned_analyst"].queryset = _analysts_in(partition)  # type: ignore[attr-defined]
+
+
+class CallActionForm(forms.Form):
+    """Every call action carries the version the analyst saw, so a stale page is refused."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, call: Call, analyst: Analyst, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})["expected_version"] = call.version
+        super().__init__(*args, **kwargs)
+        self.call, self.analyst = call, analyst
+
+
+class NoteForm(CallActionForm):
+    """Take, hold and resume: an optional note."""
+
+    reason = forms.CharField(label="Note", required=False, max_length=500)
+
+
+def split_target(value: str) -> tuple[int | None, int | None]:
+    """'a:12' names an analyst, 'g:3' a group (one select offers both)."""
+    kind, _, raw = value.partition(":")
+    if kind not in ("a", "g") or not raw.isdigit():
+        raise forms.ValidationError("Choose an analyst or a group from the list")
+    return (int(raw), None) if kind == "a" else (None, int(raw))
+
+
+def _target_choices(analysts: list[Analyst], groups: list[IpkGroup]) -> list[tuple[str, Any]]:
+    choices: list[tuple[str, Any]] = []
+    if analysts:
+        choices.append(("Analysts", [(f"a:{a.id}", a.username) for a in analysts]))
+    if groups:
+        choices.append(("Groups", [(f"g:{g.id}", g.name) for g in groups]))
+    return choices
+
+
+class AssignForm(CallActionForm):
+    group = forms.ModelChoiceField(queryset=IpkGroup.objects.none(), required=False)
+    analyst = _AnalystChoice(queryset=Analyst.objects.none(), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = _groups_in(self.call.partition)  # type: ignore[attr-defined]
+        self.fields["analyst"].queryset = _analysts_in(self.call.partition)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("group") and not data.get("analyst"):
+            raise forms.ValidationError("Choose a group, an analyst, or both")
+        return data
+
+
+def _reasons_for(call: Call) -> QuerySet[ClosureReason]:
+    return ClosureReason.objects.filter(partition=call.partition_id, active=True,
+                                        type_links__call_type=call.call_type).order_by("label")
+
+
+class _ReasonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.label)
+
+
+class ResolveForm(CallActionForm):
+    """Resolve: under `comments` the resolver picks the validator; under `rules` the rule routes it
+    (or a designated closer when the partition allows one); under `immediate` it closes at once."""
+
+    resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    closer = forms.ChoiceField(label="Closing analyst or group", required=False)
+    reason = _ReasonChoice(label="Closure reason", queryset=ClosureReason.objects.none(), required=False,
+                           to_field_name="code")
+
+    def __init__(self, *args: Any, method: str, designated: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.method = method
+        analysts, groups = closure_choices(self.call, self.analyst)
+        if method == "comments":
+            self.fields["closer"].choices = _target_choices(analysts, groups)  # type: ignore[attr-defined]
+            self.fields["closer"].required = True
+        elif method == "rules" and designated:
+            self.fields["closer"].label = "Designated closer (optional)"
+            self.fields["closer"].choices = [("", "- route by the closure rule -"),  # type: ignore[attr-defined]
+                                             *_target_choices(analysts, [])]
+        else:
+            del self.fields["closer"]
+        if method == "immediate":
+            self.fields["reason"].queryset = _reasons_for(self.call)  # type: ignore[attr-defined]
+        else:
+            del self.fields["reason"]
+
+    def clean_closer(self) -> tuple[int | None, int | None]:
+        value = self.cleaned_data.get("closer") or ""
+        return split_target(value) if value else (None, None)
+
+
+class ForwardForm(CallActionForm):
+    """Re-forward a call in the closure stage to another eligible analyst or group."""
+
+    target = forms.ChoiceField(label="Forward to")
+    reason = forms.CharField(label="Reason for forwarding", max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        analysts, groups = closure_choices(self.call, self.call.resolved_by)
+        self.fields["target"].choices = _target_choices(analysts, groups)  # type: ignore[attr-defined]
+
+    def clean_target(self) -> tuple[int | None, int | None]:
+        return split_target(self.cleaned_data.get("target") or "")
+
+
+class _ChecklistMixin(forms.Form):
+    ticked = forms.TypedMultipleChoiceField(label="Closure checklist", coerce=int, required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+
+    def _checklist(self, call: Call) -> None:
+        items = list(ChecklistItem.objects.filter(partition=call.partition_id, active=True))
+        if not items:
+            del self.fields["ticked"]
+            return
+        self.fields["ticked"].choices = [  # type: ignore[attr-defined]
+            (i.id, f"{i.text} (required)" if i.required else i.text) for i in items]
+
+
+class CloseForm(CallActionForm, _ChecklistMixin):
+    """Validate and close: a reason linked to the call type, closure comments, the checklist ticked."""
+
+    reason = _ReasonChoice(label="Closure reason", queryset=ClosureReason.objects.none(), required=False,
+                           to_field_name="code")
+    comments = forms.CharField(label="Closure comments", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = _reasons_for(self.call)  # type: ignore[attr-defined]
+        self._checklist(self.call)
+
+
+class RejectForm(CallActionForm, _ChecklistMixin):
+    """Send the resolution back to the resolver with a reason (and, for reports, a category)."""
+
+    reason = forms.CharField(label="Why the resolution is rejected", widget=forms.Textarea(attrs={"rows": 2}))
+    category = forms.ModelChoiceField(label="Rejection category", queryset=RejectionCategory.objects.none(),
+                                      required=False, to_field_name="code")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = RejectionCategory.objects.filter(  # type: ignore[attr-defined]
+            partition=self.call.partition_id, active=True).order_by("label")
+        self._checklist(self.call)

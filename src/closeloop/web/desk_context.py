@@ -1,0 +1,59 @@
+"""The analyst's current partition (kept in the session) and what every page's header needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from closeloop.accounts.models import Analyst
+from closeloop.closure import AdminRight, NotFound
+from closeloop.partitions.models import Partition
+from closeloop.partitions.services import partitions_for
+
+__all__ = ["SESSION_KEY", "current_partition", "choose_partition", "is_admin", "header"]
+
+SESSION_KEY = "closeloop_partition_id"
+
+
+def current_partition(request: HttpRequest) -> Partition:
+    """The partition the analyst is working in: the one chosen, else the first they belong to."""
+    mine = partitions_for(_analyst(request))
+    if not mine:
+        raise NotFound(f"{request.user.get_username()} does not belong to any partition yet: ask a Security "
+                       "Admin to add you to one", field="partition")
+    chosen = request.session.get(SESSION_KEY)
+    for partition in mine:
+        if partition.id == chosen:
+            return partition
+    return mine[0]
+
+
+def choose_partition(request: HttpRequest, partition_id: str | int) -> Partition:
+    """Switch to another of the analyst's partitions (NotFound for any other id)."""
+    for partition in partitions_for(_analyst(request)):
+        if str(partition.id) == str(partition_id):
+            request.session[SESSION_KEY] = partition.id
+            return partition
+    raise NotFound("You do not belong to that partition", field="partition")
+
+
+def is_admin(analyst: Analyst) -> bool:
+    return any(analyst.has_admin_right(r) for r in AdminRight)
+
+
+def _analyst(request: HttpRequest) -> Analyst:
+    user = request.user
+    assert isinstance(user, Analyst), "views using the current partition require a signed-in analyst"
+    return user
+
+
+def header(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the partition switcher and the navigation's admin link."""
+    user = getattr(request, "user", None)
+    if not isinstance(user, Analyst) or not user.is_authenticated:
+        return {}
+    mine = partitions_for(user)
+    chosen = request.session.get(SESSION_KEY)
+    current = next((p for p in mine if p.id == chosen), mine[0] if mine else None)
+    return {"my_partitions": mine, "current_partition": current, "is_desk_admin": is_admin(user)}

@@ -1,0 +1,52 @@
+"""Template helpers: status badges, call type and action labels."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from closeloop.closure import CallType, Status
+
+register = template.Library()
+
+# The two closure statuses get their own look, so "waiting for me" and "waiting for my group" differ.
+_BADGES = {
+    Status.LOGGED: "logged",
+    Status.ASSIGNED: "assigned",
+    Status.ON_HOLD: "hold",
+    Status.FORWARD_TO_YOU_FOR_CLOSE: "to-you",
+    Status.FORWARD_FOR_CLOSURE: "for-closure",
+    Status.CLOSED: "closed",
+}
+
+
+@register.filter
+def status_badge(value: str) -> SafeString:
+    """A status as a badge with its text (colour is never the only cue)."""
+    if not value:
+        return format_html("")
+    status = Status(value)
+    return format_html('<span class="badge badge-{}">{}</span>', _BADGES[status], status.label)
+
+
+@register.filter
+def call_type_label(value: str) -> str:
+    return CallType(value).label
+
+
+@register.filter
+def action_label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+@register.filter
+def age(value: object) -> str:
+    """A timedelta as '3d 4h', '5h 12m' or '8m'."""
+    seconds = int(getattr(value, "total_seconds", lambda: 0)())
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m"

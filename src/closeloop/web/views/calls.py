@@ -1,0 +1,204 @@
+"""The call pages: log a call, see a call with its history, and act on it.
+
+Each action view parses one form, calls one use case and redirects back to the call; a refused
+action re-shows the call page with the form and the service's message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from closeloop.accounts.models import Analyst
+from closeloop.calls import services
+from closeloop.calls.models import Call
+from closeloop.closure import Action, CloseloopError
+from closeloop.partitions.models import IpkGroup
+from closeloop.partitions.services import load_settings
+
+from ..call_forms import (
+    AssignForm,
+    CallActionForm,
+    CloseForm,
+    ForwardForm,
+    LogCallForm,
+    NoteForm,
+    RejectForm,
+    ResolveForm,
+)
+from ..desk_context import current_partition
+from ..errors import refusals_as_http, refuse_in_form
+
+__all__ = ["log_call", "call_detail", "call_action", "ACTIONS"]
+
+
+@login_required
+@refusals_as_http
+def log_call(request: HttpRequest) -> HttpResponse:
+    partition = current_partition(request)
+    form = LogCallForm(request.POST or None, partition=partition, analyst=request.user)  # type: ignore[arg-type]
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            call = services.log_call(partition, data["call_type"], data["summary"],
+                                     description=data["description"], priority=data["priority"],
+                                     log_group=data["log_group"], assigned_group=data["assigned_group"],
+                                     assigned_analyst=data["assigned_analyst"], actor=request.user)  # type: ignore[arg-type]
+        except CloseloopError as exc:
+            status = refuse_in_form(form, exc)
+        else:
+            messages.success(request, f"{call.ref} logged.")
+            return redirect("call", ref=call.ref)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "web/call_log.html", {"form": form, "partition": partition}, status=status)
+
+
+def _resolve_form(call: Call, analyst: Analyst, data: Any = None) -> ResolveForm:
+    settings = load_settings(call.partition)
+    return ResolveForm(data, prefix="resolve", call=call, analyst=analyst, method=settings.closure_method.value,
+                       designated=settings.allow_designated_closer)
+
+
+def _resolve(call: Call, analyst: Analyst, form: forms.Form) -> Call:
+    data = form.cleaned_data
+    closer_id, group_id = data.get("closer") or (None, None)
+    return services.resolve_call(
+        call.ref, analyst, data["resolution"], expected_version=data["expected_version"],
+        closer=Analyst.objects.filter(pk=closer_id).first() if closer_id else None,
+        closer_group=IpkGroup.objects.filter(pk=group_id).first() if group_id else None,
+        reason=data["reason"].code if data.get("reason") else None)
+
+
+def _assign(call: Call, analyst: Analyst, form: forms.Form) -> Call:
+    data = form.cleaned_data
+    return services.assign_call(call.ref, analyst, group=data["group"], analyst=data["analyst"],
+                                expected_version=data["expected_version"])
+
+
+def _forward(call: Call, analyst: Analyst, form: forms.Form) -> Call:
+    data = form.cleaned_data
+    analyst_id, group_id = data["target"]
+    return services.forward_call(call.ref, analyst, data["reason"], expected_version=data["expected_version"],
+                                 to_analyst=Analyst.objects.filter(pk=analyst_id).first() if analyst_id else None,
+                                 to_group=IpkGroup.objects.filter(pk=group_id).first() if group_id else None)
+
+
+def _close(call: Call, analyst: Analyst, form: forms.Form) -> Call:
+    data = form.cleaned_data
+    return services.close_call(call.ref, analyst, data["comments"], expected_version=data["expected_version"],
+                               reason=data["reason"].code if data.get("reason") else None,
+                               ticked=data.get("ticked") or ())
+
+
+def _reject(call: Call, analyst: Analyst, form: forms.Form) -> Call:
+    data = form.cleaned_data
+    return services.reject_resolution(call.ref, analyst, data["reason"], expected_version=data["expected_version"],
+                                      category=data["category"].code if data.get("category") else None,
+                                      ticked=data.get("ticked") or ())
+
+
+def _take(call: Call, analyst: Analyst, form: forms.Form) -> Call:
+    return services.take_call(call.ref, analyst, expected_version=form.cleaned_data["expected_version"])
+
+
+def _hold(call: Call, analyst: Analyst, form: forms.Form) -> Call:
+    data = form.cleaned_data
+    return services.hold_call(call.ref, analyst, data["reason"], expected_version=data["expected_version"])
+
+
+def _resume(call: Call, analyst: Analyst, form: forms.Form) -> Call:
+    data = form.cleaned_data
+    return services.resume_call(call.ref, analyst, data["reason"], expected_version=data["expected_version"])
+
+
+class _Kind:
+    """One action of the call page: its button, the lifecycle actions that permit it, its form and use case."""
+
+    def __init__(self, title: str, permits: set[Action], form: Callable[..., CallActionForm],
+                 run: Callable[[Call, Analyst, forms.Form], Call], done: str) -> None:
+        self.title, self.permits, self.form, self.run, self.done = title, permits, form, run, done
+
+
+def _simple(form_class: type[CallActionForm], prefix: str) -> Callable[..., CallActionForm]:
+    return lambda call, analyst, data=None: form_class(data, prefix=prefix, call=call, analyst=analyst)
+
+
+ACTIONS: dict[str, _Kind] = {
+    "take": _Kind("Take", {Action.TAKE}, _simple(NoteForm, "take"), _take, "taken: it is now yours to close"),
+    "close": _Kind("Close", {Action.CLOSE}, _simple(CloseForm, "close"), _close, "closed"),
+    "reject": _Kind("Reject resolution", {Action.REJECT}, _simple(RejectForm, "reject"), _reject,
+                    "sent back to its resolver"),
+    "forward": _Kind("Re-forward", {Action.FORWARD_TO_ANALYST, Action.FORWARD_TO_GROUP},
+                     _simple(ForwardForm, "forward"), _forward, "forwarded"),
+    "resolve": _Kind("Resolve", {Action.RESOLVE_TO_GROUP, Action.RESOLVE_AND_CLOSE}, _resolve_form, _resolve,
+                     "resolved"),
+    "assign": _Kind("Assign", {Action.ASSIGN}, _simple(AssignForm, "assign"), _assign, "assigned"),
+    "hold": _Kind("Put on hold", {Action.HOLD}, _simple(NoteForm, "hold"), _hold, "put on hold"),
+    "resume": _Kind("Resume", {Action.RESUME}, _simple(NoteForm, "resume"), _resume, "resumed"),
+}
+
+
+def _render_call(request: HttpRequest, call: Call, bound: dict[str, CallActionForm] | None = None,
+                 status: int = 200) -> HttpResponse:
+    analyst: Analyst = request.user  # type: ignore[assignment]
+    allowed = services.actions_for(call, analyst)
+    bound = bound or {}
+    # A refused form stays on the page with its message even if the action is no longer offered.
+    forms_shown = {name: bound.get(name) or kind.form(call, analyst)
+                   for name, kind in ACTIONS.items() if kind.permits & allowed or name in bound}
+    settings = load_settings(call.partition)
+    preview = None
+    if "resolve" in forms_shown and settings.closure_method.value == "rules":
+        preview = services.preview_resolve_route(call, analyst)
+    return render(request, "web/call_detail.html", {
+        "call": call, "events": call.events.select_related("actor"), "settings": settings,
+        "actions": [(name, ACTIONS[name].title, form) for name, form in forms_shown.items()],
+        "preview": preview, "preview_target": _target_name(preview),
+        "decisions": call.closure_decisions.select_related("decided_by", "rejection_category"),
+    }, status=status)
+
+
+def _target_name(route: Any) -> str:
+    if route is None:
+        return ""
+    if route.analyst_id:
+        return Analyst.objects.get(pk=route.analyst_id).username
+    return IpkGroup.objects.get(pk=route.group_id).name
+
+
+@login_required
+@refusals_as_http
+def call_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    return _render_call(request, services.get_call(ref, request.user))  # type: ignore[arg-type]
+
+
+@login_required
+@require_POST
+@refusals_as_http
+def call_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
+    kind = ACTIONS.get(action)
+    if kind is None:
+        raise Http404(f"No call action {action!r}")
+    analyst: Analyst = request.user  # type: ignore[assignment]
+    call = services.get_call(ref, analyst)
+    form = kind.form(call, analyst, request.POST)
+    if form.is_valid():
+        try:
+            call = kind.run(call, analyst, form)
+        except CloseloopError as exc:
+            status = refuse_in_form(form, exc)
+            if status == 404:
+                raise Http404(exc.message) from exc
+            return _render_call(request, services.get_call(ref, analyst), {action: form}, status)
+        messages.success(request, f"{call.ref} {kind.done}.")
+        return redirect("call", ref=call.ref)
+    return _render_call(request, call, {action: form}, 400)

@@ -1,0 +1,127 @@
+"""Signing in, switching partition, Calls Outstanding (with its live counts) and the analyst's profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from closeloop.accounts.models import Analyst, ApiToken
+from closeloop.accounts.services import create_token, revoke_token
+from closeloop.calls.queries import QUEUES, age_of, outstanding_calls, outstanding_summary
+from closeloop.closure import CloseloopError
+
+from ..desk_context import choose_partition, current_partition
+from ..errors import refusals_as_http, refuse_in_form
+
+__all__ = ["SignInView", "switch_partition", "calls_outstanding", "queue_counts", "profile", "revoke"]
+
+PAGE_SIZE = 25
+# The sorts an analyst can pick on Calls Outstanding: oldest first is the desk's default.
+OUTSTANDING_SORTS = {"age": "logged_at", "-age": "-logged_at", "priority": "priority", "-priority": "-priority"}
+
+
+class SignInView(auth_views.LoginView):
+    """Sign in; when the demo desk is loaded the page tells a newcomer its credentials."""
+
+    template_name = "web/login.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["demo"] = _demo_credentials()
+        return context
+
+
+def _demo_credentials() -> dict[str, Any] | None:
+    from closeloop.demo import DEMO_ANALYSTS, DEMO_PASSWORD
+
+    # Shown only while a demo account still accepts the demo password: never on a real desk.
+    sample = Analyst.objects.filter(username__in=list(DEMO_ANALYSTS)[:1], is_active=True).first()
+    if sample is None or not sample.check_password(DEMO_PASSWORD):
+        return None
+    return {"password": DEMO_PASSWORD, "users": ["admin", *DEMO_ANALYSTS]}
+
+
+@login_required
+@require_POST
+@refusals_as_http
+def switch_partition(request: HttpRequest) -> HttpResponse:
+    partition = choose_partition(request, request.POST.get("partition", ""))
+    messages.info(request, f"You are now working in partition {partition.name}.")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)
+
+
+def _queue_tabs(request: HttpRequest, queue: str | None) -> dict[str, Any]:
+    partition = current_partition(request)
+    summary = outstanding_summary(request.user, partition.id)  # type: ignore[arg-type]
+    tabs = [(key, label, summary.queues.get(key, 0)) for key, label in QUEUES.items()]
+    return {"tabs": tabs, "total": sum(summary.queues.values()), "queue": queue, "partition": partition}
+
+
+@login_required
+@refusals_as_http
+def calls_outstanding(request: HttpRequest) -> HttpResponse:
+    queue = request.GET.get("queue") if request.GET.get("queue") in QUEUES else None
+    sort = request.GET.get("sort") if request.GET.get("sort") in OUTSTANDING_SORTS else "age"
+    context = _queue_tabs(request, queue)
+    calls = outstanding_calls(request.user, queue, context["partition"].id).order_by(  # type: ignore[arg-type]
+        OUTSTANDING_SORTS[sort], "id")
+    page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(call, age_of(call)) for call in page.object_list]
+    return render(request, "web/outstanding.html", {**context, "page": page, "rows": rows, "sort": sort,
+                                                    "queue_label": QUEUES.get(queue or "", "All my queues")})
+
+
+@login_required
+@refusals_as_http
+def queue_counts(request: HttpRequest) -> HttpResponse:
+    """The tab strip alone, polled by htmx so the counts stay current."""
+    queue = request.GET.get("queue") if request.GET.get("queue") in QUEUES else None
+    return render(request, "web/_queue_tabs.html", _queue_tabs(request, queue))
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="Token name", max_length=80, initial="API token",
+                           help_text="Say where it will be used, e.g. 'monitoring script'")
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The analyst's own page: who they are, their partitions, and their personal API tokens."""
+    analyst: Analyst = request.user  # type: ignore[assignment]
+    form = TokenForm(request.POST or None)
+    new_key, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_key = create_token(analyst, form.cleaned_data["name"])
+        except CloseloopError as exc:
+            status = refuse_in_form(form, exc)
+        else:
+            form = TokenForm()
+            messages.success(request, f"Token {token.name} created. Copy it now: it is shown only once.")
+    elif request.method == "POST":
+        status = 400
+    tokens = ApiToken.objects.filter(analyst=analyst)
+    memberships = analyst.memberships.select_related("partition", "ipk_role").order_by("partition__name")
+    return render(request, "web/profile.html", {"form": form, "new_key": new_key, "tokens": tokens,
+                                                "memberships": memberships}, status=status)
+
+
+@login_required
+@require_POST
+@refusals_as_http
+def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = revoke_token(request.user, token_id)  # type: ignore[arg-type]
+    messages.success(request, f"Token {token.name} ({token.prefix}…) revoked: it no longer works.")
+    return redirect("profile")
