@@ -105,7 +105,7 @@ def test_call_of_another_partition_is_not_found(client_for, desk):
 def test_resolver_sees_no_close_button_and_group_member_sees_take(client_for, resolved_call):
     ref = resolved_call.ref
     rita = client_for("rita").get(f"/calls/{ref}/").content.decode()
-    assert 'action="/calls/%s/close/"' % ref not in rita and 'action="/calls/%s/take/"' % ref not in rita
+    assert f'action="/calls/{ref}/close/"' not in rita and f'action="/calls/{ref}/take/"' not in rita
     carol = client_for("carol").get(f"/calls/{ref}/").content.decode()
     assert f'action="/calls/{ref}/take/"' in carol
     assert "History" in carol and "Resolve to group" in carol
