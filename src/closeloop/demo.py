@@ -1,7 +1,8 @@
 """`closeloop demo`: a realistic desk to explore, built through the same services analysts use.
 
-Two partitions, groups with a Closure Group, analysts of every role, and a few hundred calls in
-every status over the last eight weeks, with rejections and recurring issues for the reports.
+Two partitions, groups with a Closure Group, analysts of every role, a closure checklist and rejection
+categories, and a few hundred calls in every status over the last eight weeks: rejections with their
+categories, recurring issues (one already raised as a Problem) and weekly trends for every report.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from closeloop.calls import services as calls
 from closeloop.calls.models import Call
 from closeloop.closure import CloseloopError
 from closeloop.desk import DEFAULT_PARTITION, init_desk
+from closeloop.partitions import quality
 from closeloop.partitions import services as partitions
 from closeloop.partitions.models import IpkGroup, Partition
 
@@ -76,8 +78,19 @@ FACILITY_THEMES = [
     ("Desk booking screen frozen on floor {n}", "Restarted the booking kiosk."),
 ]
 PEOPLE = ["J. Smith", "P. Patel", "L. Chen", "M. Garcia", "K. Novak", "A. Okafor"]
-REJECTIONS = ["Resolution does not say what was changed", "User reports the problem is still happening",
-              "Wrong closure reason for a workaround"]
+# (rejection text, category code): what a closer writes when sending a resolution back, and its category.
+REJECTIONS = [("Resolution does not say what was changed", "incomplete_documentation"),
+              ("User reports the problem is still happening", "not_fixed"),
+              ("Wrong closure reason for a workaround", "wrong_closure_reason"),
+              ("Duplicate of a call already being worked", "other")]
+REJECTION_CATEGORIES = [("incomplete_documentation", "Incomplete documentation"), ("not_fixed", "Not fixed"),
+                        ("wrong_closure_reason", "Wrong closure reason"), ("other", "Other")]
+# (text, required): the checks a closer makes before closing.
+CHECKLIST = [("Resolution describes the root cause", True), ("User confirmed service restored", True),
+             ("Knowledge article linked or not needed", False)]
+FACILITIES_CHECKLIST = [("Work area left clean and safe", True), ("Requester confirmed the fix", True)]
+# The recurring issue the demo's closure group has already raised a Problem for.
+RAISED_THEME = "VPN disconnects every few minutes"
 
 
 @dataclass
@@ -109,7 +122,19 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
             at = now - timedelta(days=56) + timedelta(minutes=int(56 * 24 * 60 * (i / volume)))
             _demo_call(rng, partition, themes, at, now)
             count += 1
+    _raise_demo_problem(Partition.objects.get(name=DEFAULT_PARTITION), now)
     return DemoResult(created=True, calls=count, analysts=sorted(DEMO_ANALYSTS))
+
+
+def _raise_demo_problem(partition: Partition, now: datetime) -> None:
+    """Carol has spotted one recurring issue and raised a Problem for its calls closed in the last weeks."""
+    from closeloop.reports.services import raise_problem
+
+    refs = list(Call.objects.filter(partition=partition, status="closed", summary=RAISED_THEME,
+                                    closed_at__gte=now - timedelta(days=28)).values_list("ref", flat=True))
+    if refs:
+        raise_problem(partition, refs, f"Recurring: {RAISED_THEME}", Analyst.objects.get(username="carol"),
+                      description="The closure group saw the same VPN fault closed again and again.", at=now)
 
 
 def _build_desk() -> None:
@@ -131,6 +156,12 @@ def _build_desk() -> None:
     for code, label, types in REASONS:
         partitions.add_closure_reason(default, code, label, types)
     partitions.add_closure_reason(facilities, "FIXED", "Fixed", ["incident", "service_request"])
+    for partition, items in ((default, CHECKLIST), (facilities, FACILITIES_CHECKLIST)):
+        for text, required in items:
+            quality.add_checklist_item(partition, text, "Demo desk: the closure group's standard checks",
+                                       required=required)
+        for code, label in REJECTION_CATEGORIES:
+            quality.add_rejection_category(partition, code, label, "Demo desk: why resolutions are sent back")
     partitions.update_closure_settings(
         default, "Demo desk: calls are validated by the group that logged them", closure_method="rules",
         closure_rule="log_group", closure_group="Closure Group", allow_designated_closer=True)
@@ -174,7 +205,9 @@ def _demo_call(rng: random.Random, partition: Partition, themes: list[tuple[str,
         if call.status == "forward_for_closure":
             calls.take_call(call.ref, closer, at=at + 3 * step)
         if rng.random() < 0.18:
-            calls.reject_resolution(call.ref, closer, rng.choice(REJECTIONS), at=at + 4 * step)
+            text, category = rng.choice(REJECTIONS) if partition.name == DEFAULT_PARTITION else REJECTIONS[1]
+            calls.reject_resolution(call.ref, closer, text, category=category, at=at + 4 * step,
+                                    ticked=_ticks(call, required_only=True)[:1])
             if stage < 0.32:
                 return
             call = calls.resolve_call(call.ref, worker, resolution + " Confirmed with the user by phone.",
@@ -184,11 +217,16 @@ def _demo_call(rng: random.Random, partition: Partition, themes: list[tuple[str,
                 return
             if call.status == "forward_for_closure":
                 calls.take_call(call.ref, closer, at=at + 5 * step + step / 2)
-        reason = _reason_for(call)
+        reason = _reason_for(call, rng)
         calls.close_call(call.ref, closer, "Resolution checked with the user; documentation complete.",
-                         reason=reason, at=at + 6 * step)
+                         reason=reason, ticked=_ticks(call, required_only=rng.random() < 0.3), at=at + 6 * step)
     except CloseloopError:
         return  # a demo step the rules refuse is simply skipped, as an analyst would
+
+
+def _ticks(call: Call, required_only: bool) -> list[int]:
+    """The checklist items a closer ticks: every required one, and the optional ones unless in a hurry."""
+    return [item.id for item in quality.checklist(call.partition) if item.required or not required_only]
 
 
 def _closer_for(call: Call, rng: random.Random) -> Analyst | None:
@@ -200,9 +238,10 @@ def _closer_for(call: Call, rng: random.Random) -> Analyst | None:
     return rng.choice(candidates) if candidates else None
 
 
-def _reason_for(call: Call) -> str:
-    by_type = {"incident": "FIXED", "major_incident": "FIXED", "problem": "ROOT_CAUSE",
-               "known_error": "WORKAROUND", "service_request": "FULFILLED"}
+def _reason_for(call: Call, rng: random.Random) -> str:
     if call.partition.name == "Facilities":
         return "FIXED"
-    return by_type[call.call_type]
+    choices = {"incident": ["FIXED"] * 6 + ["WORKAROUND"] * 3 + ["NO_FAULT"],
+               "major_incident": ["FIXED"] * 3 + ["WORKAROUND"], "problem": ["ROOT_CAUSE", "ROOT_CAUSE", "FIXED"],
+               "known_error": ["WORKAROUND", "WORKAROUND", "ROOT_CAUSE"], "service_request": ["FULFILLED"]}
+    return rng.choice(choices[call.call_type])

@@ -16,4 +16,5 @@ ROUTERS: list[tuple[str, str]] = [
     ("/v1/groups", "closeloop.partitions.api.groups_router"),
     ("/v1/closure-reasons", "closeloop.partitions.api.closure_reasons_router"),
     ("/v1/analysts", "closeloop.accounts.api.router"),
+    ("/v1/reports", "closeloop.reports.api.router"),
 ]

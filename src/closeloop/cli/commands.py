@@ -66,6 +66,7 @@ class CommandTree:
 COMMAND_MODULES = [
     "closeloop.cli.admin_commands",
     "closeloop.cli.call_commands",
+    "closeloop.cli.report_commands",
 ]
 
 

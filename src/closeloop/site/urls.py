@@ -8,5 +8,6 @@ from closeloop.api.site import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("reports/", include("closeloop.reports.urls")),
     path("", include("closeloop.web.urls")),
 ]

@@ -1,0 +1,206 @@
+"""Use cases for a partition's closure quality settings: the closure checklist and rejection categories.
+
+Administrators with IPK Setup edit them; every change is audited with its change reason, the list
+before and the list after. Items and categories are deactivated, never deleted, so the answers and
+rejections already recorded keep their meaning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from closeloop.accounts.models import Analyst
+from closeloop.closure import AdminRight, InvalidInput, NotFound
+from closeloop.closure.rules import require_text
+
+from .models import ChecklistItem, Partition, RejectionCategory, SettingsChange
+from .services import UNSET, record_settings_change, require_admin
+
+__all__ = [
+    "checklist",
+    "get_checklist_item",
+    "add_checklist_item",
+    "set_checklist_item",
+    "move_checklist_item",
+    "rejection_categories",
+    "get_rejection_category",
+    "add_rejection_category",
+    "set_rejection_category",
+]
+
+_TEXT_LIMIT = 200
+_LABEL_LIMIT = 120
+_CODE_LIMIT = 40
+
+
+def _bounded(value: str, field: str, what: str, limit: int) -> str:
+    text = require_text(value, field, what)
+    if len(text) > limit:
+        raise InvalidInput(f"{what} must be at most {limit} characters", field=field)
+    return text
+
+
+def _reason(change_reason: str) -> str:
+    return require_text(change_reason, "change_reason", "A change reason")
+
+
+def checklist(partition: Partition, include_inactive: bool = False) -> list[ChecklistItem]:
+    """The partition's closure checklist in the order closers see it."""
+    qs = ChecklistItem.objects.filter(partition=partition)
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    return list(qs.order_by("position", "id"))
+
+
+def _checklist_snapshot(partition: Partition) -> dict[str, Any]:
+    return {"items": [{"id": i.id, "text": i.text, "required": i.required, "active": i.active,
+                       "position": i.position} for i in checklist(partition, include_inactive=True)]}
+
+
+def get_checklist_item(partition: Partition, item_id: int | str) -> ChecklistItem:
+    try:
+        key = int(item_id)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"A checklist item is named by its number (got {item_id!r})", field="item") from None
+    item = ChecklistItem.objects.filter(partition=partition, pk=key).first()
+    if item is None:
+        raise NotFound(f"No checklist item {key} in partition {partition.name}", field="item")
+    return item
+
+
+def _audit_checklist(partition: Partition, actor: Analyst | None, reason: str, before: dict[str, Any]) -> None:
+    record_settings_change(partition, SettingsChange.Subject.CHECKLIST, actor, reason, before,
+                           _checklist_snapshot(partition))
+
+
+@transaction.atomic
+def add_checklist_item(partition: Partition, text: str, change_reason: str, actor: Analyst | None = None, *,
+                       required: bool = True) -> ChecklistItem:
+    """Add a check closers make before closing ("User confirmed service restored"), at the end of the list."""
+    require_admin(actor, AdminRight.IPK_SETUP)
+    reason = _reason(change_reason)
+    text = _bounded(text, "text", "The checklist item text", _TEXT_LIMIT)
+    Partition.objects.select_for_update().get(pk=partition.pk)  # one checklist edit at a time per partition
+    if ChecklistItem.objects.filter(partition=partition, active=True, text__iexact=text).exists():
+        raise InvalidInput(f"The checklist of {partition.name} already has {text!r}", field="text")
+    before = _checklist_snapshot(partition)
+    last = ChecklistItem.objects.filter(partition=partition).aggregate(last=Max("position"))["last"]
+    item = ChecklistItem.objects.create(partition=partition, text=text, required=bool(required),
+                                        position=0 if last is None else last + 1)
+    _audit_checklist(partition, actor, reason, before)
+    return item
+
+
+@transaction.atomic
+def set_checklist_item(item: ChecklistItem, change_reason: str, actor: Analyst | None = None, *,
+                       text: str = UNSET, required: bool = UNSET, active: bool = UNSET) -> ChecklistItem:
+    """Reword an item, make it optional or required, deactivate or reactivate it (audited)."""
+    require_admin(actor, AdminRight.IPK_SETUP)
+    reason = _reason(change_reason)
+    partition = Partition.objects.select_for_update().get(pk=item.partition_id)
+    item = ChecklistItem.objects.get(pk=item.pk)
+    before = _checklist_snapshot(partition)
+    if text is not UNSET:
+        item.text = _bounded(text, "text", "The checklist item text", _TEXT_LIMIT)
+    if required is not UNSET:
+        item.required = bool(required)
+    if active is not UNSET:
+        item.active = bool(active)
+    item.save()
+    if _checklist_snapshot(partition) != before:
+        _audit_checklist(partition, actor, reason, before)
+    return item
+
+
+def _position(raw: int | str, count: int) -> int:
+    try:
+        place = int(raw)
+    except (TypeError, ValueError):
+        place = 0
+    if not 1 <= place <= count:
+        raise InvalidInput(f"Position must be a number from 1 to {count} (got {raw!r})", field="position")
+    return place
+
+
+@transaction.atomic
+def move_checklist_item(item: ChecklistItem, position: int, change_reason: str,
+                        actor: Analyst | None = None) -> list[ChecklistItem]:
+    """Put an item at a new place (1 = first) in the checklist; the others keep their order (audited)."""
+    require_admin(actor, AdminRight.IPK_SETUP)
+    reason = _reason(change_reason)
+    partition = Partition.objects.select_for_update().get(pk=item.partition_id)
+    items = checklist(partition, include_inactive=True)
+    place = _position(position, len(items))
+    before = _checklist_snapshot(partition)
+    ordered = [i for i in items if i.pk != item.pk]
+    ordered.insert(place - 1, next(i for i in items if i.pk == item.pk))
+    for index, entry in enumerate(ordered):
+        if entry.position != index:
+            entry.position = index
+            entry.save(update_fields=["position"])
+    if _checklist_snapshot(partition) != before:
+        _audit_checklist(partition, actor, reason, before)
+    return checklist(partition, include_inactive=True)
+
+
+def rejection_categories(partition: Partition, include_inactive: bool = False) -> list[RejectionCategory]:
+    """Why a closer may send a resolution back, as the reject form lists them."""
+    qs = RejectionCategory.objects.filter(partition=partition)
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    return list(qs.order_by("code"))
+
+
+def _category_snapshot(partition: Partition) -> dict[str, Any]:
+    return {c.code: {"label": c.label, "active": c.active}
+            for c in rejection_categories(partition, include_inactive=True)}
+
+
+def get_rejection_category(partition: Partition, code: str) -> RejectionCategory:
+    category = RejectionCategory.objects.filter(partition=partition, code=(code or "").strip()).first()
+    if category is None:
+        raise NotFound(f"No rejection category {code!r} in partition {partition.name}", field="code")
+    return category
+
+
+@transaction.atomic
+def add_rejection_category(partition: Partition, code: str, label: str, change_reason: str,
+                           actor: Analyst | None = None) -> RejectionCategory:
+    """Add a reason category for rejections ("not_fixed" - Not fixed), audited."""
+    require_admin(actor, AdminRight.IPK_SETUP)
+    reason = _reason(change_reason)
+    code = _bounded(code, "code", "A category code", _CODE_LIMIT)
+    if any(ch.isspace() for ch in code):
+        raise InvalidInput(f"A category code has no spaces (got {code!r}); use e.g. not_fixed", field="code")
+    label = _bounded(label, "label", "A category label", _LABEL_LIMIT)
+    Partition.objects.select_for_update().get(pk=partition.pk)
+    if RejectionCategory.objects.filter(partition=partition, code=code).exists():
+        raise InvalidInput(f"Partition {partition.name} already has a rejection category {code!r}", field="code")
+    before = _category_snapshot(partition)
+    category = RejectionCategory.objects.create(partition=partition, code=code, label=label)
+    record_settings_change(partition, SettingsChange.Subject.REJECTION_CATEGORIES, actor, reason, before,
+                           _category_snapshot(partition))
+    return category
+
+
+@transaction.atomic
+def set_rejection_category(category: RejectionCategory, change_reason: str, actor: Analyst | None = None, *,
+                           label: str = UNSET, active: bool = UNSET) -> RejectionCategory:
+    """Relabel, deactivate or reactivate a rejection category (audited)."""
+    require_admin(actor, AdminRight.IPK_SETUP)
+    reason = _reason(change_reason)
+    partition = Partition.objects.select_for_update().get(pk=category.partition_id)
+    category = RejectionCategory.objects.get(pk=category.pk)
+    before = _category_snapshot(partition)
+    if label is not UNSET:
+        category.label = _bounded(label, "label", "A category label", _LABEL_LIMIT)
+    if active is not UNSET:
+        category.active = bool(active)
+    category.save()
+    after = _category_snapshot(partition)
+    if after != before:
+        record_settings_change(partition, SettingsChange.Subject.REJECTION_CATEGORIES, actor, reason, before, after)
+    return category

@@ -1,0 +1,104 @@
+"""Use cases of the reports area: run a report for a partition the viewer works in, and raise a
+Problem for a recurring issue."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from closeloop.accounts.models import Analyst
+from closeloop.accounts.services import actor_in
+from closeloop.calls.history import record_event
+from closeloop.calls.models import Call
+from closeloop.calls.services import log_call
+from closeloop.closure import CallType, InvalidInput, NotFound, Right, Status, rules
+from closeloop.partitions.models import Partition
+from closeloop.partitions.services import get_partition
+
+from .base import Period, Report, parse_period
+from .closure_stage import closure_backlog, closure_reasons, rejection_rate, time_to_close
+from .recurring import recurring_issues
+from .trends import trends
+
+__all__ = ["ReportKind", "REPORTS", "get_report_kind", "run_report", "raise_problem", "LINK_PROBLEM"]
+
+LINK_PROBLEM = "link_problem"
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """One of the reports a manager can open: its name in URLs and commands, title and query."""
+
+    name: str
+    title: str
+    build: Callable[[Partition, Period], Report]
+
+    @property
+    def description(self) -> str:
+        return inspect.getdoc(self.build) or ""
+
+
+REPORTS: dict[str, ReportKind] = {kind.name: kind for kind in (
+    ReportKind("backlog", "Closure-stage backlog and ageing", closure_backlog),
+    ReportKind("time-to-close", "Time to close after resolve", time_to_close),
+    ReportKind("rejection-rate", "Rejection rate", rejection_rate),
+    ReportKind("closure-reasons", "Closure reasons", closure_reasons),
+    ReportKind("recurring", "Recurring issues", recurring_issues),
+    ReportKind("trends", "Trends", trends),
+)}
+
+
+def get_report_kind(name: str) -> ReportKind:
+    kind = REPORTS.get((name or "").strip().lower())
+    if kind is None:
+        raise NotFound(f"No report named {name!r}; the reports are: {', '.join(REPORTS)}", field="report")
+    return kind
+
+
+def run_report(name: str, partition_name: str, viewer: Analyst | None, start: str | date | None = None,
+               end: str | date | None = None) -> Report:
+    """One report for a partition the viewer works in, over the dates given (default: last eight weeks)."""
+    kind = get_report_kind(name)
+    partition = get_partition(partition_name, viewer)
+    return kind.build(partition, parse_period(start, end))
+
+
+def _clean_refs(refs: Iterable[str]) -> list[str]:
+    cleaned = sorted({r.strip().upper() for r in refs if r and r.strip()})
+    if not cleaned:
+        raise InvalidInput("Name the calls to link to the problem", field="refs")
+    return cleaned
+
+
+@transaction.atomic
+def raise_problem(partition: Partition, refs: Iterable[str], summary: str, actor: Analyst | None, *,
+                  description: str = "", at: datetime | None = None) -> Call:
+    """A closer marks a recurring issue "problem raised": a Problem is logged and each call is linked to it.
+
+    One transaction: the Problem, every link and every call's history entry, or nothing.
+    """
+    rules.require_right(actor_in(actor, partition.id), Right.CLOSE, partition.name)
+    wanted = _clean_refs(refs)
+    linked = list(Call.objects.select_for_update().filter(partition=partition, ref__in=wanted).order_by("ref"))
+    if missing := sorted(set(wanted) - {c.ref for c in linked}):
+        raise NotFound(f"No call(s) {', '.join(missing)} in partition {partition.name}", field="refs")
+    if already := [c for c in linked if c.problem_id is not None]:
+        names = ", ".join(f"{c.ref} (already linked to {c.problem.ref if c.problem else '?'})" for c in already)
+        raise InvalidInput(f"Some calls already have a problem: {names}", field="refs")
+    at = at or timezone.now()
+    text = description.strip() or "Recurring issue seen in calls " + ", ".join(wanted)
+    problem = log_call(partition, CallType.PROBLEM, summary, description=text, actor=actor, at=at)
+    for call in linked:
+        call.problem = problem
+        call.version += 1
+        call.save(update_fields=["problem", "version", "updated_at"])
+        record_event(call, actor, LINK_PROBLEM, call.status, f"Linked to problem {problem.ref}", at=at,
+                     problem=problem.ref)
+    record_event(problem, actor, LINK_PROBLEM, Status(problem.status), f"Raised for {len(linked)} recurring calls",
+                 at=at, calls=wanted)
+    return problem
