@@ -93,6 +93,8 @@ def time_to_close(partition: Partition, period: Period) -> Report:
     rows: list[dict[str, Any]] = []
     for dimension, key, name_of in dimensions:
         figures = percentiles_by(closed, key, _duration())
+        if dimension == "partition" and not figures:
+            figures = {partition.name: {"n": 0}}  # the partition's own line is shown even with nothing closed
         for key_value, fig in sorted(figures.items(), key=lambda item: str(item[0] or "")):
             rows.append(_close_row(dimension, name_of(key_value), fig))
     weekly = {week_of(k): fig for k, fig in percentiles_by(closed, TruncWeek("closed_at"), _duration()).items()}
