@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import get_analyst
@@ -108,7 +108,7 @@ def list_calls(request: HttpRequest, filters: Query[CallFilters], paging: Query[
 
 
 @router.post("", response=responses(CallOut, 201), summary="Log a call")
-def log_call(request: HttpRequest, body: CallCreate) -> tuple[int, dict[str, Any]]:
+def log_call(request: HttpRequest, body: CallCreate) -> Status[dict[str, Any]]:
     actor = caller(request)
     partition = get_partition(body.partition, actor)
     call = calls.log_call(
@@ -116,7 +116,7 @@ def log_call(request: HttpRequest, body: CallCreate) -> tuple[int, dict[str, Any
         log_group=_group(partition, body.log_group, "log_group"),
         assigned_group=_group(partition, body.assigned_group, "assigned_group"),
         assigned_analyst=_analyst(body.assigned_analyst, "assigned_analyst"), actor=actor)
-    return 201, _shown(call, actor)
+    return Status(201, _shown(call, actor))
 
 
 @router.get("/{ref}", response=responses(CallOut), summary="Read a call")

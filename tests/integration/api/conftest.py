@@ -71,6 +71,22 @@ def as_(desk):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def scene(desk) -> dict[str, Call]:  # type: ignore[no-untyped-def]
+    """One call in each stage, built through the services (all logged by alice under Service Desk)."""
+
+    def new(summary: str) -> Call:
+        return calls.log_call(desk.default, "incident", summary, log_group=desk.service_desk,
+                              assigned_group=desk.service_desk, assigned_analyst=desk.rita, actor=desk.alice)
+
+    assigned = new("Printer jams on tray 2")
+    on_hold = calls.hold_call(new("New laptop for Sam").ref, desk.rita, "Waiting for stock")
+    for_closure = calls.resolve_call(new("VPN drops").ref, desk.rita, "Updated the VPN client")
+    to_carol = calls.take_call(calls.resolve_call(new("Outlook asks for password").ref, desk.rita,
+                                                  "Cleared cached credentials").ref, desk.carol)
+    return {"assigned": assigned, "on_hold": on_hold, "for_closure": for_closure, "to_carol": to_carol}
+
+
+@pytest.fixture
 def logged(desk) -> Call:  # type: ignore[no-untyped-def]
     """An incident alice logged under Service Desk, assigned to rita."""
     return calls.log_call(desk.default, "incident", "VPN drops every few minutes", log_group=desk.service_desk,

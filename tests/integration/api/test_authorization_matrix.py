@@ -1,0 +1,105 @@
+"""Who may call what: every API operation × (admin, resolver, closer, another partition's analyst, no token).
+
+The table is the single source: a test per cell, and a guard that fails when the API publishes an
+operation that has no row here, so a new endpoint cannot ship without its authorization row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from closeloop.api.site import api
+
+# The analyst playing each role on the test desk (tests/desk.py).
+ROLES = {"admin": "admin", "resolver": "rita", "closer": "carol", "other_partition": "olga", "no_token": None}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One operation: how to call it and the status each role gets (admin, resolver, closer, other, anon)."""
+
+    method: str
+    path: str  # the OpenAPI path; {ref} {name} {username} are filled from `subject`
+    expected: tuple[int, int, int, int, int]
+    subject: str = "assigned"
+    body: dict[str, Any] | None = None
+    query: str = ""
+    fill: tuple[tuple[str, str], ...] = ()  # path values other than the defaults below
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}{self.query}"
+
+
+CLOSE = {"comments": "User confirmed it works", "reason": "FIXED"}
+MATRIX: list[Row] = [
+    Row("GET", "/api/v1/calls", (200, 200, 200, 200, 401)),
+    Row("POST", "/api/v1/calls", (201, 201, 201, 404, 401),
+        body={"partition": "Default", "type": "incident", "summary": "Cannot print"}),
+    Row("GET", "/api/v1/calls/{ref}", (200, 200, 200, 404, 401)),
+    Row("GET", "/api/v1/calls/{ref}/history", (200, 200, 200, 404, 401)),
+    Row("POST", "/api/v1/calls/{ref}/assign", (200, 200, 200, 404, 401), body={"analyst": "alice"}),
+    Row("POST", "/api/v1/calls/{ref}/hold", (200, 200, 200, 404, 401), body={"reason": "Waiting for user"}),
+    Row("POST", "/api/v1/calls/{ref}/resume", (200, 200, 200, 404, 401), subject="on_hold", body={}),
+    Row("POST", "/api/v1/calls/{ref}/resolve", (200, 200, 200, 404, 401), body={"resolution": "Replaced toner"}),
+    Row("POST", "/api/v1/calls/{ref}/take", (403, 403, 200, 404, 401), subject="for_closure", body={}),
+    Row("POST", "/api/v1/calls/{ref}/forward", (403, 403, 200, 404, 401), subject="for_closure",
+        body={"to_analyst": "dave", "reason": "Dave knows VPNs"}),
+    Row("POST", "/api/v1/calls/{ref}/close", (403, 403, 200, 404, 401), subject="for_closure", body=CLOSE),
+    Row("POST", "/api/v1/calls/{ref}/reject", (403, 403, 200, 404, 401), subject="to_carol",
+        body={"reason": "Still failing"}),
+    Row("GET", "/api/v1/outstanding", (200, 200, 200, 200, 401)),
+    Row("GET", "/api/v1/partitions", (200, 200, 200, 200, 401)),
+    Row("GET", "/api/v1/partitions/{name}/closure-settings", (200, 200, 200, 404, 401)),
+    Row("PUT", "/api/v1/partitions/{name}/closure-settings", (200, 403, 403, 404, 401),
+        body={"change_reason": "Independent closers from now on", "require_independent_closer": True}),
+    Row("GET", "/api/v1/partitions/{name}/closure-settings/history", (200, 200, 200, 404, 401)),
+    Row("GET", "/api/v1/groups", (200, 200, 200, 200, 401)),
+    Row("GET", "/api/v1/closure-reasons", (200, 200, 200, 200, 401)),
+    Row("GET", "/api/v1/analysts", (200, 200, 200, 200, 401)),
+    Row("GET", "/api/v1/analysts/me", (200, 200, 200, 200, 401)),
+    Row("GET", "/api/v1/analysts/{username}", (200, 200, 200, 404, 401)),
+    Row("GET", "/api/v1/reports", (200, 200, 200, 200, 401)),
+    Row("GET", "/api/v1/reports/{name}", (200, 200, 200, 404, 401), query="?partition=Default",
+        fill=(("name", "backlog"),)),
+    Row("POST", "/api/v1/reports/recurring/problems", (201, 403, 201, 404, 401),
+        body={"partition": "Default", "refs": ["{ref}"], "summary": "Recurring: printer jams"}),
+]
+
+CELLS = [pytest.param(row, role, status, id=f"{row.id} as {role}")
+         for row in MATRIX for role, status in zip(ROLES, row.expected, strict=True)]
+
+
+def _filled(body: Any, values: dict[str, str]) -> Any:
+    if isinstance(body, dict):
+        return {k: _filled(v, values) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_filled(v, values) for v in body]
+    return body.format(**values) if isinstance(body, str) else body
+
+
+def published_operations() -> set[tuple[str, str]]:
+    paths = api.get_openapi_schema()["paths"]
+    return {(method.upper(), path) for path, operations in paths.items() for method in operations}
+
+
+def test_every_published_operation_has_exactly_one_row_in_the_matrix():
+    rows = [(row.method, row.path) for row in MATRIX]
+    assert len(rows) == len(set(rows)), "an operation has two rows"
+    missing = published_operations() - set(rows)
+    assert not missing, f"add a row to MATRIX for: {sorted(missing)}"
+    assert not set(rows) - published_operations(), "MATRIX lists operations the API does not publish"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("row", "role", "status"), CELLS)
+def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, as_):  # type: ignore[no-untyped-def]
+    values = {"ref": scene[row.subject].ref, "name": "Default", "username": "alice", **dict(row.fill)}
+    path = row.path.format(**values) + row.query
+    reply = as_(ROLES[role]).request(row.method, path, _filled(row.body, values))
+    assert reply.status == status, reply.body
+    if status >= 400:
+        assert set(reply.body) == {"error", "message", "field"} and reply.body["message"]
