@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -36,12 +35,6 @@ def _missing(what: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message + " (CI=true: browser tests must run)")
     pytest.skip(message)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.e2e)
 
 
 @dataclass
@@ -168,7 +161,3 @@ def screenshot() -> Callable[[Any, str], Path]:
         return path
 
     return save
-
-
-def closeloop_available() -> bool:
-    return shutil.which(str(CLOSELOOP)) is not None

@@ -31,6 +31,7 @@ def test_admin_sets_log_group_rule_with_a_change_reason_and_sees_it_in_history(s
     page.get_by_role("button", name="Save settings…").click()
     dialog = page.get_by_role("dialog", name="Why are you changing these settings?")
     dialog.get_by_label("Change reason").fill("Log groups know their callers best")
+    screenshot(page, "1a-change-reason-prompt")
     dialog.get_by_role("button", name="Save with this reason").click()
     page.get_by_text("Closure settings of Default saved").wait_for()
     history = page.locator("section", has=page.get_by_role("heading", name="Settings history"))
@@ -57,13 +58,17 @@ def test_call_logged_resolved_taken_and_closed_by_the_log_group(live_desk, sign_
     resolve = _open_action(rita, "Resolve")
     assert "Service Desk" in resolve.locator(".route").inner_text()
     resolve.get_by_label("Resolution").fill("Updated the VPN client to 5.2")
+    screenshot(rita, "2a-resolve-form")
     resolve.get_by_role("button", name="Resolve").click()
     rita.get_by_text(f"{ref} resolved.").wait_for()
     assert rita.locator(".status-line .badge").inner_text() == "Forward for Closure"
     assert rita.locator("details.action summary", has_text="Close").count() == 0
 
     carol = sign_in("carol")
+    carol.set_viewport_size({"width": 390, "height": 844})  # a phone: the queue must stay usable
     carol.get_by_role("link", name=re.compile("^Forward for Closure")).click()
+    screenshot(carol, "2b-queue-on-a-phone")
+    carol.set_viewport_size({"width": 1280, "height": 900})
     carol.get_by_role("link", name=ref).click()
     _open_action(carol, "Take").get_by_role("button", name="Take").click()
     carol.get_by_text(f"{ref} taken").wait_for()

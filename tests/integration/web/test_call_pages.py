@@ -219,3 +219,19 @@ def test_reforward_moves_the_call_to_another_eligible_closer(client_for, desk, r
 
 def test_unknown_call_action_is_not_found(client_for, resolved_call):
     assert client_for("carol").post(f"/calls/{resolved_call.ref}/explode/", {}).status_code == 404
+
+
+def test_pages_load_htmx_and_styles_from_our_own_static_files(client_for, desk):
+    html = client_for("alice").get("/").content.decode()
+    assert 'src="/static/django_htmx/htmx-2.min.js"' in html and "/static/closeloop/closeloop.css" in html
+    assert "https://" not in html.split("<body", 1)[0]  # no CDN in the head
+    assert "<header" in html and "<nav" in html and '<main id="main"' in html
+
+
+def test_sign_in_page_shows_the_demo_credentials_when_the_demo_desk_is_loaded(client, db):
+    from closeloop.demo import DEMO_PASSWORD, load_demo
+
+    load_demo(calls_per_partition=4)
+    html = client.get("/login/").content.decode()
+    assert f"<code>{DEMO_PASSWORD}</code>" in html and "alice" in html
+    assert client.login(username="alice", password=DEMO_PASSWORD)
