@@ -67,6 +67,7 @@ COMMAND_MODULES = [
     "closeloop.cli.admin_commands",
     "closeloop.cli.call_commands",
     "closeloop.cli.report_commands",
+    "closeloop.cli.ops_commands",
 ]
 
 

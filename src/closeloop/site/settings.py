@@ -98,12 +98,12 @@ TEMPLATES = [
 ]
 
 
-def _database(url: str) -> dict[str, object]:
+def _database(url: str, variable: str = "DATABASE_URL") -> dict[str, object]:
     try:
         config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
     except Exception as exc:  # dj-database-url raises several types for a malformed URL
         raise ImproperlyConfigured(
-            f"DATABASE_URL={url!r} is not a database URL ({exc}); use e.g. "
+            f"{variable}={url!r} is not a database URL ({exc}); use e.g. "
             "postgresql://user:password@127.0.0.1:5432/closeloop or sqlite:////path/to/closeloop.sqlite3"
         ) from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -126,6 +126,12 @@ if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'closeloop.sqlite3'}"
 DATABASES = {"default": _database(DATABASE_URL)}
+# Optional read replica for reports (a PostgreSQL streaming replica of DATABASE_URL); see docs/deploy.md.
+REPORTS_DATABASE_URL = os.environ.get("REPORTS_DATABASE_URL", "")
+if REPORTS_DATABASE_URL:
+    DATABASES["reports"] = _database(REPORTS_DATABASE_URL, "REPORTS_DATABASE_URL")
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["closeloop.ops.router.ReportsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.Analyst"
@@ -157,6 +163,15 @@ WHITENOISE_USE_FINDERS = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("CLOSELOOP_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# TLS usually ends at the load balancer in front of the app nodes (docs/deploy.md): trust its header.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("CLOSELOOP_BEHIND_TLS_PROXY", False) \
+    else None
+SECURE_SSL_REDIRECT = _env_bool("CLOSELOOP_SSL_REDIRECT", False)
+_hsts = os.environ.get("CLOSELOOP_HSTS_SECONDS", "0").strip() or "0"
+if not _hsts.isdigit():
+    raise ImproperlyConfigured(f"CLOSELOOP_HSTS_SECONDS={_hsts!r} is not a number of seconds: e.g. 31536000 "
+                               "(one year), or 0 to send no HSTS header")
+SECURE_HSTS_SECONDS = int(_hsts)
 
 LOGGING = {
     "version": 1,

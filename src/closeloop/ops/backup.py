@@ -1,0 +1,230 @@
+"""`closeloop backup` / `closeloop restore`: a whole desk in one file, restored only if it verifies.
+
+The file is gzip-compressed JSON lines: a header, then for each table a start line naming its
+columns, one line per row (primary-key order) and an end line with the row count and a SHA-256 of
+the rows. Restore loads every table in one transaction, recomputes each count and checksum from
+the database and commits only if all of them match; otherwise nothing changes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from closeloop.closure import InvalidInput
+
+from .bulkload import TableWriter, reset_sequences
+from .tables import attnames, desk_models, label_of, row_line, table_digest, table_rows
+
+__all__ = ["FORMAT", "TableCheck", "BackupResult", "RestoreResult", "backup_desk", "restore_desk",
+           "desk_is_empty", "desk_manifest"]
+
+FORMAT = "closeloop-backup"
+VERSION = 1
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    """One table's row count and checksum."""
+
+    rows: int
+    sha256: str
+
+
+@dataclass
+class BackupResult:
+    """What a backup wrote."""
+
+    path: Path
+    tables: dict[str, TableCheck] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables.values())
+
+
+@dataclass
+class RestoreResult:
+    """What a restore loaded and verified (every table's count and checksum matched)."""
+
+    path: Path
+    tables: dict[str, TableCheck] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables.values())
+
+
+def desk_manifest() -> dict[str, TableCheck]:
+    """Each desk table's count and checksum as the database holds it now."""
+    return {label_of(m): TableCheck(*table_digest(m)) for m in desk_models()}
+
+
+def _snapshot() -> None:
+    # One consistent view of every table even while analysts keep working.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+
+def backup_desk(path: str | Path, progress: Callable[[str, int], None] | None = None) -> BackupResult:
+    """Write every desk table to `path` with per-table counts and checksums."""
+    target = Path(path)
+    if target.is_dir():
+        raise InvalidInput(f"{target} is a directory: name a file, e.g. {target / 'desk.closeloop.gz'}",
+                           field="file")
+    result = BackupResult(target)
+    partial = target.with_name(target.name + ".partial")
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(), gzip.open(partial, "wt", encoding="utf-8", compresslevel=5) as out:
+        if outermost:  # inside a caller's transaction, that transaction's view is the snapshot
+            _snapshot()
+        header = {"format": FORMAT, "version": VERSION, "created_at": timezone.now().isoformat(),
+                  "engine": connection.vendor, "tables": [label_of(m) for m in desk_models()]}
+        out.write(json.dumps(header) + "\n")
+        for model in desk_models():
+            columns = attnames(model)
+            out.write(json.dumps({"table": label_of(model), "columns": columns}) + "\n")
+            digest, count = hashlib.sha256(), 0
+            for row in table_rows(model, columns):
+                line = row_line(row)
+                out.write(line + "\n")
+                digest.update(line.encode() + b"\n")
+                count += 1
+                if progress and count % 50_000 == 0:
+                    progress(label_of(model), count)
+            check = TableCheck(count, digest.hexdigest())
+            result.tables[label_of(model)] = check
+            out.write(json.dumps({"end": label_of(model), "rows": count, "sha256": check.sha256}) + "\n")
+        out.write(json.dumps({"manifest": {k: vars(v) for k, v in result.tables.items()}}) + "\n")
+    partial.replace(target)
+    return result
+
+
+def desk_is_empty() -> bool:
+    return not any(m._base_manager.exists() for m in desk_models())
+
+
+def _lines(path: Path) -> Iterator[dict[str, Any] | list[Any]]:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as src:
+            for number, line in enumerate(src, 1):
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InvalidInput(f"{path} line {number} is damaged ({exc.msg}): use another backup",
+                                       field="file") from exc
+    except (OSError, EOFError) as exc:
+        raise InvalidInput(f"{path} is not a readable Closeloop backup ({exc})", field="file") from exc
+
+
+def _parser(model: type[models.Model], columns: list[str]) -> Callable[[list[Any]], list[Any]]:
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    unknown = [c for c in columns if c not in fields]
+    if unknown:
+        raise InvalidInput(f"The backup has columns {unknown} in {label_of(model)} that this version of "
+                           "Closeloop does not know: restore it with the version that made it", field="file")
+    convert: list[tuple[int, Callable[[str], Any]]] = []
+    for index, name in enumerate(columns):
+        if isinstance(fields[name], models.DateTimeField):
+            convert.append((index, datetime.fromisoformat))
+        elif isinstance(fields[name], models.DateField):
+            convert.append((index, date.fromisoformat))
+
+    def parse(row: list[Any]) -> list[Any]:
+        for index, fn in convert:
+            if row[index] is not None:
+                row[index] = fn(row[index])
+        return row
+
+    return parse
+
+
+def _wipe() -> None:
+    from django.contrib.admin.models import LogEntry
+
+    LogEntry.objects.all().delete()  # admin history points at analysts being replaced
+    with connection.cursor() as cursor:
+        for model in reversed(desk_models()):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def _load(path: Path, progress: Callable[[str, int], None] | None) -> dict[str, TableCheck]:
+    by_label = {label_of(m): m for m in desk_models()}
+    lines = _lines(path)
+    header = next(lines, None)
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise InvalidInput(f"{path} is not a Closeloop backup (no '{FORMAT}' header)", field="file")
+    expected: dict[str, TableCheck] = {}
+    model: type[models.Model] | None = None
+    writer: TableWriter | None = None
+    batch: list[list[Any]] = []
+    parse: Callable[[list[Any]], list[Any]] = list
+    loaded = 0
+    for line in lines:
+        if isinstance(line, list):
+            batch.append(parse(line))
+            if len(batch) >= BATCH and writer is not None:
+                loaded += writer.write(batch)
+                batch = []
+                if progress and model is not None:
+                    progress(label_of(model), loaded)
+        elif "table" in line:
+            if line["table"] not in by_label:
+                raise InvalidInput(f"The backup holds table {line['table']}, unknown to this version of "
+                                   "Closeloop", field="file")
+            model = by_label[line["table"]]
+            writer, parse, loaded = TableWriter(model, line["columns"]), _parser(model, line["columns"]), 0
+        elif "end" in line and writer is not None:
+            writer.write(batch)
+            batch = []
+            expected[line["end"]] = TableCheck(line["rows"], line["sha256"])
+        elif "manifest" in line:
+            return expected
+    raise InvalidInput(f"{path} ends early (no manifest): the backup was cut short, use another one",
+                       field="file")
+
+
+def _verify(expected: dict[str, TableCheck]) -> None:
+    problems = []
+    for model in desk_models():
+        label = label_of(model)
+        want = expected.get(label, TableCheck(0, hashlib.sha256().hexdigest()))
+        got = TableCheck(*table_digest(model))
+        if got != want:
+            problems.append(f"{label}: {got.rows} rows (backup had {want.rows})" if got.rows != want.rows
+                            else f"{label}: checksum differs")
+    if problems:
+        raise InvalidInput("Restore verification failed, nothing was changed: " + "; ".join(problems),
+                           field="file")
+
+
+def restore_desk(path: str | Path, *, force: bool = False,
+                 progress: Callable[[str, int], None] | None = None) -> RestoreResult:
+    """Load a backup into this database (migrated first); verified, or rolled back entirely."""
+    from closeloop.desk import migrate_database
+
+    source = Path(path)
+    if not source.is_file():
+        raise InvalidInput(f"No backup file at {source}", field="file")
+    migrate_database()
+    with transaction.atomic():
+        if not desk_is_empty():
+            if not force:
+                raise InvalidInput("This database already holds a desk: restore into an empty database, or "
+                                   "add --force to replace everything in it with the backup", field="force")
+            _wipe()
+        expected = _load(source, progress)
+        reset_sequences(desk_models())
+        _verify(expected)
+    return RestoreResult(source, expected)

@@ -1,0 +1,116 @@
+"""`closeloop generate`: a realistic synthetic desk of N calls, bulk-loaded in batches.
+
+Directory and settings go through the services; calls, history and closure decisions are played
+forward by the closure core and written in bulk (COPY on PostgreSQL), references reserved from
+RefCounter first so they stay unique and in logging order.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from closeloop.calls.models import Call, CallEvent, ClosureDecision, RefCounter
+from closeloop.closure import InvalidInput
+
+from .bulkload import TableWriter, next_ids, reset_sequences
+from .synthetic_calls import (
+    CALL_COLUMNS,
+    DECISION_COLUMNS,
+    EVENT_COLUMNS,
+    CallLife,
+    live_call,
+    pick_status,
+    pick_type,
+)
+from .synthetic_desk import build_synthetic_desk
+
+__all__ = ["GenerateResult", "generate_desk", "BATCH"]
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    """What was loaded."""
+
+    calls: int
+    events: int
+    decisions: int
+    partitions: int
+    analysts: int
+
+
+def _reserve_refs(kinds: list[str]) -> dict[str, int]:
+    """Take the next numbers for every prefix at once; returns the first number per prefix."""
+    first: dict[str, int] = {}
+    with transaction.atomic():
+        for prefix, count in sorted(Counter(kinds).items()):
+            counter, _ = RefCounter.objects.select_for_update().get_or_create(prefix=prefix)
+            first[prefix] = counter.last + 1
+            counter.last += count
+            counter.save(update_fields=["last"])
+    return first
+
+
+def _analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, days: int = 3 * 365,
+                  password: str | None = None, progress: Callable[[int], None] | None = None) -> GenerateResult:
+    """Load `calls` synthetic calls spread over `days` of history into P partitions with A analysts."""
+    for name, value, low in (("calls", calls, 1), ("partitions", partitions, 1), ("analysts", analysts, 1),
+                             ("days", days, 56)):
+        if value < low:
+            raise InvalidInput(f"--{name} must be at least {low} (got {value})", field=name)
+    # The desk's people get their own random stream, so topping up a desk replays the same calls.
+    plans = build_synthetic_desk(partitions, analysts, random.Random(f"desk-{seed}"), password)
+    rng = random.Random(seed)
+    now = timezone.now()
+    span = timedelta(days=days).total_seconds()
+    ages = sorted((rng.random() ** 0.8 * span for _ in range(calls)), reverse=True)  # busier lately
+    kinds = [pick_type(rng) for _ in range(calls)]
+    first = _reserve_refs([k.prefix for k in kinds])
+    weights = [2.0] + [1.0] * (len(plans) - 1)
+    ids = {model: next_ids(model) for model in (Call, CallEvent, ClosureDecision)}
+    writers = {Call: TableWriter(Call, CALL_COLUMNS), CallEvent: TableWriter(CallEvent, EVENT_COLUMNS),
+               ClosureDecision: TableWriter(ClosureDecision, DECISION_COLUMNS)}
+    counts = Counter[str]()
+    for start in range(0, calls, BATCH):
+        rows: dict[type, list[list[object]]] = {Call: [], CallEvent: [], ClosureDecision: []}
+        for index in range(start, min(start + BATCH, calls)):
+            kind, age = kinds[index], timedelta(seconds=ages[index])
+            number = first[kind.prefix] + counts[kind.prefix]
+            counts[kind.prefix] += 1
+            plan = rng.choices(plans, weights=weights)[0]
+            step = min(timedelta(hours=rng.uniform(0.5, 30)), age / 24)
+            life = CallLife(plan, rng, f"{kind.prefix}-{number:06d}", kind, now - age, step)
+            live_call(life, pick_status(rng, age))
+            call_id = ids[Call] + index
+            life.fields.update(id=call_id, partition_id=plan.partition.id, ref=life.ref, call_type=kind.value,
+                               problem_id=None, version=len(life.events), updated_at=life.at)
+            rows[Call].append([life.fields[c] for c in CALL_COLUMNS])
+            for event in life.events:
+                rows[CallEvent].append([ids[CallEvent] + counts["events"], call_id, *event])
+                counts["events"] += 1
+            for decision in life.decisions:
+                rows[ClosureDecision].append([ids[ClosureDecision] + counts["decisions"], call_id,
+                                              plan.partition.id, *decision])
+                counts["decisions"] += 1
+        with transaction.atomic():
+            for model, writer in writers.items():
+                writer.write(rows[model])
+        if progress:
+            progress(min(start + BATCH, calls))
+    reset_sequences([Call, CallEvent, ClosureDecision])
+    _analyze()
+    return GenerateResult(calls, counts["events"], counts["decisions"], len(plans),
+                          sum(len(p.directory.analysts) for p in plans))

@@ -1,0 +1,241 @@
+"""One synthetic call's whole life as rows: the call, its history events and its closure decisions.
+
+Every step asks the closure core (the same `rules` the services ask), so a generated call is routed,
+taken, rejected and closed exactly as analysts would have done it through the services.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from closeloop.closure import (
+    Action,
+    Actor,
+    CallFacts,
+    CallType,
+    ChecklistItemFacts,
+    ReasonFacts,
+    Status,
+    next_status,
+    rules,
+)
+from closeloop.closure.routing import eligible_closers
+
+from .synthetic_desk import PartitionPlan
+
+__all__ = ["CALL_COLUMNS", "EVENT_COLUMNS", "DECISION_COLUMNS", "CallLife", "live_call", "pick_status",
+           "pick_type"]
+
+CALL_COLUMNS = ("id", "partition_id", "ref", "call_type", "summary", "description", "priority", "status",
+                "logged_by_id", "logged_at", "log_group_id", "assigned_group_id", "assigned_analyst_id",
+                "resolution", "resolved_by_id", "resolved_at", "closure_target_analyst_id",
+                "closure_target_group_id", "forwarded_at", "closure_reason_id", "closure_comments", "closed_by_id",
+                "closed_at", "times_rejected", "problem_id", "version", "updated_at")
+EVENT_COLUMNS = ("id", "call_id", "at", "actor_id", "action", "from_status", "to_status", "note", "details")
+DECISION_COLUMNS = ("id", "call_id", "partition_id", "decided_by_id", "decided_at", "outcome", "rejections_before",
+                    "resolver_id", "resolver_group_id", "call_type", "resolved_at", "rejection_category_id",
+                    "reason", "checklist_answers")
+
+THEMES = [
+    ("Outlook keeps asking for password", "Cleared cached credentials and repaired the Outlook profile."),
+    ("VPN disconnects every few minutes", "Updated the VPN client and set the MTU on the tunnel adapter."),
+    ("Printer on floor {n} shows paper jam", "Removed jammed paper from tray 2 and cleaned the rollers."),
+    ("Laptop will not connect to office Wi-Fi", "Re-enrolled the device certificate for the corporate SSID."),
+    ("New starter needs account and laptop", "Created the account, assigned licences and imaged a laptop."),
+    ("Shared drive S: not mapped after login", "Fixed the login script mapping for the department."),
+    ("Teams calls drop audio", "Updated the headset firmware and the Teams client."),
+    ("Password reset for user {n}", "Reset the password and confirmed the user can sign in."),
+    ("Payroll report times out", "Added the missing index on the payroll database and re-ran the report."),
+    ("Website returns error 502 for branch {n}", "Restarted the application pool and cleared the cache."),
+]
+REJECTIONS = ["Resolution does not say what was changed", "User reports the problem is still happening",
+              "Wrong closure reason for a workaround"]
+TYPE_MIX = [(CallType.INCIDENT, 70), (CallType.SERVICE_REQUEST, 18), (CallType.PROBLEM, 5),
+            (CallType.KNOWN_ERROR, 5), (CallType.MAJOR_INCIDENT, 2)]
+# Calls younger than eight weeks are spread over every stage; older ones are nearly all closed.
+RECENT_MIX = [(Status.LOGGED, 6), (Status.ASSIGNED, 26), (Status.ON_HOLD, 6), (Status.FORWARD_FOR_CLOSURE, 10),
+              (Status.FORWARD_TO_YOU_FOR_CLOSE, 7), (Status.CLOSED, 45)]
+OLD_OPEN_SHARE = 0.015
+RECENT = timedelta(weeks=8)
+
+
+def pick_type(rng: random.Random) -> CallType:
+    return rng.choices([t for t, _ in TYPE_MIX], weights=[w for _, w in TYPE_MIX])[0]
+
+
+def pick_status(rng: random.Random, age: timedelta) -> Status:
+    if age < timedelta(hours=1):
+        return Status.LOGGED
+    if age > RECENT and rng.random() > OLD_OPEN_SHARE:
+        return Status.CLOSED
+    mix = RECENT_MIX if age <= RECENT else RECENT_MIX[:-1]
+    return rng.choices([s for s, _ in mix], weights=[w for _, w in mix])[0]
+
+
+@dataclass
+class CallLife:
+    """A call being played forward; `events` and `decisions` are rows without their ids yet."""
+
+    plan: PartitionPlan
+    rng: random.Random
+    ref: str
+    kind: CallType
+    at: datetime
+    step: timedelta
+    fields: dict[str, Any] = field(default_factory=dict)
+    events: list[list[Any]] = field(default_factory=list)
+    decisions: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        return Status(self.fields["status"])
+
+    def facts(self) -> CallFacts:
+        f = self.fields
+        return CallFacts(self.ref, self.kind, self.status, f["logged_by_id"], f["log_group_id"],
+                         f["resolved_by_id"], f["closure_target_analyst_id"], f["closure_target_group_id"])
+
+    def actor(self, analyst_id: int) -> Actor:
+        candidate = self.plan.directory.analysts[analyst_id]
+        return Actor(analyst_id, candidate.name, candidate.rights)
+
+    def tick(self) -> datetime:
+        self.at += self.step * self.rng.uniform(0.5, 1.5)
+        return self.at
+
+    def event(self, actor_id: int | None, action: Action, before: Status | None, note: str = "",
+              **details: Any) -> None:
+        if before is not None:
+            self.fields["status"] = next_status(before, action, self.ref).value
+        self.events.append([self.at, actor_id, action.value, before.value if before else "", self.fields["status"],
+                            note, {k: v for k, v in details.items() if v is not None}])
+
+    def name(self, analyst_id: int | None) -> str | None:
+        return self.plan.usernames.get(analyst_id) if analyst_id else None
+
+    def group(self, group_id: int | None) -> str | None:
+        return self.plan.group_names.get(group_id) if group_id else None
+
+
+def _weighted(rng: random.Random, ids: list[int]) -> int:
+    # A few analysts carry most of the work, as on a real desk.
+    return rng.choices(ids, weights=[1 / (rank + 1) for rank in range(len(ids))])[0]
+
+
+def _resolve(life: CallLife, resolver: int, resolution: str) -> None:
+    f, plan = life.fields, life.plan
+    route = rules.decide_resolve(life.facts(), life.actor(resolver), plan.settings, plan.directory, None)
+    before = life.status
+    life.tick()
+    f.update(resolution=resolution, resolved_by_id=resolver, resolved_at=life.at, status=route.status.value,
+             closure_target_analyst_id=route.analyst_id, closure_target_group_id=route.group_id,
+             forwarded_at=life.at)
+    f["status"] = before.value
+    action = Action.RESOLVE_TO_ANALYST if route.analyst_id else Action.RESOLVE_TO_GROUP
+    life.event(resolver, action, before, route.explanation, to_analyst=life.name(route.analyst_id),
+               to_group=life.group(route.group_id))
+
+
+def _take(life: CallLife) -> int:
+    f, plan = life.fields, life.plan
+    if f["closure_target_analyst_id"]:
+        return int(f["closure_target_analyst_id"])
+    closers = eligible_closers(f["closure_target_group_id"], plan.directory, plan.settings, f["resolved_by_id"])
+    taker = life.rng.choice(closers)
+    route = rules.decide_take(life.facts(), life.actor(taker), plan.settings, plan.directory)
+    life.tick()
+    f.update(closure_target_analyst_id=route.analyst_id, closure_target_group_id=route.group_id,
+             forwarded_at=life.at)
+    life.event(taker, Action.TAKE, life.status, route.explanation, to_analyst=life.name(route.analyst_id),
+               to_group=life.group(route.group_id))
+    return taker
+
+
+def _answers(plan: PartitionPlan, ticked: set[int]) -> list[dict[str, Any]]:
+    return [{"item_id": i, "text": t, "required": r, "ticked": i in ticked} for i, t, r in plan.checklist]
+
+
+def _decision(life: CallLife, closer: int, outcome: str, **extra: Any) -> None:
+    f = life.fields
+    life.decisions.append([closer, life.at, outcome, f["times_rejected"], f["resolved_by_id"],
+                           f["assigned_group_id"], life.kind.value, f["resolved_at"], extra.get("category_id"),
+                           extra.get("reason", ""), extra["answers"]])
+
+
+def _reject(life: CallLife, closer: int) -> None:
+    f, plan, rng = life.fields, life.plan, life.rng
+    text = rules.decide_reject(life.facts(), life.actor(closer), plan.settings, plan.directory,
+                               rng.choice(REJECTIONS))
+    category = rng.choice(plan.categories) if plan.categories else (None, None)
+    life.tick()
+    ticked = {i for i, _, r in plan.checklist if not r or rng.random() < 0.5}
+    _decision(life, closer, "rejected", category_id=category[0], reason=text, answers=_answers(plan, ticked))
+    f.update(assigned_analyst_id=f["resolved_by_id"], closure_target_analyst_id=None, closure_target_group_id=None,
+             forwarded_at=None)
+    life.event(closer, Action.REJECT, life.status, text, category=category[1], back_to=life.name(f["resolved_by_id"]))
+    f["times_rejected"] += 1
+
+
+def _close(life: CallLife, closer: int) -> None:
+    f, plan, rng = life.fields, life.plan, life.rng
+    reason_id, code = rng.choice(plan.reasons[life.kind])
+    ticked = {i for i, _, _ in plan.checklist}
+    items = [ChecklistItemFacts(i, t, r) for i, t, r in plan.checklist]
+    text = rules.decide_close(life.facts(), life.actor(closer), plan.settings, plan.directory,
+                              "Resolution checked with the user; documentation complete.",
+                              ReasonFacts(code, True, frozenset({life.kind})), items, ticked)
+    life.tick()
+    outcome = "closed_after_rejection" if f["times_rejected"] else "closed_first_time"
+    _decision(life, closer, outcome, answers=_answers(plan, ticked))
+    f.update(closure_comments=text, closure_reason_id=reason_id, closed_by_id=closer, closed_at=life.at)
+    life.event(closer, Action.CLOSE, life.status, text, reason=code)
+
+
+def live_call(life: CallLife, target: Status) -> None:
+    """Play the call forward from logging until it reaches `target` status."""
+    plan, rng, f = life.plan, life.rng, life.fields
+    group = rng.choice(plan.work_groups)
+    logger = rng.choice(plan.loggers[group])
+    summary, resolution = rng.choice(THEMES)
+    priority = rng.choice([1, 2, 3, 3, 3, 4, 4])
+    f.update(status=Status.LOGGED.value, summary=summary.format(n=rng.randint(1, 9)), priority=priority,
+             description="Reported by phone.", logged_by_id=logger, logged_at=life.at, log_group_id=group,
+             assigned_group_id=None, assigned_analyst_id=None, resolution="", resolved_by_id=None,
+             resolved_at=None, closure_target_analyst_id=None, closure_target_group_id=None, forwarded_at=None,
+             closure_reason_id=None, closure_comments="", closed_by_id=None, closed_at=None, times_rejected=0)
+    life.event(logger, Action.LOG, None, priority=priority, type=life.kind.value)
+    if target is Status.LOGGED:
+        return
+    worker_group = group if rng.random() < 0.7 else rng.choice(plan.work_groups)
+    worker = _weighted(rng, plan.resolvers[worker_group])
+    life.tick()
+    f.update(assigned_group_id=worker_group, assigned_analyst_id=worker)
+    life.event(logger, Action.ASSIGN, Status.LOGGED, group=life.group(worker_group), analyst=life.name(worker))
+    if target is Status.ON_HOLD or (target is not Status.ASSIGNED and rng.random() < 0.1):
+        life.tick()
+        life.event(worker, Action.HOLD, Status.ASSIGNED, "Waiting for the user")
+        if target is Status.ON_HOLD:
+            return
+        life.tick()
+        life.event(worker, Action.RESUME, Status.ON_HOLD, "User replied")
+    if target is Status.ASSIGNED and rng.random() > 0.1:
+        return
+    roll = rng.random()
+    rejections = 1 if target is Status.ASSIGNED else (0 if roll < 0.85 else 1 if roll < 0.97 else 2)
+    for round_ in range(rejections + 1):
+        text = resolution if round_ == 0 else resolution + " Confirmed with the user by phone."
+        _resolve(life, worker, text)
+        if target is Status.FORWARD_FOR_CLOSURE and life.status is target and round_ == rejections:
+            return
+        closer = _take(life)
+        if round_ < rejections:
+            _reject(life, closer)
+            if target is Status.ASSIGNED:
+                return
+        elif target is not Status.CLOSED:
+            return
+        else:
+            _close(life, closer)
