@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from closeloop.api.auth import caller
 from closeloop.api.schemas import Text, responses
@@ -100,8 +100,8 @@ def get_report(request: HttpRequest, name: str, params: Query[ReportQuery]) -> A
 
 @router.post("/recurring/problems", response=responses(ProblemOut, 201),
              summary="Raise a Problem for a recurring issue and link its calls")
-def post_problem(request: HttpRequest, payload: ProblemIn) -> tuple[int, dict[str, Any]]:
+def post_problem(request: HttpRequest, payload: ProblemIn) -> Status[dict[str, Any]]:
     partition = get_partition(payload.partition, caller(request))
     problem = raise_problem(partition, payload.refs, payload.summary, caller(request),
                             description=payload.description)
-    return 201, {"problem": problem.ref, "calls": [c.ref for c in problem.linked_calls.order_by("ref")]}
+    return Status(201, {"problem": problem.ref, "calls": [c.ref for c in problem.linked_calls.order_by("ref")]})
