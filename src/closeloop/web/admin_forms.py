@@ -52,7 +52,7 @@ class ClosureSettingsForm(forms.Form):
             "allow_designated_closer": row.allow_designated_closer,
             "closure_reason_required": row.closure_reason_required, "expected_version": row.version})
         super().__init__(*args, **kwargs)
-        self.fields["closure_group"].queryset = IpkGroup.objects.filter(  # type: ignore[attr-defined]
+        self.fields["closure_group"].queryset = IpkGroup.objects.filter(
             partition=row.partition_id, active=True).order_by("name")
 
     def changes(self) -> dict[str, Any]:
@@ -73,7 +73,7 @@ class GroupForm(forms.Form):
 
     def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = _analysts_of(partition).filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["members"].queryset = _analysts_of(partition).filter(is_active=True)
 
 
 class MemberForm(forms.Form):
@@ -84,8 +84,8 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = IpkGroup.objects.filter(partition=partition)  # type: ignore[attr-defined]
-        self.fields["analyst"].queryset = _analysts_of(partition)  # type: ignore[attr-defined]
+        self.fields["group"].queryset = IpkGroup.objects.filter(partition=partition)
+        self.fields["analyst"].queryset = _analysts_of(partition)
 
 
 class AnalystForm(forms.Form):
@@ -106,7 +106,7 @@ class AnalystForm(forms.Form):
 
     def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["groups"].queryset = IpkGroup.objects.filter(  # type: ignore[attr-defined]
+        self.fields["groups"].queryset = IpkGroup.objects.filter(
             partition=partition, active=True).order_by("name")
 
 
@@ -118,7 +118,7 @@ class RoleForm(forms.Form):
 
     def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["analyst"].queryset = _analysts_of(partition)  # type: ignore[attr-defined]
+        self.fields["analyst"].queryset = _analysts_of(partition)
 
 
 class ReasonForm(forms.Form):

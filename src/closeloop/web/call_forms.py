@@ -38,7 +38,7 @@ def _groups_in(partition: Partition) -> QuerySet[IpkGroup]:
     return IpkGroup.objects.filter(partition=partition, active=True).order_by("name")
 
 
-class _AnalystChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _AnalystChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.display_name} ({obj.username})" if obj.get_full_name() else obj.username
 
@@ -60,9 +60,9 @@ class LogCallForm(forms.Form):
 
     def __init__(self, *args: Any, partition: Partition, analyst: Analyst, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["log_group"].queryset = _groups_in(partition).filter(members=analyst)  # type: ignore[attr-defined]
-        self.fields["assigned_group"].queryset = _groups_in(partition)  # type: ignore[attr-defined]
-        self.fields["assigned_analyst"].queryset = _analysts_in(partition)  # type: ignore[attr-defined]
+        self.fields["log_group"].queryset = _groups_in(partition).filter(members=analyst)
+        self.fields["assigned_group"].queryset = _groups_in(partition)
+        self.fields["assigned_analyst"].queryset = _analysts_in(partition)
 
 
 class CallActionForm(forms.Form):
@@ -105,8 +105,8 @@ class AssignForm(CallActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = _groups_in(self.call.partition)  # type: ignore[attr-defined]
-        self.fields["analyst"].queryset = _analysts_in(self.call.partition)  # type: ignore[attr-defined]
+        self.fields["group"].queryset = _groups_in(self.call.partition)
+        self.fields["analyst"].queryset = _analysts_in(self.call.partition)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -120,7 +120,7 @@ def _reasons_for(call: Call) -> QuerySet[ClosureReason]:
                                         type_links__call_type=call.call_type).order_by("label")
 
 
-class _ReasonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _ReasonChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.label)
 
@@ -139,16 +139,17 @@ class ResolveForm(CallActionForm):
         self.method = method
         analysts, groups = closure_choices(self.call, self.analyst)
         if method == "comments":
-            self.fields["closer"].choices = _target_choices(analysts, groups)  # type: ignore[attr-defined]
+            self.fields["closer"].choices = [("", "- choose who validates it -"),
+                                             *_target_choices(analysts, groups)]
             self.fields["closer"].required = True
         elif method == "rules" and designated:
             self.fields["closer"].label = "Designated closer (optional)"
-            self.fields["closer"].choices = [("", "- route by the closure rule -"),  # type: ignore[attr-defined]
+            self.fields["closer"].choices = [("", "- route by the closure rule -"),
                                              *_target_choices(analysts, [])]
         else:
             del self.fields["closer"]
         if method == "immediate":
-            self.fields["reason"].queryset = _reasons_for(self.call)  # type: ignore[attr-defined]
+            self.fields["reason"].queryset = _reasons_for(self.call)
         else:
             del self.fields["reason"]
 
@@ -166,7 +167,8 @@ class ForwardForm(CallActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         analysts, groups = closure_choices(self.call, self.call.resolved_by)
-        self.fields["target"].choices = _target_choices(analysts, groups)  # type: ignore[attr-defined]
+        self.fields["target"].choices = [("", "- choose who validates it -"),
+                                         *_target_choices(analysts, groups)]
 
     def clean_target(self) -> tuple[int | None, int | None]:
         return split_target(self.cleaned_data.get("target") or "")
@@ -181,7 +183,7 @@ class _ChecklistMixin(forms.Form):
         if not items:
             del self.fields["ticked"]
             return
-        self.fields["ticked"].choices = [  # type: ignore[attr-defined]
+        self.fields["ticked"].choices = [
             (i.id, f"{i.text} (required)" if i.required else i.text) for i in items]
 
 
@@ -189,12 +191,12 @@ class CloseForm(CallActionForm, _ChecklistMixin):
     """Validate and close: a reason linked to the call type, closure comments, the checklist ticked."""
 
     reason = _ReasonChoice(label="Closure reason", queryset=ClosureReason.objects.none(), required=False,
-                           to_field_name="code")
+                           to_field_name="code", empty_label="- choose a reason -")
     comments = forms.CharField(label="Closure comments", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reason"].queryset = _reasons_for(self.call)  # type: ignore[attr-defined]
+        self.fields["reason"].queryset = _reasons_for(self.call)
         self._checklist(self.call)
 
 
@@ -203,10 +205,10 @@ class RejectForm(CallActionForm, _ChecklistMixin):
 
     reason = forms.CharField(label="Why the resolution is rejected", widget=forms.Textarea(attrs={"rows": 2}))
     category = forms.ModelChoiceField(label="Rejection category", queryset=RejectionCategory.objects.none(),
-                                      required=False, to_field_name="code")
+                                      required=False, to_field_name="code", empty_label="- none -")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = RejectionCategory.objects.filter(  # type: ignore[attr-defined]
+        self.fields["category"].queryset = RejectionCategory.objects.filter(
             partition=self.call.partition_id, active=True).order_by("label")
         self._checklist(self.call)

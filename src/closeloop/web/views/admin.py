@@ -28,7 +28,7 @@ __all__ = ["admin_index", "closure_settings", "groups", "analysts", "reasons"]
 
 
 def _admin_page(request: HttpRequest, right: AdminRight) -> tuple[Analyst, Partition]:
-    analyst: Analyst = request.user  # type: ignore[assignment]
+    analyst: Analyst = request.user
     partitions.require_admin(analyst, right)
     return analyst, current_partition(request)
 
@@ -36,7 +36,7 @@ def _admin_page(request: HttpRequest, right: AdminRight) -> tuple[Analyst, Parti
 @login_required
 @refusals_as_http
 def admin_index(request: HttpRequest) -> HttpResponse:
-    analyst: Analyst = request.user  # type: ignore[assignment]
+    analyst: Analyst = request.user
     rights = [r for r in AdminRight if analyst.has_admin_right(r)]
     if not rights:
         partitions.require_admin(analyst, AdminRight.IPK_SETUP)
@@ -139,7 +139,7 @@ def analysts(request: HttpRequest) -> HttpResponse:
         except _FormRefused as refusal:
             status = refusal.status
             if op == "create":
-                create = refusal.form  # type: ignore[assignment]
+                create = refusal.form
             else:
                 refused = {"analyst": request.POST.get("analyst"), "form": refusal.form}
         else:

@@ -43,7 +43,7 @@ __all__ = ["log_call", "call_detail", "call_action", "ACTIONS"]
 @refusals_as_http
 def log_call(request: HttpRequest) -> HttpResponse:
     partition = current_partition(request)
-    form = LogCallForm(request.POST or None, partition=partition, analyst=request.user)  # type: ignore[arg-type]
+    form = LogCallForm(request.POST or None, partition=partition, analyst=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -51,7 +51,7 @@ def log_call(request: HttpRequest) -> HttpResponse:
             call = services.log_call(partition, data["call_type"], data["summary"],
                                      description=data["description"], priority=data["priority"],
                                      log_group=data["log_group"], assigned_group=data["assigned_group"],
-                                     assigned_analyst=data["assigned_analyst"], actor=request.user)  # type: ignore[arg-type]
+                                     assigned_analyst=data["assigned_analyst"], actor=request.user)
         except CloseloopError as exc:
             status = refuse_in_form(form, exc)
         else:
@@ -149,7 +149,7 @@ ACTIONS: dict[str, _Kind] = {
 
 def _render_call(request: HttpRequest, call: Call, bound: dict[str, CallActionForm] | None = None,
                  status: int = 200) -> HttpResponse:
-    analyst: Analyst = request.user  # type: ignore[assignment]
+    analyst: Analyst = request.user
     allowed = services.actions_for(call, analyst)
     bound = bound or {}
     # A refused form stays on the page with its message even if the action is no longer offered.
@@ -178,7 +178,7 @@ def _target_name(route: Any) -> str:
 @login_required
 @refusals_as_http
 def call_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    return _render_call(request, services.get_call(ref, request.user))  # type: ignore[arg-type]
+    return _render_call(request, services.get_call(ref, request.user))
 
 
 @login_required
@@ -188,7 +188,7 @@ def call_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
     kind = ACTIONS.get(action)
     if kind is None:
         raise Http404(f"No call action {action!r}")
-    analyst: Analyst = request.user  # type: ignore[assignment]
+    analyst: Analyst = request.user
     call = services.get_call(ref, analyst)
     form = kind.form(call, analyst, request.POST)
     if form.is_valid():

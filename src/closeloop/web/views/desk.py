@@ -64,7 +64,7 @@ def switch_partition(request: HttpRequest) -> HttpResponse:
 
 def _queue_tabs(request: HttpRequest, queue: str | None) -> dict[str, Any]:
     partition = current_partition(request)
-    summary = outstanding_summary(request.user, partition.id)  # type: ignore[arg-type]
+    summary = outstanding_summary(request.user, partition.id)
     tabs = [(key, label, summary.queues.get(key, 0)) for key, label in QUEUES.items()]
     return {"tabs": tabs, "total": sum(summary.queues.values()), "queue": queue, "partition": partition}
 
@@ -75,7 +75,7 @@ def calls_outstanding(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue") if request.GET.get("queue") in QUEUES else None
     sort = request.GET.get("sort") if request.GET.get("sort") in OUTSTANDING_SORTS else "age"
     context = _queue_tabs(request, queue)
-    calls = outstanding_calls(request.user, queue, context["partition"].id).order_by(  # type: ignore[arg-type]
+    calls = outstanding_calls(request.user, queue, context["partition"].id).order_by(
         OUTSTANDING_SORTS[sort], "id")
     page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(call, age_of(call)) for call in page.object_list]
@@ -99,7 +99,7 @@ class TokenForm(forms.Form):
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     """The analyst's own page: who they are, their partitions, and their personal API tokens."""
-    analyst: Analyst = request.user  # type: ignore[assignment]
+    analyst: Analyst = request.user
     form = TokenForm(request.POST or None)
     new_key, status = None, 200
     if request.method == "POST" and form.is_valid():
@@ -122,6 +122,6 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_POST
 @refusals_as_http
 def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = revoke_token(request.user, token_id)  # type: ignore[arg-type]
+    token = revoke_token(request.user, token_id)
     messages.success(request, f"Token {token.name} ({token.prefix}…) revoked: it no longer works.")
     return redirect("profile")
