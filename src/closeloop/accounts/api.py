@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from closeloop.api.auth import caller
 from closeloop.api.partition_schemas import AnalystOut
-from closeloop.api.schemas import Text, responses
+from closeloop.api.schemas import Text, Username, responses
 from closeloop.closure import NotFound
 from closeloop.partitions.models import IpkGroup
 from closeloop.partitions.services import get_partition, partitions_for
@@ -54,7 +54,7 @@ def who_am_i(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/{username}", response=responses(AnalystOut), summary="An analyst in your partitions")
-def read_analyst(request: HttpRequest, username: Text) -> dict[str, Any]:
+def read_analyst(request: HttpRequest, username: Username) -> dict[str, Any]:
     analyst = _colleagues(caller(request), None).filter(username=username).first()
     if analyst is None:
         raise NotFound(f"No analyst {username!r} in your partitions", field="username")

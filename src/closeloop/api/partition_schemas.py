@@ -15,6 +15,8 @@ __all__ = [
     "ClosureSettingsResult",
     "SettingsChangeOut",
     "GroupOut",
+    "ChecklistItemOut",
+    "RejectionCategoryOut",
     "ClosureReasonOut",
     "MembershipOut",
     "AnalystOut",
@@ -81,6 +83,21 @@ class GroupOut(Schema):
     name: str = Field(..., examples=["Service Desk"])
     active: bool
     members: list[str] = Field(..., examples=[["alice", "carol"]])
+
+
+class ChecklistItemOut(Schema):
+    """One check a closer makes before closing; send the ids of those you checked as `ticked`."""
+
+    id: int = Field(..., examples=[1])
+    text: str = Field(..., examples=["User confirmed service restored"])
+    required: bool
+
+
+class RejectionCategoryOut(Schema):
+    """Why a resolution can be sent back; send its `code` as `category` when rejecting."""
+
+    code: str = Field(..., examples=["not_fixed"])
+    label: str = Field(..., examples=["Not fixed"])
 
 
 class ClosureReasonOut(Schema):

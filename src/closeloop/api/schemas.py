@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 from pydantic import AfterValidator
 
-__all__ = ["ErrorOut", "Page", "ERROR_STATUSES", "responses", "Text", "Id"]
+__all__ = ["ErrorOut", "Page", "ERROR_STATUSES", "responses", "Text", "Id", "CallRef", "PartitionName", "Username"]
 
 T = TypeVar("T")
 
@@ -20,6 +20,10 @@ def _printable(value: str) -> str:
 
 # Free text from a client: anything but NUL, which no database column can store.
 Text = Annotated[str, AfterValidator(_printable)]
+# Path parameters, with examples so /api/docs (and the contract tests) start from real objects.
+CallRef = Annotated[Text, Path(..., description="A call reference", example="INC-000001")]
+PartitionName = Annotated[Text, Path(..., description="A partition name", example="Default")]
+Username = Annotated[Text, Path(..., description="An analyst's user name", example="carol")]
 # A database id.
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 

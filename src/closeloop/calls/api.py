@@ -32,7 +32,7 @@ from closeloop.api.call_schemas import (
     VersionIn,
 )
 from closeloop.api.pagination import PageParams, page_of
-from closeloop.api.schemas import Page, Text, responses
+from closeloop.api.schemas import CallRef, Page, responses
 from closeloop.closure import Action, InvalidInput, NotFound
 from closeloop.partitions.models import IpkGroup, Partition
 from closeloop.partitions.services import get_group, get_partition
@@ -120,7 +120,7 @@ def log_call(request: HttpRequest, body: CallCreate) -> Status[dict[str, Any]]:
 
 
 @router.get("/{ref}", response=responses(CallOut), summary="Read a call")
-def read_call(request: HttpRequest, ref: Text, response: HttpResponse) -> dict[str, Any]:
+def read_call(request: HttpRequest, ref: CallRef, response: HttpResponse) -> dict[str, Any]:
     """The call, with an ETag of its version and the actions the caller may take now."""
     viewer = caller(request)
     shown = _shown(calls.get_call(ref, viewer), viewer)
@@ -129,13 +129,13 @@ def read_call(request: HttpRequest, ref: Text, response: HttpResponse) -> dict[s
 
 
 @router.get("/{ref}/history", response=responses(list[EventOut]), summary="A call's history")
-def call_history(request: HttpRequest, ref: Text) -> list[dict[str, Any]]:
+def call_history(request: HttpRequest, ref: CallRef) -> list[dict[str, Any]]:
     call = calls.get_call(ref, caller(request))
     return [event_as_dict(e) for e in call.events.select_related("actor")]
 
 
 @router.post("/{ref}/assign", response=responses(CallOut), summary="Assign a call")
-def assign(request: HttpRequest, ref: Text, body: AssignIn) -> dict[str, Any]:
+def assign(request: HttpRequest, ref: CallRef, body: AssignIn) -> dict[str, Any]:
     actor = caller(request)
     call = calls.get_call(ref, actor)
     call = calls.assign_call(call.ref, actor, group=_group(call.partition, body.group, "group"),
@@ -145,19 +145,19 @@ def assign(request: HttpRequest, ref: Text, body: AssignIn) -> dict[str, Any]:
 
 
 @router.post("/{ref}/hold", response=responses(CallOut), summary="Put a call on hold")
-def hold(request: HttpRequest, ref: Text, body: ReasonIn) -> dict[str, Any]:
+def hold(request: HttpRequest, ref: CallRef, body: ReasonIn) -> dict[str, Any]:
     actor = caller(request)
     return _shown(calls.hold_call(ref, actor, body.reason, expected_version(request, body.version)), actor)
 
 
 @router.post("/{ref}/resume", response=responses(CallOut), summary="Resume a call on hold")
-def resume(request: HttpRequest, ref: Text, body: ReasonIn) -> dict[str, Any]:
+def resume(request: HttpRequest, ref: CallRef, body: ReasonIn) -> dict[str, Any]:
     actor = caller(request)
     return _shown(calls.resume_call(ref, actor, body.reason, expected_version(request, body.version)), actor)
 
 
 @router.post("/{ref}/resolve", response=responses(CallOut), summary="Resolve a call (first part of the close)")
-def resolve(request: HttpRequest, ref: Text, body: ResolveIn) -> dict[str, Any]:
+def resolve(request: HttpRequest, ref: CallRef, body: ResolveIn) -> dict[str, Any]:
     """The call goes to the analyst or group that must validate it, as the partition's settings say."""
     actor = caller(request)
     call = calls.get_call(ref, actor)
@@ -169,13 +169,13 @@ def resolve(request: HttpRequest, ref: Text, body: ResolveIn) -> dict[str, Any]:
 
 
 @router.post("/{ref}/take", response=responses(CallOut), summary="Take a call waiting in your group for closure")
-def take(request: HttpRequest, ref: Text, body: VersionIn) -> dict[str, Any]:
+def take(request: HttpRequest, ref: CallRef, body: VersionIn) -> dict[str, Any]:
     actor = caller(request)
     return _shown(calls.take_call(ref, actor, expected_version(request, body.version)), actor)
 
 
 @router.post("/{ref}/forward", response=responses(CallOut), summary="Re-forward a call for closure")
-def forward(request: HttpRequest, ref: Text, body: ForwardIn) -> dict[str, Any]:
+def forward(request: HttpRequest, ref: CallRef, body: ForwardIn) -> dict[str, Any]:
     actor = caller(request)
     call = calls.get_call(ref, actor)
     call = calls.forward_call(call.ref, actor, body.reason, to_analyst=_analyst(body.to_analyst, "to_analyst"),
@@ -185,7 +185,7 @@ def forward(request: HttpRequest, ref: Text, body: ForwardIn) -> dict[str, Any]:
 
 
 @router.post("/{ref}/close", response=responses(CallOut), summary="Validate and close a resolved call")
-def close(request: HttpRequest, ref: Text, body: CloseIn) -> dict[str, Any]:
+def close(request: HttpRequest, ref: CallRef, body: CloseIn) -> dict[str, Any]:
     """The second part of the close; only an eligible validator (never the resolver, if so configured)."""
     actor = caller(request)
     call = calls.close_call(ref, actor, body.comments, reason=body.reason, ticked=body.ticked,
@@ -194,7 +194,7 @@ def close(request: HttpRequest, ref: Text, body: CloseIn) -> dict[str, Any]:
 
 
 @router.post("/{ref}/reject", response=responses(CallOut), summary="Reject a resolution")
-def reject(request: HttpRequest, ref: Text, body: RejectIn) -> dict[str, Any]:
+def reject(request: HttpRequest, ref: CallRef, body: RejectIn) -> dict[str, Any]:
     actor = caller(request)
     call = calls.reject_resolution(ref, actor, body.reason, category=body.category, ticked=body.ticked,
                                    expected_version=expected_version(request, body.version))

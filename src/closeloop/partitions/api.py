@@ -12,17 +12,20 @@ from ninja import Field, Query, Router, Schema
 from closeloop.api.auth import caller, expected_version
 from closeloop.api.pagination import PageParams, page_of
 from closeloop.api.partition_schemas import (
+    ChecklistItemOut,
     ClosureReasonOut,
     ClosureSettingsOut,
     ClosureSettingsResult,
     ClosureSettingsUpdate,
     GroupOut,
     PartitionOut,
+    RejectionCategoryOut,
     SettingsChangeOut,
 )
-from closeloop.api.schemas import Page, Text, responses
+from closeloop.api.schemas import Page, PartitionName, Text, responses
 from closeloop.closure import CallType, parse_choice
 
+from . import quality
 from . import services as partitions
 from .models import ClosureReason, ClosureSettings, IpkGroup, Partition, SettingsChange
 
@@ -50,13 +53,13 @@ def list_partitions(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/{name}/closure-settings", response=responses(ClosureSettingsOut), summary="Closure settings")
-def read_closure_settings(request: HttpRequest, name: Text) -> dict[str, Any]:
+def read_closure_settings(request: HttpRequest, name: PartitionName) -> dict[str, Any]:
     return _settings(partitions.get_partition(name, caller(request)).closure_settings)
 
 
 @router.put("/{name}/closure-settings", response=responses(ClosureSettingsResult),
             summary="Change closure settings (needs IPK Setup and a change reason)")
-def change_closure_settings(request: HttpRequest, name: Text, body: ClosureSettingsUpdate,
+def change_closure_settings(request: HttpRequest, name: PartitionName, body: ClosureSettingsUpdate,
                             dry_run: bool = False) -> dict[str, Any]:
     """Validated like every other change: settings that would strand calls are refused (409
     settings_rejected). With `dry_run=true` the answer says what would be saved, and nothing is."""
@@ -72,13 +75,27 @@ def change_closure_settings(request: HttpRequest, name: Text, body: ClosureSetti
 
 @router.get("/{name}/closure-settings/history", response=responses(Page[SettingsChangeOut]),
             summary="Audit trail of the closure settings")
-def closure_settings_history(request: HttpRequest, name: Text, paging: Query[PageParams]) -> dict[str, Any]:
+def closure_settings_history(request: HttpRequest, name: PartitionName, paging: Query[PageParams]) -> dict[str, Any]:
     partition = partitions.get_partition(name, caller(request))
     rows = SettingsChange.objects.filter(partition=partition, subject=SettingsChange.Subject.CLOSURE_SETTINGS
                                          ).select_related("changed_by")
     return page_of(rows, paging, lambda c: {
         "at": c.changed_at, "by": c.changed_by_name, "version": c.version, "change_reason": c.change_reason,
         "changes": {k: {"before": b, "after": a} for k, (b, a) in c.diff.items()}})
+
+
+@router.get("/{name}/checklist", response=responses(list[ChecklistItemOut]),
+            summary="The closure checklist closers tick")
+def closure_checklist(request: HttpRequest, name: PartitionName) -> list[dict[str, Any]]:
+    partition = partitions.get_partition(name, caller(request))
+    return [{"id": i.id, "text": i.text, "required": i.required} for i in quality.checklist(partition)]
+
+
+@router.get("/{name}/rejection-categories", response=responses(list[RejectionCategoryOut]),
+            summary="Why a resolution can be rejected")
+def rejection_categories(request: HttpRequest, name: PartitionName) -> list[dict[str, Any]]:
+    partition = partitions.get_partition(name, caller(request))
+    return [{"code": c.code, "label": c.label} for c in quality.rejection_categories(partition)]
 
 
 class _PartitionFilter(Schema):

@@ -70,6 +70,16 @@ def as_(desk):  # type: ignore[no-untyped-def]
     return client
 
 
+@pytest.fixture(scope="session")
+def live_desk(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A real server (gunicorn, 4 workers) on its own database, prepared with the CLI; shared by the
+    contract and concurrency tests, which set up whatever settings they rely on themselves."""
+    from .live import live_server
+
+    with live_server(tmp_path_factory.mktemp("live")) as desk:
+        yield desk
+
+
 @pytest.fixture
 def scene(desk) -> dict[str, Call]:  # type: ignore[no-untyped-def]
     """One call in each stage, built through the services (all logged by alice under Service Desk)."""

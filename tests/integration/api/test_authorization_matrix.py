@@ -57,6 +57,8 @@ MATRIX: list[Row] = [
     Row("PUT", "/api/v1/partitions/{name}/closure-settings", (200, 403, 403, 404, 401),
         body={"change_reason": "Independent closers from now on", "require_independent_closer": True}),
     Row("GET", "/api/v1/partitions/{name}/closure-settings/history", (200, 200, 200, 404, 401)),
+    Row("GET", "/api/v1/partitions/{name}/checklist", (200, 200, 200, 404, 401)),
+    Row("GET", "/api/v1/partitions/{name}/rejection-categories", (200, 200, 200, 404, 401)),
     Row("GET", "/api/v1/groups", (200, 200, 200, 200, 401)),
     Row("GET", "/api/v1/closure-reasons", (200, 200, 200, 200, 401)),
     Row("GET", "/api/v1/analysts", (200, 200, 200, 200, 401)),
