@@ -362,8 +362,8 @@ def reroute_stranded_calls(partition: Partition, because: str) -> int:
     """
     settings, directory = load_settings(partition), load_directory(partition)
     moved = 0
-    waiting = Call.objects.select_for_update().filter(partition=partition,
-                                                      status__in=[s.value for s in CLOSURE_STATUSES])
+    waiting = Call.objects.select_for_update(of=("self",)).filter(partition=partition,
+                                                                    status__in=[s.value for s in CLOSURE_STATUSES])
     for call in waiting.select_related("closure_target_analyst", "closure_target_group"):
         route = reroute_stranded(call.facts(), settings, directory)
         if route is None:
