@@ -235,3 +235,31 @@ def test_sign_in_page_shows_the_demo_credentials_when_the_demo_desk_is_loaded(cl
     html = client.get("/login/").content.decode()
     assert f"<code>{DEMO_PASSWORD}</code>" in html and "alice" in html
     assert client.login(username="alice", password=DEMO_PASSWORD)
+
+
+def test_designated_closer_is_offered_under_rules_when_the_partition_allows_it(client_for, desk):
+    desk.configure(allow_designated_closer=True)
+    call = calls.log_call(desk.default, "incident", "Mail bounce", log_group=desk.service_desk,
+                          assigned_analyst=desk.alice, actor=desk.alice)
+    page = client_for("alice").get(f"/calls/{call.ref}/").content.decode()
+    assert "Designated closer (optional)" in page and f'value="a:{desk.dave.id}"' in page
+    response = client_for("alice").post(f"/calls/{call.ref}/resolve/", {
+        "resolve-expected_version": call.version, "resolve-resolution": "Fixed the MX record",
+        "resolve-closer": f"a:{desk.dave.id}"})
+    assert response.status_code == 302
+    assert Call.objects.get(ref=call.ref).closure_target_analyst == desk.dave
+
+
+def test_immediate_method_resolves_and_closes_with_a_linked_reason(client_for, desk):
+    desk.configure(closure_method="immediate")
+    call = calls.log_call(desk.default, "incident", "Toner empty", assigned_analyst=desk.carol, actor=desk.alice)
+    client = client_for("carol")
+    page = client.get(f"/calls/{call.ref}/").content.decode()
+    assert "closes calls when they are resolved" in page and 'name="resolve-reason"' in page
+    refused = client.post(f"/calls/{call.ref}/resolve/", {"resolve-expected_version": call.version,
+                                                          "resolve-resolution": "Replaced toner"})
+    assert refused.status_code == 400 and b"A closure reason is required" in refused.content
+    done = client.post(f"/calls/{call.ref}/resolve/", {"resolve-expected_version": call.version,
+                                                       "resolve-resolution": "Replaced toner",
+                                                       "resolve-reason": "FIXED"})
+    assert done.status_code == 302 and Call.objects.get(ref=call.ref).status == "closed"
