@@ -89,6 +89,7 @@ def _render_report(request: HttpRequest, name: str, problem: tuple[str, ProblemF
     rows, sort = _sorted(report, request.GET.get("sort", ""))
     period = {"partition": report.partition, "from": report.period.start.isoformat(),
               "to": report.period.end.isoformat()}
+    context["form"] = PeriodForm(initial=period, partitions=names)  # the dates the report really covers
     context.update({
         "report": report, "svg": render_svg(report.chart), "sort": sort, "query": urlencode(period),
         "headers": [{"column": c, "sort": f"-{c.key}" if sort == c.key else c.key,
