@@ -71,9 +71,20 @@ class LiveDesk:
 
     url: str
     tokens: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # for running `closeloop` against its database
 
     def headers(self, analyst: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[analyst]}"}
+
+
+def use_log_group_rule(desk: LiveDesk) -> None:
+    """Put Default back to the log-group rule (the contract test may have changed anything)."""
+    reply = httpx.put(f"{desk.url}/api/v1/partitions/Default/closure-settings", headers=desk.headers("admin"),
+                      timeout=30, json={"change_reason": "Tests: log groups validate", "closure_method": "rules",
+                                        "closure_rule": "log_group", "closure_group": "Closure Group",
+                                        "require_independent_closer": False, "allow_designated_closer": False,
+                                        "closure_reason_required": True})
+    assert reply.status_code == 200, reply.text
 
 
 def free_port() -> int:
@@ -121,7 +132,8 @@ def live_server(tmp: Path, workers: int = 4) -> Iterator[LiveDesk]:
         server = subprocess.Popen([str(BIN / "closeloop"), "serve", "--host", "127.0.0.1", "--port", str(port),
                                    "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
         desk = LiveDesk(f"http://127.0.0.1:{port}",
-                        {name: t["token"] for name, t in zip(TOKEN_HOLDERS, tokens, strict=True)})  # type: ignore[index]
+                        {name: t["token"] for name, t in zip(TOKEN_HOLDERS, tokens, strict=True)},  # type: ignore[index]
+                        env)
         try:
             _wait_until_up(desk.url, server, tmp / "server.log")
             yield desk
