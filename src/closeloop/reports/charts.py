@@ -41,9 +41,11 @@ def render_svg(chart: Chart, width: int = 900, height: int = 360) -> str:
         allow_interruptions=True,
         legend_at_bottom=True,
     )
-    graph.x_labels = chart.x_labels
+    # pygal draws a horizontal bar chart bottom-up: reverse it so the first row is on top, as in the table
+    flip = chart.kind == "horizontal_bar"
+    graph.x_labels = list(reversed(chart.x_labels)) if flip else chart.x_labels
     for name, values in chart.series:
-        graph.add(name, values)
+        graph.add(name, list(reversed(values)) if flip else values)
     tree = graph.render_tree()
     # With no script files pygal still writes an inline config script for its tooltips: not needed.
     for parent in tree.iter():

@@ -49,7 +49,7 @@ def recurring_issues(partition: Partition, period: Period) -> Report:
         })
     labels = [f"#{r['rank']} {_short(r['issue'])}" for r in rows]
     chart = Chart("horizontal_bar", "Recurring issues by number of calls", labels,
-                  [("calls", [float(r["calls"]) for r in rows])], "calls")
+                  [("calls", [float(r["calls"]) for r in rows])])
     columns = [Column("rank", "Rank", "count"), Column("issue", "Issue (latest call)"),
                Column("calls", "Calls", "count"), Column("latest_closed", "Latest closed", "date"),
                Column("first_closed", "First closed", "date"), Column("call_types", "Call types"),
