@@ -44,8 +44,11 @@ test-postgres: install
 
 test: lint test-sqlite test-postgres
 
+# Sizes and engines are flags: make bench BENCH_SIZES=10000,100000,1000000 BENCH_ENGINES=postgresql
+BENCH_SIZES   ?= 10000,100000
+BENCH_ENGINES ?= sqlite,postgresql
 bench: install
-	$(BIN)/python -m closeloop.bench
+	$(BIN)/python -m closeloop.bench --sizes $(BENCH_SIZES) --engines $(BENCH_ENGINES) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,126 @@
+"""Bench databases and server processes: created, started, waited for, stopped and dropped by the bench."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+__all__ = ["BENCH_DIR", "PG_SERVER", "database_url", "row_count", "recreate", "drop", "free_port", "serving",
+           "run_json", "closeloop_env"]
+
+BENCH_DIR = Path(os.environ.get("CLOSELOOP_BENCH_DIR", Path.cwd() / "var" / "bench"))
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+SECRET = "bench-secret-key-0123456789-0123456789-0123456789-0123456789"
+
+
+def database_url(engine: str, name: str) -> str:
+    if engine == "sqlite":
+        return f"sqlite:///{BENCH_DIR / f'{name}.sqlite3'}"
+    return f"{PG_SERVER}/{name}"
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def row_count(engine: str, name: str, table: str) -> int | None:
+    """Rows in a table of a bench database, or None if the database or table is not there."""
+    try:
+        if engine == "sqlite":
+            path = BENCH_DIR / f"{name}.sqlite3"
+            if not path.exists():
+                return None
+            with sqlite3.connect(path) as conn:
+                return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        import psycopg
+
+        with psycopg.connect(database_url(engine, name), connect_timeout=5) as conn:
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    except Exception:
+        return None
+
+
+def drop(engine: str, name: str) -> None:
+    if engine == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            (BENCH_DIR / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
+    else:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def recreate(engine: str, name: str) -> str:
+    drop(engine, name)
+    if engine == "postgresql":
+        _pg_admin(f'CREATE DATABASE "{name}"')
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    return database_url(engine, name)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def closeloop_env(url: str) -> dict[str, str]:
+    """Production settings for a bench server (plain HTTP on 127.0.0.1, so cookies are not secure-only)."""
+    return {**os.environ, "DATABASE_URL": url, "CLOSELOOP_DEBUG": "0", "SECRET_KEY": SECRET,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "CLOSELOOP_SECURE_COOKIES": "0",
+            "CLOSELOOP_VAR_DIR": str(BENCH_DIR / "var"), "LOG_LEVEL": "ERROR"}
+
+
+def run_json(argv: list[str], env: dict[str, str], cwd: Path | None = None, timeout: int = 7200) -> object:
+    import json
+
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[:4])} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def serving(argv: list[str], env: dict[str, str], port: int, ready_path: str,
+            cwd: Path | None = None) -> Iterator[str]:
+    """Start a server process (its own process group), wait until it answers, stop it afterwards."""
+    log = open(BENCH_DIR / f"server-{port}.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}; see {log.name}")
+            try:
+                if httpx.get(base + ready_path, timeout=5).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server on port {port} did not answer within 120s; see {log.name}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def python() -> str:
+    return sys.executable
