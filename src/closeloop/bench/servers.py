@@ -93,9 +93,11 @@ def run_json(argv: list[str], env: dict[str, str], cwd: Path | None = None, time
 
 @contextmanager
 def serving(argv: list[str], env: dict[str, str], port: int, ready_path: str,
-            cwd: Path | None = None) -> Iterator[str]:
+            cwd: Path | None = None, log_dir: Path | None = None) -> Iterator[str]:
     """Start a server process (its own process group), wait until it answers, stop it afterwards."""
-    log = open(BENCH_DIR / f"server-{port}.log", "w")  # noqa: SIM115 - closed below
+    log_dir = log_dir or BENCH_DIR
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / f"server-{port}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
