@@ -87,7 +87,10 @@ def list_reports(request: HttpRequest) -> list[dict[str, str]]:
 
 @router.get("/{name}", response=responses(ReportOut), by_alias=True, summary="Run a report",
             description="For a partition you work in and a period (both days included; by default the "
-                        "last eight weeks). `format=csv` returns the table as CSV.")
+                        "last eight weeks). `format=csv` returns the table as CSV.",
+            openapi_extra={"responses": {200: {"description": "OK", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ReportOut"}},
+                "text/csv": {"schema": {"type": "string"}}}}}})
 def get_report(request: HttpRequest, name: str, params: Query[ReportQuery]) -> Any:
     get_report_kind(name)
     report = run_report(name, params.partition, caller(request), params.start, params.to)

@@ -244,3 +244,13 @@ class TestTheQualitySettingsPage:
         response = signed_in(history.desk.carol).get("/reports/rejection-rate/csv/", PERIOD)
         rows = list(csv.DictReader(io.StringIO(response.content.decode())))
         assert rows[0]["name"] == "Default" and rows[0]["rejection_rate"] == "14.3"
+
+
+def test_the_reports_index_lists_every_report_for_the_current_partition(desk):
+    page = signed_in(desk.alice).get("/reports/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    for kind in REPORTS.values():
+        assert kind.title in html
+    assert "Quality settings" not in html, "only administrators see the quality settings link"
+    assert "Quality settings" in signed_in(desk.admin).get("/reports/").content.decode()
