@@ -111,9 +111,9 @@ def outstanding_summary(analyst: Analyst, partition_id: int | None = None) -> Ou
     base = Call.objects.visible_to(analyst)
     if partition_id is not None:
         base = base.filter(partition_id=partition_id)
-    queues = base.aggregate(**{name: Count("id", filter=cond) for name, cond in filters.items()})
     everything = filters["mine"] | filters["groups"] | filters["to_me"] | filters["for_closure"]
-    rows = base.filter(everything)
+    rows = base.filter(everything)  # only the queues' rows: counting over every call would scan them all
+    queues = rows.aggregate(**{name: Count("id", filter=cond) for name, cond in filters.items()})
     statuses = {s.label: 0 for s in Status if s is not Status.CLOSED}
     for row in rows.values("status").annotate(n=Count("id")):
         statuses[Status(row["status"]).label] = row["n"]
