@@ -127,6 +127,10 @@ def _decision_counts() -> dict[str, Any]:
     }
 
 
+_DECISION_KEYS = ("decisions", "rejected", "closed_first_time", "closed_after_rejection", "rejection_rate",
+                  "first_time_validation_rate")
+
+
 def _decision_row(dimension: str, name: str, counts: dict[str, Any]) -> dict[str, Any]:
     return {
         "dimension": dimension, "name": name,
@@ -139,7 +143,7 @@ def _decision_row(dimension: str, name: str, counts: dict[str, Any]) -> dict[str
 def rejection_rate(partition: Partition, period: Period) -> Report:
     """Closure-stage decisions in the period: the share rejected, and the first-time validation rate (of
     resolutions checked for the first time, the share closed without a rejection), per resolver,
-    resolver group, call type and week."""
+    resolver group, call type and week; and how many rejections fell in each rejection category."""
     decisions = ClosureDecision.objects.filter(partition=partition).filter(period.within("decided_at"))
     dimensions: list[tuple[str, str, Any]] = [
         ("resolver", "resolver__username", lambda k: k or "system"),
@@ -152,6 +156,12 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
     for dimension, key, name_of in dimensions:
         for counts in decisions.values(key).annotate(**_decision_counts()).order_by(key):
             rows.append(_decision_row(dimension, name_of(counts[key]), counts))
+    rejected = decisions.filter(outcome=ClosureDecision.Outcome.REJECTED)
+    for counts in rejected.values("rejection_category__label").annotate(n=Count("id")).order_by(
+            "rejection_category__label"):
+        # why resolutions were sent back: only the count of rejections means something here
+        rows.append({**{k: None for k in _DECISION_KEYS}, "dimension": "rejection category",
+                     "name": counts["rejection_category__label"] or "(no category)", "rejected": counts["n"]})
     weekly = {week_of(c["week"]): c for c in decisions.annotate(week=TruncWeek("decided_at")).values("week").annotate(
         **_decision_counts()).order_by("week")}
     weeks = period.weeks()

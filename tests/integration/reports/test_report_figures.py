@@ -104,6 +104,13 @@ class TestRejectionRate:
                 types["Incident"]["first_time_validation_rate"]) == (5, 20.0, 75.0)
         assert (types["Service Request"]["decisions"], types["Problem"]["decisions"]) == (1, 1)
 
+    def test_rejections_are_counted_per_category(self, history):
+        report = rejection_rate(history.desk.default, history.period)
+        categories = rows_by(report, "rejection category")
+        assert list(categories) == ["Not fixed"]
+        assert (categories["Not fixed"]["rejected"], categories["Not fixed"]["decisions"],
+                categories["Not fixed"]["rejection_rate"]) == (1, None, None)
+
     def test_weekly_trend(self, history):
         report = rejection_rate(history.desk.default, history.period)
         weeks = rows_by(report, "week")
