@@ -63,7 +63,7 @@ def closure_backlog(partition: Partition, period: Period, now: datetime | None =
             "oldest_hours": hours(now - row["oldest"]) if row["oldest"] else None,
         })
     targets = sorted({f"{r['target']} ({r['status']})" for r in rows})
-    series = []
+    series: list[tuple[str, list[float | None]]] = []
     for key, (label, _limit) in zip(_BUCKET_KEYS, AGE_BUCKETS, strict=True):
         per_target = {f"{r['target']} ({r['status']})": r[key] for r in rows}
         series.append((label, [float(per_target.get(t, 0)) for t in targets]))
