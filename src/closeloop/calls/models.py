@@ -74,7 +74,8 @@ class Call(models.Model):
         ordering = ["-logged_at"]
         indexes = [
             models.Index(fields=["assigned_analyst", "status"], name="call_assignee_status"),
-            models.Index(fields=["assigned_group", "status"], name="call_group_status"),
+            # logged_at last, so a group's list filtered by status comes out of the index already in order
+            models.Index(fields=["assigned_group", "status", "logged_at"], name="call_group_status_logged"),
             models.Index(fields=["closure_target_analyst", "status"], name="call_closer_status"),
             models.Index(fields=["closure_target_group", "status"], name="call_closergroup_status"),
             models.Index(fields=["partition", "status", "logged_at"], name="call_partition_status"),
