@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers for both systems")
     parser.add_argument("--no-helpdesk", action="store_true", help="skip the django-helpdesk comparison")
     parser.add_argument("--output", default="docs/benchmarks.md")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the runs in var/bench/results.json, replacing only the engine/size pairs run now")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite the page from var/bench/results.json without measuring again")
     args = parser.parse_args(argv)
@@ -167,6 +169,15 @@ def main(argv: list[str] | None = None) -> None:
                      saved["seconds"])
         return
     runs: list[dict[str, Any]] = []
+    if args.append and (BENCH_DIR / "results.json").exists():
+        wanted = {(e, s) for e in engines for s in args.sizes}
+        runs = [r for r in json.loads((BENCH_DIR / "results.json").read_text())["runs"]
+                if (r["engine"], r["size"]) not in wanted]
+        present = sorted({(r["engine"], r["size"]) for r in runs} | wanted)
+        command = "make bench " + " ".join(
+            f"{k}={v}" for k, v in (("BENCH_SIZES", ",".join(str(s) for s in sorted({s for _, s in present}))),
+                                    ("BENCH_ENGINES", ",".join(sorted({e for e, _ in present}))))) + \
+            " (engine/size pairs measured in separate --append runs)"
     started = time.monotonic()
     for engine in engines:
         for size in args.sizes:
@@ -174,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
             if not args.no_helpdesk:
                 run["helpdesk"] = _helpdesk_runs(engine, size, args)
             runs.append(run)
+            runs.sort(key=lambda r: (r["engine"] != "sqlite", r["size"]))
             _save(command, runs, args, time.monotonic() - started)
     write_report(Path(args.output), command, runs, args, time.monotonic() - started)
     _log(f"wrote {args.output}")
