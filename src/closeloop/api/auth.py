@@ -15,7 +15,7 @@ from ninja.utils import check_csrf
 
 from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import analyst_for_token
-from closeloop.closure import NotAllowed
+from closeloop.closure import InvalidInput, NotAllowed
 
 __all__ = ["ApiToken", "SignedInSession", "AUTH", "caller", "expected_version"]
 
@@ -62,8 +62,6 @@ def caller(request: HttpRequest) -> Analyst:
 
 def expected_version(request: HttpRequest, body_version: int | None = None) -> int | None:
     """The version the client last read, from `If-Match: <version>` or a `version` body field."""
-    from closeloop.closure import InvalidInput
-
     header = request.headers.get("If-Match", "").strip()
     from_header: int | None = None
     if header:
