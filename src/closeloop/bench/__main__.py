@@ -136,10 +136,18 @@ def _helpdesk_runs(engine: str, size: int, args: argparse.Namespace) -> dict[str
     return measured
 
 
-def _save(command: str, runs: list[dict[str, Any]], args: argparse.Namespace, seconds: float) -> None:
-    kept = {k: v for k, v in vars(args).items() if k in ("seconds", "repeat", "workers", "clients")}
-    (BENCH_DIR / "results.json").write_text(json.dumps({"command": command, "runs": runs, "args": kept,
-                                                         "seconds": seconds}, indent=1))
+def _save(command: str, runs: list[dict[str, Any]], args: argparse.Namespace, seconds: float,
+          append: bool) -> list[dict[str, Any]]:
+    """Write results.json; with --append, keep the saved runs of other engine/size pairs, read at save time
+    so bench runs of different sizes may overlap. Returns every run the page shows."""
+    path = BENCH_DIR / "results.json"
+    mine = {(r["engine"], r["size"]) for r in runs}
+    kept = [r for r in json.loads(path.read_text())["runs"] if (r["engine"], r["size"]) not in mine] \
+        if append and path.exists() else []
+    merged = sorted(kept + runs, key=lambda r: (r["engine"] != "sqlite", r["size"]))
+    options = {k: v for k, v in vars(args).items() if k in ("seconds", "repeat", "workers", "clients")}
+    path.write_text(json.dumps({"command": command, "runs": merged, "args": options, "seconds": seconds}, indent=1))
+    return merged
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -169,15 +177,9 @@ def main(argv: list[str] | None = None) -> None:
                      saved["seconds"])
         return
     runs: list[dict[str, Any]] = []
-    if args.append and (BENCH_DIR / "results.json").exists():
-        wanted = {(e, s) for e in engines for s in args.sizes}
-        runs = [r for r in json.loads((BENCH_DIR / "results.json").read_text())["runs"]
-                if (r["engine"], r["size"]) not in wanted]
-        present = sorted({(r["engine"], r["size"]) for r in runs} | wanted)
-        command = "make bench " + " ".join(
-            f"{k}={v}" for k, v in (("BENCH_SIZES", ",".join(str(s) for s in sorted({s for _, s in present}))),
-                                    ("BENCH_ENGINES", ",".join(sorted({e for e, _ in present}))))) + \
-            " (engine/size pairs measured in separate --append runs)"
+    shown: list[dict[str, Any]] = []
+    if args.append:
+        command += " --append (other engine/size pairs come from earlier runs)"
     started = time.monotonic()
     for engine in engines:
         for size in args.sizes:
@@ -185,9 +187,8 @@ def main(argv: list[str] | None = None) -> None:
             if not args.no_helpdesk:
                 run["helpdesk"] = _helpdesk_runs(engine, size, args)
             runs.append(run)
-            runs.sort(key=lambda r: (r["engine"] != "sqlite", r["size"]))
-            _save(command, runs, args, time.monotonic() - started)
-    write_report(Path(args.output), command, runs, args, time.monotonic() - started)
+            shown = _save(command, runs, args, time.monotonic() - started, args.append)
+    write_report(Path(args.output), command, shown, args, time.monotonic() - started)
     _log(f"wrote {args.output}")
 
 
