@@ -33,19 +33,26 @@ largest run per engine are below.
   (assigned_group, status, logged_at), migration `calls/0002_call_list_indexes`, replaces it so the page
   comes out of the index in order (PostgreSQL: `Index Scan Backward using call_group_status_logged`).
 - **Text search** (`q=`, `summary ILIKE '%...%'`) has no usable index on either engine: it reads the
-  partition's calls of the chosen status. It is the slowest list at 1M calls. A PostgreSQL `pg_trgm` GIN
-  index on `upper(summary)` would serve it; not added yet because it needs the `pg_trgm` extension in the
-  production database (a decision for the operator).
+  partition's calls of the chosen status. It is the slowest list: 1.8 s at 1M calls on PostgreSQL.
+  A PostgreSQL `pg_trgm` GIN index on `upper(summary)` would serve it; not added yet because it needs
+  the `pg_trgm` extension in the production database (a decision for the operator).
 - **Reports** select by (partition, decided_at) on closure decisions and (partition, logged_at /
   closed_at) on calls, all index range scans; their cost grows with the rows in the period, not with the
-  desk, so the 1-year reports cost several times the 8-week ones.
+  desk, so the 1-year reports cost several times the 8-week ones. At 1M calls the 1-year Trends
+  (5.2 s) and Time to close (1.6 s) reports aggregate hundreds of thousands of rows on every request:
+  the next step there is pre-aggregating per day, or caching per partition and period.
 """
 
 WHAT_BOUNDS_US = """
 - **The machine.** 2 cores (`nproc`), shared during the run with other engineers' test suites (load
-  average 4-7), the load generator and, for the side-by-side runs, the other system's database. Every
-  figure here is from that busy machine; compare columns of the same run, not with other machines.
-  The 1M PostgreSQL desk was generated while the 10k/100k runs were measuring.
+  average 4-7), the load generator and the other system's database. Every figure here comes from that
+  busy machine; compare columns of the same run, not with other machines.
+- **How the runs were made**: PostgreSQL 10k and 100k at 20:09-20:18 UTC (`--repeat 20`), SQLite 10k and
+  100k at 20:19-20:28 (`--repeat 20`), PostgreSQL 1M at 20:22-20:35 (`--repeat 10`, with `--append`).
+  The 1M run's Closeloop half overlapped the SQLite run (both measuring on the same 2 cores) while its
+  django-helpdesk half ran after it had finished, so **the 1M throughput rows favour django-helpdesk**;
+  the 10k and 100k pairs ran back to back under similar load. The 1M desk itself was generated during
+  the 10k/100k PostgreSQL run.
 - **Sizes run**: 10k and 100k calls on SQLite and PostgreSQL, 1M on PostgreSQL. 1M on SQLite was not run:
   generating it takes about 15 minutes on this machine and SQLite is the single-node engine; production
   at that size is PostgreSQL.
@@ -67,10 +74,13 @@ WHAT_BOUNDS_US = """
   permitted-actions answer, three requests per workflow against our four). As clients are added its
   throughput falls and its p95 climbs to 5-15 s at 32 clients, while Closeloop's holds, so at 32 clients
   Closeloop completes more workflows per second (see the ratio column); not 5 times more. Closing that
-  gap is the per-request Python work above, not the database.
+  gap is the per-request Python work above, not the database. (At 1M the comparison is skewed by the
+  overlap described above.)
 - **Lists**: Closeloop's Calls Outstanding page answers faster than django-helpdesk's ticket list (its page
-  plus the first 50 rows it fetches) in every run, by the factor in the side-by-side table; the 10x target
-  at 1M is not met. Our page renders the analyst's whole first page of calls with their queue counts
+  plus the first 50 rows it fetches) in every run, by the factor in the side-by-side table: 5.8x at 1M
+  calls on PostgreSQL (167 ms for an analyst with 1,322 calls outstanding against 972 ms for a staff
+  user's 16,744 open tickets); the 10x target at 1M is not met. Our page renders the analyst's first
+  page of calls with their queue counts
   (three aggregate queries); django-helpdesk counts and sorts every open ticket with a last-follow-up
   sub-query.
 """
