@@ -1,22 +1,26 @@
 """Sends report queries to a read replica when `REPORTS_DATABASE_URL` is set.
 
 Reports read a lot and write nothing, so they can run on a PostgreSQL streaming replica while the
-app nodes write to the primary. Code that builds a report wraps its reads in `reading_for_reports()`;
-every other read and every write stays on the primary, so a user always sees their own changes.
+app nodes write to the primary. `ReportsReplicaMiddleware` reads every GET of a report page or report
+endpoint inside `reading_for_reports()` (other code may wrap its own report reads the same way); every
+other read and every write stays on the primary, so a user always sees their own changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
 
-__all__ = ["REPORTS_ALIAS", "ReportsRouter", "reading_for_reports", "replica_configured", "reports_database"]
+__all__ = ["REPORTS_ALIAS", "REPORT_PATHS", "ReportsRouter", "ReportsReplicaMiddleware", "reading_for_reports",
+           "replica_configured", "reports_database"]
 
 REPORTS_ALIAS = "reports"
+# Where the web pages and the API serve reports (GET only: raising a Problem from a report writes).
+REPORT_PATHS = ("/reports/", "/api/v1/reports")
 _for_reports: ContextVar[bool] = ContextVar("closeloop_for_reports", default=False)
 
 
@@ -56,3 +60,18 @@ class ReportsRouter:
 
     def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: Any) -> bool | None:
         return db == "default"  # a replica follows the primary's schema by replication
+
+
+class ReportsReplicaMiddleware:
+    """Reads of report pages and report endpoints (GET) go to the replica when one is configured."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        if request.method in ("GET", "HEAD") and request.path.startswith(REPORT_PATHS) and replica_configured():
+            # Who is signed in is read from the primary: a session made a moment ago may not be replicated yet.
+            _ = getattr(request, "user", None) and request.user.is_authenticated
+            with reading_for_reports():
+                return self.get_response(request)
+        return self.get_response(request)

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "closeloop.ops.router.ReportsReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "closeloop.site.urls"
