@@ -21,7 +21,7 @@ from . import helpdesk_workflow, workflow
 from .helpdesk_site import write_site
 from .load import run_load
 from .report import write_report
-from .servers import BENCH_DIR, closeloop_env, free_port, recreate, row_count, run_json, serving
+from .servers import BENCH_DIR, closeloop_env, drop, free_port, recreate, row_count, run_json, serving
 
 HELPDESK_VERSION_SPEC = "django-helpdesk"
 
@@ -160,6 +160,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers for both systems")
     parser.add_argument("--no-helpdesk", action="store_true", help="skip the django-helpdesk comparison")
     parser.add_argument("--output", default="docs/benchmarks.md")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the bench databases afterwards (default: PostgreSQL ones are dropped)")
     parser.add_argument("--append", action="store_true",
                         help="keep the runs in var/bench/results.json, replacing only the engine/size pairs run now")
     parser.add_argument("--report-only", action="store_true",
@@ -187,6 +189,9 @@ def main(argv: list[str] | None = None) -> None:
             if not args.no_helpdesk:
                 run["helpdesk"] = _helpdesk_runs(engine, size, args)
             runs.append(run)
+            if engine == "postgresql" and not args.keep:  # the shared server is not left holding gigabytes
+                for name in (f"closeloop_bench_{size}", f"helpdesk_bench_{size}"):
+                    drop(engine, name)
             shown = _save(command, runs, args, time.monotonic() - started, args.append)
     write_report(Path(args.output), command, shown, args, time.monotonic() - started)
     _log(f"wrote {args.output}")
