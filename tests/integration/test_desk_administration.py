@@ -102,6 +102,40 @@ class TestOrphanGuard:
         assert partitions.remove_group_member(desk.network, desk.mia, desk.admin) == 1
         assert Call.objects.get(pk=call.pk).closure_target_group == desk.closure_group
 
+    def _only_carol_may_close(self, desk):
+        """A desk where carol is the one closer left: every other closer deactivated."""
+        desk.configure(closure_method="comments")
+        partitions.add_group_member(desk.closure_group, desk.carol, desk.admin)
+        for closer in (desk.dave, desk.mia, desk.admin):
+            accounts.set_membership(closer, desk.default, accounts.get_ipk_role("Analyst"), desk.admin)
+
+    def test_requiring_an_independent_closer_is_refused_while_a_call_has_only_its_resolver_to_close_it(
+            self, desk):
+        self._only_carol_may_close(desk)
+        call = calls.log_call(desk.default, "incident", "Printer jam", actor=desk.alice)
+        calls.resolve_call(call.ref, desk.carol, "Cleared the jam")
+        count = audit(desk).count()
+        with pytest.raises(SettingsRejected, match=rf"nobody could close {call.ref}.*as the resolver may not"):
+            partitions.update_closure_settings(desk.default, "four eyes", desk.admin,
+                                               require_independent_closer=True)
+        assert not ClosureSettings.objects.get(partition=desk.default).require_independent_closer
+        assert audit(desk).count() == count
+        calls.close_call(call.ref, desk.carol, "User confirmed", reason="FIXED")
+        partitions.update_closure_settings(desk.default, "four eyes", desk.admin, require_independent_closer=True)
+
+    def test_deactivating_the_only_independent_closer_of_a_waiting_call_is_refused(self, desk):
+        desk.configure(closure_method="comments", require_independent_closer=True)
+        accounts.set_membership(desk.rita, desk.default, accounts.get_ipk_role("Closer"), desk.admin)
+        for closer in (desk.dave, desk.mia, desk.admin):
+            accounts.set_membership(closer, desk.default, accounts.get_ipk_role("Analyst"), desk.admin)
+        call = calls.log_call(desk.default, "incident", "VPN drops", actor=desk.alice)
+        calls.resolve_call(call.ref, desk.carol, "New VPN profile", closer=desk.rita)
+        with pytest.raises(SettingsRejected, match=rf"Deactivating rita refused: nobody could close {call.ref}"):
+            accounts.deactivate_analyst(desk.rita, desk.admin)
+        desk.rita.refresh_from_db()
+        assert desk.rita.is_active
+        assert Call.objects.get(pk=call.pk).closure_target_analyst == desk.rita
+
     def test_only_security_admins_may_deactivate(self, desk):
         with pytest.raises(NotAllowed, match="Security Admin"):
             accounts.deactivate_analyst(desk.rita, desk.carol)

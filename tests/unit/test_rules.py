@@ -290,6 +290,25 @@ class TestSettingsValidation:
     def test_a_change_that_keeps_a_closer_is_accepted(self):
         rules.check_directory_change(settings(), without_group_member(LOG_GROUP, CLOSER_A), "Removing closer_a")
 
+    def test_a_waiting_call_whose_only_possible_closer_resolved_it_blocks_the_change(self):
+        waiting = call(status=Status.FORWARD_FOR_CLOSURE, resolved_by_id=CLOSER_B, target_group_id=CLOSURE_GROUP)
+        four_eyes = settings(require_independent_closer=True)
+        after = directory(a=inactive(CLOSER_A))
+        assert rules.unclosable_calls([waiting], four_eyes, after) == ["INC-000001"]
+        with pytest.raises(SettingsRejected, match="Deactivating closer_a refused: nobody could close INC-000001"):
+            rules.check_directory_change(four_eyes, after, "Deactivating closer_a", [waiting])
+        # closer_a still there: the call can be re-routed to them, so the change goes through
+        assert rules.unclosable_calls([waiting], four_eyes, directory()) == []
+        # without the independence rule closer_b may close their own resolution
+        assert rules.unclosable_calls([waiting], settings(), after) == []
+
+    def test_settings_that_leave_a_waiting_call_unclosable_are_refused(self):
+        waiting = call(status=Status.FORWARD_TO_YOU_FOR_CLOSE, resolved_by_id=CLOSER_B, target_analyst_id=CLOSER_B)
+        after = directory(a=inactive(CLOSER_A))
+        rules.validate_settings(settings(), after, [waiting])
+        with pytest.raises(SettingsRejected, match="Settings not saved: nobody could close INC-000001"):
+            rules.validate_settings(settings(require_independent_closer=True), after, [waiting])
+
 
 class TestPermittedActions:
     def test_the_resolver_without_the_close_right_sees_no_close_action(self):

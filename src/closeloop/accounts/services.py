@@ -131,7 +131,7 @@ def add_analyst(
 def set_membership(analyst: Analyst, partition: object, ipk_role: IpkRole,
                    actor: Analyst | None = None) -> Membership:
     """Give an analyst a role in a partition; refused if taking a right away strands a closure group."""
-    from closeloop.calls.services import reroute_stranded_calls
+    from closeloop.calls.services import awaiting_closure, reroute_stranded_calls
     from closeloop.partitions.services import load_directory, load_settings, require_admin
 
     require_admin(actor, AdminRight.SECURITY_ADMIN)
@@ -141,7 +141,8 @@ def set_membership(analyst: Analyst, partition: object, ipk_role: IpkRole,
         membership.ipk_role = ipk_role
         membership.save(update_fields=["ipk_role"])
         check_directory_change(load_settings(partition), load_directory(partition),  # type: ignore[arg-type]
-                               f"Giving {analyst.username} the role {ipk_role.name}")
+                               f"Giving {analyst.username} the role {ipk_role.name}",
+                               awaiting_closure(partition))  # type: ignore[arg-type]
         reroute_stranded_calls(partition, f"{analyst.username} now has role {ipk_role.name}")
     return membership
 
@@ -152,7 +153,7 @@ def deactivate_analyst(analyst: Analyst, actor: Analyst | None = None) -> int:
 
     Calls already forwarded to them are re-routed along the fallback chain. Returns how many.
     """
-    from closeloop.calls.services import reroute_stranded_calls
+    from closeloop.calls.services import awaiting_closure, reroute_stranded_calls
     from closeloop.partitions.models import Partition
     from closeloop.partitions.services import load_directory, load_settings, require_admin
 
@@ -165,7 +166,7 @@ def deactivate_analyst(analyst: Analyst, actor: Analyst | None = None) -> int:
     rerouted = 0
     for partition in Partition.objects.filter(memberships__analyst=analyst):
         check_directory_change(load_settings(partition), load_directory(partition),
-                               f"Deactivating {analyst.username}")
+                               f"Deactivating {analyst.username}", awaiting_closure(partition))
         rerouted += reroute_stranded_calls(partition, f"{analyst.username} was deactivated")
     return rerouted
 

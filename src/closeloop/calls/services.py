@@ -19,6 +19,7 @@ from closeloop.closure import (
     CLOSURE_STATUSES,
     Action,
     Actor,
+    CallFacts,
     CallType,
     ChangedByOther,
     ChecklistItemFacts,
@@ -51,6 +52,7 @@ __all__ = [
     "forward_call",
     "close_call",
     "reject_resolution",
+    "awaiting_closure",
     "reroute_stranded_calls",
     "actions_for",
     "closure_choices",
@@ -353,6 +355,12 @@ def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category:
     return _save(call, actor, Action.REJECT, before, text, at=now,
                  category=category_row and category_row.code, back_to=call.assigned_analyst_id and
                  call.assigned_analyst.username)
+
+
+def awaiting_closure(partition: Partition) -> list[CallFacts]:
+    """The partition's calls awaiting closure, as facts for the guards on directory and settings changes."""
+    waiting = Call.objects.filter(partition=partition, status__in=[s.value for s in CLOSURE_STATUSES])
+    return [call.facts() for call in waiting]
 
 
 def reroute_stranded_calls(partition: Partition, because: str) -> int:

@@ -12,7 +12,7 @@ from closeloop.calls.present import call_as_dict, event_as_dict
 from closeloop.calls.queries import QUEUES, age_of, outstanding_calls, outstanding_summary
 from closeloop.closure import NotAllowed
 from closeloop.partitions.models import IpkGroup
-from closeloop.partitions.services import get_group, get_partition
+from closeloop.partitions.services import get_group, get_partition, partition_for
 
 from .commands import CommandTree, Output
 
@@ -39,7 +39,7 @@ def _result(call: Call, verb: str) -> Output:
 
 
 def call_log(args: Namespace, actor: Actor) -> Output:
-    partition = get_partition(args.partition, actor)
+    partition = partition_for(args.partition, actor)
     call = calls.log_call(
         partition, args.type, args.summary, description=args.description, priority=args.priority,
         log_group=get_group(partition, args.group, field="group") if args.group else None,
@@ -126,7 +126,7 @@ def register(tree: CommandTree) -> None:
     """Call commands and Calls Outstanding."""
     cl = tree.family("call", "calls")
     p = tree.leaf(cl, "log", call_log, "log a call")
-    p.add_argument("--partition", required=True)
+    p.add_argument("--partition", help="needed only if you work in several partitions")
     p.add_argument("--type", required=True, help="incident, problem, major_incident, known_error, "
                    "service_request")
     p.add_argument("--summary", required=True)

@@ -26,8 +26,10 @@ from .model import (
 from .routing import (
     group_has_eligible_closer,
     is_eligible_closer,
+    reroute_stranded,
     route_for_closure,
     route_to_target,
+    target_has_eligible_closer,
 )
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "decide_take",
     "decide_forward",
     "settings_problem",
+    "unclosable_calls",
     "validate_settings",
     "check_directory_change",
     "permitted_actions",
@@ -229,8 +232,32 @@ def settings_problem(settings: PartitionSettings, directory: Directory) -> str |
     return None
 
 
-def validate_settings(settings: PartitionSettings, directory: Directory) -> None:
-    """Refuse settings that are inconsistent or would leave resolved calls with nobody to close them."""
+def unclosable_calls(waiting: Iterable[CallFacts], settings: PartitionSettings, directory: Directory) -> list[str]:
+    """Refs of calls awaiting closure that neither their target nor any re-route could close."""
+    return [call.ref for call in waiting
+            if not target_has_eligible_closer(call, settings, directory)
+            and reroute_stranded(call, settings, directory) is None]
+
+
+def _refuse_unclosable(waiting: Iterable[CallFacts], settings: PartitionSettings, directory: Directory,
+                       prefix: str, field: str | None = None) -> None:
+    refs = unclosable_calls(waiting, settings, directory)
+    if not refs:
+        return
+    shown = ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
+    raise SettingsRejected(
+        f"{prefix}: nobody could close {shown}, awaiting closure (no active analyst with the Closure "
+        f"Comments right who may close them{', as the resolver may not' if settings.require_independent_closer else ''}"
+        "). Close or reject those calls first, or give another analyst the Closure Comments right",
+        field=field)
+
+
+def validate_settings(settings: PartitionSettings, directory: Directory,
+                      waiting: Sequence[CallFacts] = ()) -> None:
+    """Refuse settings that are inconsistent or would leave resolved calls with nobody to close them.
+
+    `waiting` are the partition's calls awaiting closure: none may be left without a possible closer.
+    """
     if settings.closure_group_id is not None and settings.closure_group_id not in directory.groups:
         raise InvalidInput(f"The closure group must be an IPK group of partition {directory.partition_name}",
                            field="closure_group")
@@ -241,12 +268,15 @@ def validate_settings(settings: PartitionSettings, directory: Directory) -> None
     if problem := settings_problem(settings, directory):
         field = "closure_method" if "method" in problem else "closure_group"
         raise SettingsRejected(f"Settings not saved: {problem}", field=field)
+    _refuse_unclosable(waiting, settings, directory, "Settings not saved")
 
 
-def check_directory_change(settings: PartitionSettings, after: Directory, change: str) -> None:
+def check_directory_change(settings: PartitionSettings, after: Directory, change: str,
+                           waiting: Sequence[CallFacts] = ()) -> None:
     """Refuse a change of analysts, groups or rights that would strand calls under current settings."""
     if problem := settings_problem(settings, after):
         raise SettingsRejected(f"{change} refused: {problem}")
+    _refuse_unclosable(waiting, settings, after, f"{change} refused")
 
 
 def permitted_actions(call: CallFacts, actor: Actor, settings: PartitionSettings,

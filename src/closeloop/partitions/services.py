@@ -30,6 +30,7 @@ __all__ = [
     "UNSET",
     "require_admin",
     "get_partition",
+    "partition_for",
     "partitions_for",
     "get_group",
     "load_directory",
@@ -67,6 +68,17 @@ def get_partition(name: str, viewer: Analyst | None = None) -> Partition:
     if partition is None or (viewer is not None and not _may_see(viewer, partition)):
         raise NotFound(f"No partition named {name!r}", field="partition")
     return partition
+
+
+def partition_for(name: str | None, viewer: Analyst | None = None) -> Partition:
+    """The named partition, or with no name the only one the viewer works in (an unpartitioned desk)."""
+    if name:
+        return get_partition(name, viewer)
+    mine = partitions_for(viewer)
+    if len(mine) != 1:
+        names = ", ".join(p.name for p in mine) or "none"
+        raise InvalidInput(f"Name the partition (you work in {names})", field="partition")
+    return mine[0]
 
 
 def _may_see(viewer: Analyst, partition: Partition) -> bool:
@@ -141,13 +153,13 @@ def add_group_member(group: IpkGroup, analyst: Analyst, actor: Analyst | None = 
 @transaction.atomic
 def remove_group_member(group: IpkGroup, analyst: Analyst, actor: Analyst | None = None) -> int:
     """Take an analyst out of a group; refused if it strands the closure group. Returns calls re-routed."""
-    from closeloop.calls.services import reroute_stranded_calls
+    from closeloop.calls.services import awaiting_closure, reroute_stranded_calls
 
     require_admin(actor, AdminRight.IPK_SETUP)
     partition = IpkGroup.objects.select_for_update().get(pk=group.pk).partition
     group.members.remove(analyst)
     check_directory_change(_settings_row(partition).as_value(), load_directory(partition),
-                           f"Removing {analyst.username} from group {group.name}")
+                           f"Removing {analyst.username} from group {group.name}", awaiting_closure(partition))
     return reroute_stranded_calls(partition, f"{analyst.username} was removed from group {group.name}")
 
 
@@ -199,9 +211,12 @@ def update_closure_settings(
     dry_run: bool = False,
 ) -> ClosureSettings:
     """Validate and save new closure settings with an audited change reason; effective at once.
+    Calls waiting for closure that nobody could close under the new settings are re-routed.
 
     With `dry_run` the settings are checked exactly as for a save, and nothing is written.
     """
+    from closeloop.calls.services import awaiting_closure, reroute_stranded_calls
+
     require_admin(actor, AdminRight.IPK_SETUP)
     reason = require_text(change_reason, "change_reason", "A change reason")
     row = _settings_row(partition, lock=True)
@@ -224,7 +239,7 @@ def update_closure_settings(
                         ("closure_reason_required", closure_reason_required)):
         if value is not UNSET:
             setattr(row, name, bool(value))
-    validate_settings(row.as_value(), load_directory(partition))
+    validate_settings(row.as_value(), load_directory(partition), awaiting_closure(partition))
     after = settings_snapshot(row)
     if dry_run or after == before:
         return row
@@ -232,6 +247,8 @@ def update_closure_settings(
     row.save()
     record_settings_change(partition, SettingsChange.Subject.CLOSURE_SETTINGS, actor, reason, before, after,
                            row.version)
+    # e.g. requiring an independent closer strands calls whose only possible closer resolved them
+    reroute_stranded_calls(partition, f"the closure settings changed ({reason})")
     return row
 
 
