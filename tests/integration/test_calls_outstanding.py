@@ -30,6 +30,15 @@ def test_each_queue_holds_what_its_name_says(desk):
     assert summary.statuses["Forward for Closure"] == 1 and summary.statuses["Assigned"] == 2
 
 
+def test_a_call_nobody_has_assigned_waits_in_its_log_groups_queue_until_assigned_elsewhere(desk):
+    call = calls.log_call(desk.default, "incident", "printer offline", actor=desk.alice, log_group=desk.service_desk)
+    assert [c.ref for c in outstanding_calls(desk.rita, "groups")] == [call.ref]
+    assert list(outstanding_calls(desk.bob, "groups")) == []
+    calls.assign_call(call.ref, desk.alice, group=desk.network)
+    assert list(outstanding_calls(desk.rita, "groups")) == []
+    assert [c.ref for c in outstanding_calls(desk.bob, "groups")] == [call.ref]
+
+
 def test_the_resolver_no_longer_sees_a_call_once_it_is_forwarded(desk):
     call = calls.log_call(desk.default, "incident", "x", actor=desk.alice, log_group=desk.service_desk,
                           assigned_analyst=desk.rita)

@@ -56,7 +56,9 @@ def _queue_filters(analyst: Analyst) -> dict[str, Q]:
                                                partition__memberships__ipk_role__close=True).values("id")
     return {
         "mine": Q(status__in=_WORK, assigned_analyst=analyst),
-        "groups": Q(status__in=_WORK, assigned_analyst__isnull=True, assigned_group__in=groups),
+        # a call nobody has assigned yet waits in the queue of the group that logged it
+        "groups": Q(status__in=_WORK, assigned_analyst__isnull=True)
+        & (Q(assigned_group__in=groups) | Q(assigned_group__isnull=True, log_group__in=groups)),
         "to_me": Q(status=Status.FORWARD_TO_YOU_FOR_CLOSE.value, closure_target_analyst=analyst),
         "for_closure": Q(status=Status.FORWARD_FOR_CLOSURE.value, closure_target_group__in=closing_groups),
     }
