@@ -9,3 +9,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (field) field.focus();
   }
 });
+
+// Forms that take something away (deactivate an analyst, remove a member) ask first.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset ? event.target.dataset.confirm : undefined;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
