@@ -81,3 +81,15 @@ def test_two_processes_closing_the_same_call_exactly_one_wins(engine, tmp_path):
         call = closeloop_json(url, "call", "show", "INC-000001")
         assert call["closed_by"] == winners[0]
         assert [e["action"] for e in call["history"]].count("close") == 1
+
+
+def test_output_cut_short_by_a_pipe_is_not_an_error(tmp_path):
+    """`closeloop ... | head` must not end in a traceback when the reader stops early."""
+    with scratch_database("sqlite", tmp_path) as url:
+        assert closeloop(url, "init").returncode == 0
+        reader_gone = subprocess.Popen([sys.executable, "-m", "closeloop.cli.main", "--json", "settings", "show",
+                                        "Default"], env=cli_env(url), stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True)
+        reader_gone.stdout.close()  # type: ignore[union-attr]
+        _, err = reader_gone.communicate(timeout=120)
+        assert reader_gone.returncode == 0 and err == "", err

@@ -88,10 +88,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseError as exc:
         return _emit_error("database", f"database error: {exc} (is DATABASE_URL right, and did you run "
                            "'closeloop init'?)", None, as_json)
-    if as_json:
-        print(json.dumps(output.data, indent=2, default=str))
-    elif output.text:
-        print(output.text)
+    try:
+        if as_json:
+            print(json.dumps(output.data, indent=2, default=str))
+        elif output.text:
+            print(output.text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) stopped early; the command itself succeeded
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
