@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from closeloop.closure import CloseloopError
 
-__all__ = ["STATUS_FOR", "install_error_handlers", "error_body"]
+__all__ = ["STATUS_FOR", "ApiErrorShapeMiddleware", "install_error_handlers", "error_body"]
 
 STATUS_FOR: dict[str, int] = {
     "invalid_input": 400,
@@ -91,3 +91,26 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
+
+
+class ApiErrorShapeMiddleware:
+    """Answers Django gives under /api/ before the API runs (an unknown path, a method the endpoint does
+    not take) get the same JSON error body as every other API error."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response: HttpResponse = self.get_response(request)
+        if not request.path.startswith("/api/") or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        if response.status_code == 404:
+            return JsonResponse(error_body("not_found", f"No API endpoint at {request.path}: see /api/docs"),
+                                status=404)
+        if response.status_code == 405:
+            allowed = response.get("Allow", "")
+            shaped = JsonResponse(error_body("method_not_allowed", f"{request.method} is not allowed on "
+                                             f"{request.path}; use {allowed}"), status=405)
+            shaped["Allow"] = allowed
+            return shaped
+        return response

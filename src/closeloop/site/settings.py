@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "closeloop.ops.router.ReportsReplicaMiddleware",
+    "closeloop.api.errors.ApiErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "closeloop.site.urls"

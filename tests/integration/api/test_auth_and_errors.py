@@ -95,3 +95,15 @@ def test_an_unknown_api_path_is_a_json_404(desk):
     _, key = create_token(desk.carol)
     reply = Client().get("/api/v1/nothing-here", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert reply.status_code == 404
+    assert reply.json() == {"error": "not_found", "field": None,
+                            "message": "No API endpoint at /api/v1/nothing-here: see /api/docs"}
+
+
+def test_a_method_an_endpoint_does_not_take_is_a_json_405_naming_the_allowed_ones(desk):
+    _, key = create_token(desk.carol)
+    reply = Client().delete("/api/v1/calls", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert reply.status_code == 405
+    body = reply.json()
+    assert body["error"] == "method_not_allowed" and body["field"] is None
+    assert body["message"].startswith("DELETE is not allowed on /api/v1/calls; use ")
+    assert set(reply["Allow"].split(", ")) == {"GET", "POST"}
