@@ -1,4 +1,4 @@
-"""docs/api.md's curl walk-through, run as written (bash, curl, jq, `closeloop token create`) against the
+"""The README's curl walk-through, run as written (bash, curl, jq, `closeloop token create`) against the
 live server, with only the base URL pointed at it."""
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import pytest
 
 from .live import LiveDesk, use_log_group_rule
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "api.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def _blocks(kind: str) -> list[str]:
-    return re.findall(rf"```{kind}\n(.*?)```", DOC.read_text(), flags=re.S)
+    """Code blocks of the README's REST API section."""
+    section = README.read_text().split("## The REST API", 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"```{kind}\n(.*?)```", section, flags=re.S)
 
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="the walk-through needs curl and jq")
