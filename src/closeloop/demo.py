@@ -23,6 +23,7 @@ from closeloop.desk import DEFAULT_PARTITION, init_desk
 from closeloop.partitions import quality
 from closeloop.partitions import services as partitions
 from closeloop.partitions.models import IpkGroup, Partition
+from closeloop.partitions.snapshot import desk_snapshot
 
 __all__ = ["DEMO_PASSWORD", "DEMO_ANALYSTS", "DemoResult", "load_demo"]
 
@@ -115,13 +116,14 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
         _build_desk()
     count = 0
     now = timezone.now()
-    for partition_name, themes, volume in ((DEFAULT_PARTITION, THEMES, calls_per_partition),
-                                           ("Facilities", FACILITY_THEMES, calls_per_partition // 4)):
-        partition = Partition.objects.get(name=partition_name)
-        for i in range(volume):
-            at = now - timedelta(days=56) + timedelta(minutes=int(56 * 24 * 60 * (i / volume)))
-            _demo_call(rng, partition, themes, at, now)
-            count += 1
+    with desk_snapshot():  # the desk's people and settings do not change while its calls are played
+        for partition_name, themes, volume in ((DEFAULT_PARTITION, THEMES, calls_per_partition),
+                                               ("Facilities", FACILITY_THEMES, calls_per_partition // 4)):
+            partition = Partition.objects.get(name=partition_name)
+            for i in range(volume):
+                at = now - timedelta(days=56) + timedelta(minutes=int(56 * 24 * 60 * (i / volume)))
+                _demo_call(rng, partition, themes, at, now)
+                count += 1
     _raise_demo_problem(Partition.objects.get(name=DEFAULT_PARTITION), now)
     return DemoResult(created=True, calls=count, analysts=sorted(DEMO_ANALYSTS))
 

@@ -76,11 +76,17 @@ def get_access_role(name: str) -> GeneralAccessRole:
 
 def actor_in(analyst: Analyst | None, partition_id: int) -> Actor:
     """The analyst as the closure rules see them in one partition (None = the system operator)."""
+    from closeloop.partitions.snapshot import remembered
+
     if analyst is None:
         return Actor.system()
-    membership = Membership.objects.filter(analyst=analyst, partition_id=partition_id).select_related(
-        "ipk_role").first()
-    rights: frozenset[Right] = membership.ipk_role.rights if membership and analyst.is_active else frozenset()
+
+    def read_rights() -> frozenset[Right]:
+        membership = Membership.objects.filter(analyst=analyst, partition_id=partition_id).select_related(
+            "ipk_role").first()
+        return membership.ipk_role.rights if membership else frozenset()
+
+    rights = remembered(("rights", analyst.id, partition_id), read_rights) if analyst.is_active else frozenset()
     return Actor(analyst.id, analyst.username, rights)
 
 

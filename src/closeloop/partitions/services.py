@@ -25,6 +25,7 @@ from closeloop.closure import (
 from closeloop.closure.rules import check_directory_change, require_text, validate_settings
 
 from .models import ClosureReason, ClosureReasonType, ClosureSettings, IpkGroup, Partition, SettingsChange
+from .snapshot import remembered
 
 __all__ = [
     "UNSET",
@@ -104,6 +105,10 @@ def get_group(partition: Partition, name: str, field: str = "group") -> IpkGroup
 
 def load_directory(partition: Partition) -> Directory:
     """Everyone in the partition with their call rights, and each active group's members."""
+    return remembered(("directory", partition.id), lambda: _read_directory(partition))
+
+
+def _read_directory(partition: Partition) -> Directory:
     memberships = Membership.objects.filter(partition=partition).select_related("analyst", "ipk_role")
     analysts = {
         m.analyst_id: Candidate(m.analyst_id, m.analyst.username, m.analyst.is_active, m.ipk_role.rights)
@@ -172,8 +177,8 @@ def _settings_row(partition: Partition, lock: bool = False) -> ClosureSettings:
 
 
 def load_settings(partition: Partition) -> PartitionSettings:
-    """The partition's closure settings as they are right now (read on every action: no restart)."""
-    return _settings_row(partition).as_value()
+    """The partition's closure settings as they are right now (read on every request: no restart)."""
+    return remembered(("settings", partition.id), lambda: _settings_row(partition).as_value())
 
 
 def settings_snapshot(row: ClosureSettings) -> dict[str, Any]:

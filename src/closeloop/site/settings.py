@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "closeloop.ops.router.ReportsReplicaMiddleware",
     "closeloop.api.errors.ApiErrorShapeMiddleware",
+    "closeloop.partitions.snapshot.DeskSnapshotMiddleware",
 ]
 
 ROOT_URLCONF = "closeloop.site.urls"
