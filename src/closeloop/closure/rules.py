@@ -240,16 +240,16 @@ def unclosable_calls(waiting: Iterable[CallFacts], settings: PartitionSettings, 
 
 
 def _refuse_unclosable(waiting: Iterable[CallFacts], settings: PartitionSettings, directory: Directory,
-                       prefix: str, field: str | None = None) -> None:
+                       prefix: str) -> None:
     refs = unclosable_calls(waiting, settings, directory)
     if not refs:
         return
     shown = ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
+    resolver = ", as the resolver may not" if settings.require_independent_closer else ""
     raise SettingsRejected(
         f"{prefix}: nobody could close {shown}, awaiting closure (no active analyst with the Closure "
-        f"Comments right who may close them{', as the resolver may not' if settings.require_independent_closer else ''}"
-        "). Close or reject those calls first, or give another analyst the Closure Comments right",
-        field=field)
+        f"Comments right who may close them{resolver}). Close or reject those calls first, or give another "
+        "analyst the Closure Comments right")
 
 
 def validate_settings(settings: PartitionSettings, directory: Directory,
