@@ -69,7 +69,8 @@ class CallOut(Schema):
 class CallCreate(Schema):
     """Log a call. With `assigned_group`/`assigned_analyst` it is Assigned at once."""
 
-    partition: Text = Field(..., examples=["Default"])
+    partition: Text | None = Field(None, examples=["Default"],
+                                   description="Needed only if the caller works in several partitions")
     type: Text = Field("incident", examples=["incident"],
                        description="incident, problem, major_incident, known_error or service_request")
     summary: Text = Field(..., examples=["VPN drops every few minutes"])

@@ -35,7 +35,7 @@ from closeloop.api.pagination import PageParams, page_of
 from closeloop.api.schemas import CallRef, Page, responses
 from closeloop.closure import Action, InvalidInput, NotFound
 from closeloop.partitions.models import IpkGroup, Partition
-from closeloop.partitions.services import get_group, get_partition
+from closeloop.partitions.services import get_group, get_partition, partition_for
 
 from . import services as calls
 from .models import Call
@@ -110,7 +110,7 @@ def list_calls(request: HttpRequest, filters: Query[CallFilters], paging: Query[
 @router.post("", response=responses(CallOut, 201), summary="Log a call")
 def log_call(request: HttpRequest, body: CallCreate) -> Status[dict[str, Any]]:
     actor = caller(request)
-    partition = get_partition(body.partition, actor)
+    partition = partition_for(body.partition, actor)
     call = calls.log_call(
         partition, body.type, body.summary, description=body.description, priority=body.priority,
         log_group=_group(partition, body.log_group, "log_group"),

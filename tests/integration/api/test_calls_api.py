@@ -68,6 +68,20 @@ def test_a_call_logged_with_an_assignment_is_assigned_at_once(as_):
         ("assigned", "Network", "bob")
 
 
+def test_an_analyst_of_one_partition_need_not_name_it(as_):
+    reply = as_("alice").post("/calls", {"summary": "Cannot print", "log_group": "Service Desk"})
+    assert (reply.status, reply.body["partition"]) == (201, "Default")
+
+
+def test_an_analyst_of_several_partitions_is_asked_to_name_one(as_, desk):
+    from closeloop.accounts.services import get_ipk_role, set_membership
+
+    set_membership(desk.carol, desk.other, get_ipk_role("Closer"))
+    reply = as_("carol").post("/calls", {"summary": "Cannot print"})
+    assert (reply.status, *reply.error) == (400, "invalid_input", "partition")
+    assert reply.body["message"] == "Name the partition (you work in Default, Other)"
+
+
 @pytest.mark.parametrize(("change", "status", "error", "field"), [
     ({"summary": None}, 422, "invalid_input", "summary"),
     ({"summary": "   "}, 400, "invalid_input", "summary"),
