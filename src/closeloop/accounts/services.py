@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from closeloop.closure import Actor, AdminRight, InvalidInput, NotFound, Right
+from closeloop.closure import Actor, AdminRight, Directory, InvalidInput, NotFound, Right
 from closeloop.closure.rules import check_directory_change, require_text
 
 from .models import Analyst, ApiToken, GeneralAccessRole, IpkRole, Membership
@@ -74,20 +75,28 @@ def get_access_role(name: str) -> GeneralAccessRole:
     return role
 
 
-def actor_in(analyst: Analyst | None, partition_id: int) -> Actor:
-    """The analyst as the closure rules see them in one partition (None = the system operator)."""
+def actor_in(analyst: Analyst | None, partition_id: int, directory: Directory | None = None) -> Actor:
+    """The analyst as the closure rules see them in one partition (None = the system operator).
+
+    Services that have loaded the partition's directory pass it: the rights are read from it.
+    """
     from closeloop.partitions.snapshot import remembered
 
     if analyst is None:
         return Actor.system()
+    if not analyst.is_active:
+        return Actor(analyst.id, analyst.username, frozenset())
+    if directory is not None:
+        candidate = directory.analysts.get(analyst.id)
+        rights = candidate.rights if candidate is not None and candidate.active else frozenset()
+        return Actor(analyst.id, analyst.username, rights)
 
     def read_rights() -> frozenset[Right]:
         membership = Membership.objects.filter(analyst=analyst, partition_id=partition_id).select_related(
             "ipk_role").first()
         return membership.ipk_role.rights if membership else frozenset()
 
-    rights = remembered(("rights", analyst.id, partition_id), read_rights) if analyst.is_active else frozenset()
-    return Actor(analyst.id, analyst.username, rights)
+    return Actor(analyst.id, analyst.username, remembered(("rights", analyst.id, partition_id), read_rights))
 
 
 @transaction.atomic
@@ -177,6 +186,9 @@ def deactivate_analyst(analyst: Analyst, actor: Analyst | None = None) -> int:
     return rerouted
 
 
+TOKEN_USE_PRECISION = timedelta(minutes=5)
+
+
 def _hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -206,5 +218,8 @@ def analyst_for_token(key: str) -> Analyst | None:
         "analyst", "analyst__general_access_role").first()
     if token is None or not token.analyst.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_PRECISION:
+        # "last used" is kept to within a few minutes: not a database write on every request
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.analyst

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from closeloop.accounts.models import Analyst, Membership
+from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import actor_in
 from closeloop.closure import (
     CLOSURE_STATUSES,
@@ -70,9 +70,10 @@ def get_call(ref: str, viewer: Analyst | None) -> Call:
 
 
 def _lock(ref: str, viewer: Analyst | None, expected_version: int | None) -> Call:
-    call = Call.objects.select_for_update().filter(ref=ref.strip().upper()).first()
-    if call is None or (viewer is not None and not Membership.objects.filter(
-            analyst=viewer, partition_id=call.partition_id).exists()):
+    call = Call.objects.select_for_update(of=("self",)).select_related("partition").filter(
+        ref=ref.strip().upper()).first()
+    # only the partition's members may see it; the directory is the one the action decides with
+    if call is None or (viewer is not None and viewer.id not in load_directory(call.partition).analysts):
         raise NotFound(f"No call {ref!r} in your partitions", field="ref")
     if expected_version is not None and call.version != expected_version:
         raise ChangedByOther(f"{call.ref} was changed by someone else (version {call.version}, you had "
@@ -116,8 +117,8 @@ def log_call(
     at: datetime | None = None,
 ) -> Call:
     """Log a new call; with an assignment it is Assigned at once."""
-    who = actor_in(actor, partition.id)
     directory = load_directory(partition)
+    who = actor_in(actor, partition.id, directory)
     rules.require_right(who, Right.LOG, partition.name)
     kind = parse_choice(CallType, str(call_type), "type")
     summary = rules.require_text(summary, "summary", "A summary")
@@ -173,8 +174,8 @@ def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | None = Non
     call = _lock(ref, actor, expected_version)
     directory = load_directory(call.partition)
     _group_in(call.partition, group, "group")
-    rules.decide_assign(call.facts(), actor_in(actor, call.partition_id), directory,
-                        group and group.id, analyst and analyst.id)
+    who = actor_in(actor, call.partition_id, directory)
+    rules.decide_assign(call.facts(), who, directory, group and group.id, analyst and analyst.id)
     before = call.status_value
     _apply_assignment(call, group, analyst)
     return _save(call, actor, Action.ASSIGN, before, at=at, **_assignment_details(call))
@@ -256,7 +257,7 @@ def resolve_call(
     text = rules.require_text(resolution, "resolution", "A resolution")
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     target = Target(closer and closer.id, closer_group and closer_group.id) if closer or closer_group else None
-    who = actor_in(actor, call.partition_id)
+    who = actor_in(actor, call.partition_id, directory)
     route = rules.decide_resolve(call.facts(), who, settings, directory, target)
     before, now = call.status_value, at or timezone.now()
     call.resolution, call.resolved_by, call.resolved_at = text, actor, now
@@ -277,7 +278,8 @@ def take_call(ref: str, actor: Analyst | None, expected_version: int | None = No
     """A member of the target group takes a call Forward for Closure: it becomes Forward to You for Close."""
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
-    route = rules.decide_take(call.facts(), actor_in(actor, call.partition_id), settings, directory)
+    who = actor_in(actor, call.partition_id, directory)
+    route = rules.decide_take(call.facts(), who, settings, directory)
     before, now = call.status_value, at or timezone.now()
     _route_to(call, route, now)
     return _save(call, actor, Action.TAKE, before, route.explanation, at=now, **_target_details(call))
@@ -291,8 +293,8 @@ def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: An
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     target = Target(to_analyst and to_analyst.id, to_group and to_group.id)
-    route, text = rules.decide_forward(call.facts(), actor_in(actor, call.partition_id), settings, directory,
-                                       target, reason)
+    who = actor_in(actor, call.partition_id, directory)
+    route, text = rules.decide_forward(call.facts(), who, settings, directory, target, reason)
     before, now = call.status_value, at or timezone.now()
     _route_to(call, route, now)
     action = Action.FORWARD_TO_ANALYST if route.analyst_id else Action.FORWARD_TO_GROUP
@@ -316,8 +318,9 @@ def close_call(ref: str, actor: Analyst | None, comments: str, *, reason: str | 
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     reason_row, reason_facts = _reason_facts(call, reason)
     items, ticked_ids = _checklist(call), set(ticked)
-    text = rules.decide_close(call.facts(), actor_in(actor, call.partition_id), settings, directory,
-                              comments, reason_facts, _item_facts(items), ticked_ids)
+    who = actor_in(actor, call.partition_id, directory)
+    text = rules.decide_close(call.facts(), who, settings, directory, comments, reason_facts, _item_facts(items),
+                              ticked_ids)
     before, now = call.status_value, at or timezone.now()
     call.status = next_status(before, Action.CLOSE, call.ref).value
     call.closure_comments, call.closure_reason, call.closed_by, call.closed_at = text, reason_row, actor, now
@@ -334,7 +337,8 @@ def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category:
     """Send a resolution back: the call is Assigned to its resolver again and the rejection counted."""
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
-    text = rules.decide_reject(call.facts(), actor_in(actor, call.partition_id), settings, directory, reason)
+    who = actor_in(actor, call.partition_id, directory)
+    text = rules.decide_reject(call.facts(), who, settings, directory, reason)
     category_row = None
     if category:
         category_row = RejectionCategory.objects.filter(partition=call.partition_id, code=category.strip(),
@@ -386,9 +390,9 @@ def reroute_stranded_calls(partition: Partition, because: str) -> int:
 
 def actions_for(call: Call, viewer: Analyst | None) -> frozenset[Action]:
     """What the viewer may do to this call right now (the call page shows only these)."""
-    who: Actor = actor_in(viewer, call.partition_id)
-    return rules.permitted_actions(call.facts(), who, load_settings(call.partition),
-                                   load_directory(call.partition))
+    directory = load_directory(call.partition)
+    who: Actor = actor_in(viewer, call.partition_id, directory)
+    return rules.permitted_actions(call.facts(), who, load_settings(call.partition), directory)
 
 
 def closure_choices(call: Call, resolver: Analyst | None) -> tuple[list[Analyst], list[IpkGroup]]:
@@ -409,6 +413,7 @@ def preview_resolve_route(call: Call, resolver: Analyst | None) -> ClosureRoute 
 
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     try:
-        return rules.decide_resolve(call.facts(), actor_in(resolver, call.partition_id), settings, directory, None)
+        return rules.decide_resolve(call.facts(), actor_in(resolver, call.partition_id, directory), settings,
+                                    directory, None)
     except CloseloopError:
         return None

@@ -29,6 +29,23 @@ def test_no_or_an_unknown_token_is_401_with_the_error_shape(desk, header):
     assert reply["WWW-Authenticate"].startswith("Bearer")
 
 
+def test_a_tokens_last_use_is_kept_to_within_minutes_without_a_write_per_request(desk):
+    from datetime import timedelta
+
+    from closeloop.accounts.models import ApiToken
+
+    token, key = create_token(desk.carol)
+    assert token.last_used_at is None
+    _get(f"Bearer {key}")
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None
+    _get(f"Bearer {key}")
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=6))
+    _get(f"Bearer {key}")
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first
+
+
 def test_a_revoked_token_no_longer_works(desk):
     token, key = create_token(desk.carol)
     assert _get(f"Bearer {key}").status_code == 200
