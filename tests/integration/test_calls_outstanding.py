@@ -64,3 +64,19 @@ def test_ages_count_from_logging_or_from_entering_the_closure_stage(desk):
 def test_an_analyst_sees_nothing_from_partitions_they_left(desk):
     calls.log_call(desk.other, "incident", "elsewhere", actor=desk.olga, assigned_group=desk.other_group)
     assert outstanding_summary(desk.carol).total == 0
+
+
+def test_listed_calls_come_with_every_name_they_show_in_three_queries(desk, django_assert_num_queries):
+    for n in range(3):
+        call = calls.log_call(desk.default, "incident", f"call {n}", actor=desk.alice, log_group=desk.service_desk,
+                              assigned_analyst=desk.rita)
+        calls.resolve_call(call.ref, desk.rita, "done")
+    calls.take_call(call.ref, desk.carol)
+    with django_assert_num_queries(3):  # the calls with partition and reason; their analysts; their groups
+        shown = [(c.partition.name, c.logged_by.username, c.log_group.name, c.assigned_analyst.username,
+                  c.resolved_by.username, c.closure_target_analyst and c.closure_target_analyst.username,
+                  c.closure_target_group.name, c.closure_reason, c.closed_by, c.assigned_group)
+                 for c in outstanding_calls(desk.carol).order_by("id")]
+    assert shown[-1] == ("Default", "alice", "Service Desk", "rita", "rita", "carol", "Service Desk", None, None,
+                         None)
+    assert len(shown) == 3

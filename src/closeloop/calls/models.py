@@ -10,18 +10,58 @@ from django.db.models import Q
 
 from closeloop.closure import CLOSURE_STATUSES, CallFacts, CallType, Status
 
-__all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet"]
+__all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names"]
 
 USER = settings.AUTH_USER_MODEL
+
+
+# Everything a shown call names, besides its partition and closure reason (joined in the same query).
+PEOPLE = ("logged_by", "assigned_analyst", "resolved_by", "closure_target_analyst", "closed_by")
+GROUPS = ("log_group", "assigned_group", "closure_target_group")
 
 
 class CallQuerySet(models.QuerySet["Call"]):
     """Every read of calls goes through `visible_to`, so no page or endpoint can forget partitions."""
 
+    _with_relations = False
+
     def visible_to(self, analyst: Any) -> CallQuerySet:
         if analyst is None:  # the system operator sees every partition
             return self
         return self.filter(partition__memberships__analyst=analyst)
+
+    def with_relations(self) -> CallQuerySet:
+        """Calls with everything they show: partition and reason joined, then the analysts and groups
+        they name in one query each.
+
+        Joining all ten relations in one query costs PostgreSQL 10-40 ms of planning (it weighs every
+        join order of a dozen tables) for well under a millisecond of work; three plain queries don't.
+        """
+        qs = self.select_related("partition", "closure_reason")
+        qs._with_relations = True
+        return qs
+
+    def _clone(self) -> CallQuerySet:
+        clone: CallQuerySet = super()._clone()  # type: ignore[misc]
+        clone._with_relations = self._with_relations
+        return clone
+
+    def _fetch_all(self) -> None:
+        fetched = self._result_cache is None
+        super()._fetch_all()  # type: ignore[misc]
+        if fetched and self._with_relations and self._result_cache:
+            attach_names([c for c in self._result_cache if isinstance(c, Call)])
+
+
+def attach_names(calls: list[Call]) -> None:
+    """Fill the analysts and groups a list of calls names, with one query for each kind."""
+    for relations in (PEOPLE, GROUPS):
+        fields = [Call._meta.get_field(name) for name in relations]
+        ids = {getattr(call, f.attname) for call in calls for f in fields} - {None}
+        rows = fields[0].related_model._default_manager.in_bulk(ids) if ids else {}  # type: ignore[union-attr]
+        for call in calls:
+            for f in fields:
+                f.set_cached_value(call, rows.get(getattr(call, f.attname)))  # type: ignore[union-attr]
 
 
 class Call(models.Model):

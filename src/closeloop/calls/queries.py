@@ -44,11 +44,6 @@ AGE_BUCKETS: list[tuple[str, timedelta | None]] = [
 ]
 
 
-# Everything a listed call shows (calls.present.call_as_dict), fetched in the same query as the calls.
-CALL_RELATIONS = ("partition", "logged_by", "log_group", "assigned_group", "assigned_analyst", "resolved_by",
-                  "closure_target_analyst", "closure_target_group", "closure_reason", "closed_by")
-
-
 def _queue_filters(analyst: Analyst) -> dict[str, Q]:
     groups = analyst.ipk_groups.filter(partition__memberships__analyst=analyst).values("id")
     # Validation work is only shown to members who may validate it (the Closure Comments right).
@@ -74,7 +69,7 @@ def outstanding_calls(analyst: Analyst, queue: str | None = None, partition_id: 
     qs = Call.objects.visible_to(analyst).filter(condition)
     if partition_id is not None:
         qs = qs.filter(partition_id=partition_id)
-    return qs.select_related(*CALL_RELATIONS)
+    return qs.with_relations()
 
 
 @dataclass
@@ -180,4 +175,4 @@ def search_calls(
         qs = qs.filter(Q(summary__icontains=text) | Q(ref__iexact=text.strip()))
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of: {', '.join(SORTS)} (got {sort!r})", field="sort")
-    return qs.order_by(SORTS[sort], "-id").select_related(*CALL_RELATIONS)
+    return qs.order_by(SORTS[sort], "-id").with_relations()

@@ -40,7 +40,6 @@ from closeloop.partitions.services import load_directory, load_settings
 
 from .history import record_event
 from .models import Call, ClosureDecision, RefCounter
-from .queries import CALL_RELATIONS
 
 __all__ = [
     "get_call",
@@ -64,7 +63,7 @@ __all__ = [
 def get_call(ref: str, viewer: Analyst | None) -> Call:
     """A call by reference, if the viewer works in its partition (else NotFound: never leak existence)."""
     try:  # get(), not first(): a reference is unique, and ordering the joined row costs more than the query
-        return Call.objects.visible_to(viewer).select_related(*CALL_RELATIONS).get(ref=ref.strip().upper())
+        return Call.objects.visible_to(viewer).with_relations().get(ref=ref.strip().upper())
     except Call.DoesNotExist:
         raise NotFound(f"No call {ref!r} in your partitions", field="ref") from None
 
