@@ -46,48 +46,47 @@ largest run per engine are below.
 - **Reports** select by (partition, decided_at) on closure decisions and (partition, logged_at /
   closed_at) on calls, all index range scans; their cost grows with the rows in the period, not with the
   desk, so the 1-year reports cost several times the 8-week ones. At 1M calls the 1-year Trends
-  (5.2 s) and Time to close (1.6 s) reports aggregate hundreds of thousands of rows on every request:
+  (5.0 s) and Time to close (2.8 s) reports aggregate hundreds of thousands of rows on every request:
   the next step there is pre-aggregating per day, or caching per partition and period.
 """
 
 WHAT_BOUNDS_US = """
-- **The machine.** 2 cores (`nproc`), shared during the run with other engineers' test suites (load
-  average 4-7), the load generator and the other system's database. Every figure here comes from that
-  busy machine; compare columns of the same run, not with other machines.
-- **How the runs were made**: PostgreSQL 10k and 100k at 20:09-20:18 UTC (`--repeat 20`), SQLite 10k and
-  100k at 20:19-20:28 (`--repeat 20`), PostgreSQL 1M at 20:22-20:35 (`--repeat 10`, with `--append`).
-  The 1M run's Closeloop half overlapped the SQLite run (both measuring on the same 2 cores) while its
-  django-helpdesk half ran after it had finished, so **the 1M throughput rows favour django-helpdesk**;
-  the 10k and 100k pairs ran back to back under similar load. The 1M desk itself was generated during
-  the 10k/100k PostgreSQL run.
+- **The machine.** 2 cores (`nproc`), shared during the run with the load generator, the other system's
+  database and other work on the machine (load average 1.5-3 during the run). Both systems were
+  measured back to back under the same conditions; compare columns of the same run, not with other
+  machines. An earlier run on the same machine an hour before, less loaded, gave both systems figures
+  about 1.5 times better and the same ratios.
+- **How the runs were made**: SQLite and PostgreSQL 10k and 100k at 12:50-13:05 UTC
+  (`make bench BENCH_SIZES=10000,100000 BENCH_ENGINES=sqlite,postgresql`, 30 repetitions), then
+  PostgreSQL 1M at 13:05-13:32 (`--append --repeat 10`), each size generated afresh.
 - **Sizes run**: 10k and 100k calls on SQLite and PostgreSQL, 1M on PostgreSQL. 1M on SQLite was not run:
-  generating it takes about 15 minutes on this machine and SQLite is the single-node engine; production
-  at that size is PostgreSQL.
-- **Generating**: `closeloop generate` loaded 100k calls in about 1 minute (SQLite) and 1,000,000 calls
+  SQLite is the single-node engine; production at that size is PostgreSQL.
+- **Generating**: `closeloop generate` loaded 100k calls in under a minute (SQLite) and 1,000,000 calls
   (5.6M history events, 1.15M closure decisions) in 12 minutes into PostgreSQL with COPY, bound by
-  Python playing each call's life through the closure rules (about 1,300 calls/s on one busy core).
-- **Workflow throughput is bound by Python per request, not by the database.** Each action through the
-  API runs 20-25 queries whose SQL totals a few milliseconds; the rest is Django building those queries
-  (profiled with cProfile: `compiler.as_sql`, `get_select`, `setup_joins` dominate). The services load
-  the partition's directory (memberships, groups, members) and settings to decide, and the API then
-  re-reads the call and its permitted actions, loading the directory again. With 4 gunicorn workers on 2
-  cores that caps Closeloop near 20-25 requests/s (5-6 workflows/s) on this machine, at 8 clients as at
-  32. Next steps: load the directory once per request, and answer an action from the call the service
-  returns instead of re-reading it.
-- **SQLite** takes one writer at a time (`BEGIN IMMEDIATE`), so its throughput stops rising after a few
-  clients; PostgreSQL's does not, but on 2 cores the CPU runs out first.
-- **Against django-helpdesk the 5x workflow target is not met.** With one client django-helpdesk completes
-  more workflows per second than Closeloop (its create/update views do less: no closure routing, no
-  permitted-actions answer, three requests per workflow against our four). As clients are added its
-  throughput falls and its p95 climbs to 5-15 s at 32 clients, while Closeloop's holds, so at 32 clients
-  Closeloop completes more workflows per second (see the ratio column); not 5 times more. Closing that
-  gap is the per-request Python work above, not the database. (At 1M the comparison is skewed by the
-  overlap described above.)
+  Python playing each call's life through the closure rules.
+- **What changed since the previous run**: each request now reads a partition's settings, directory and
+  the caller's rights once (the action and the answer used to read them twice), an action takes the
+  caller's rights and the call's visibility from the directory it decides with, a token's "last used" is
+  written at most every five minutes, and a call is read without the dozen-table join that cost
+  PostgreSQL 12-40 ms of planning (see the query plans above). An API action went from 22-24 queries
+  to 14-15; in-process on a small test desk, a log-resolve-take-close workflow on PostgreSQL went from
+  320 ms to 140 ms.
+- **Workflow throughput is bound by Python per request.** What remains per action is Django building
+  and running 14-15 queries and django-ninja parsing and serialising; on PostgreSQL each query is also a
+  round trip, which is why PostgreSQL's single-client figures trail SQLite's. With 4 gunicorn workers on
+  2 cores, Closeloop holds its throughput from 8 to 32 clients while django-helpdesk's falls and its p95
+  climbs to 1.3-5.3 s.
+- **Against django-helpdesk the 5x workflow target is not met.** Per workflow (our four requests
+  against its three), the two are level at 1 client (0.9-1.0x) and at 8 clients (0.8-1.1x); at 32
+  clients Closeloop completes 1.1-2.8 times as many workflows, with a p95 under 1 s against its 1.3-5.3
+  s. Each of our actions does more (closure routing with fallbacks, rights, the orphan guard, an audited
+  history event, a closure-stage decision row, and an answer listing what the caller may do next), so
+  equal speed at low load is the honest result; 5x would need fewer round trips per action (one
+  statement per write, a cached call answer), not a faster database.
 - **Lists**: Closeloop's Calls Outstanding page answers faster than django-helpdesk's ticket list (its page
-  plus the first 50 rows it fetches) in every run, by the factor in the side-by-side table: 5.8x at 1M
-  calls on PostgreSQL (167 ms for an analyst with 1,322 calls outstanding against 972 ms for a staff
-  user's 16,744 open tickets); the 10x target at 1M is not met. Our page renders the analyst's first
-  page of calls with their queue counts
-  (three aggregate queries); django-helpdesk counts and sorts every open ticket with a last-follow-up
-  sub-query.
+  plus the first 50 rows it fetches) in every run: 3.2-3.8x at 10k and 100k, and 6.8x at 1M calls on
+  PostgreSQL (206 ms for an analyst with 1,701 calls outstanding against 1,409 ms for a staff user's
+  16,744 open tickets); the 10x target at 1M is not met. Our page renders the analyst's first page of
+  calls with their queue counts (three aggregate queries); django-helpdesk counts and sorts every open
+  ticket with a last-follow-up sub-query.
 """
