@@ -17,11 +17,11 @@ def test_a_snapshot_reads_settings_and_directory_once(desk, django_assert_num_qu
     with desk_snapshot():
         partitions.load_settings(desk.default)
         partitions.load_directory(desk.default)
-        accounts.actor_in(desk.carol, desk.default.id)
+        accounts.actor_in(desk.carol, desk.default.id, partitions.load_directory(desk.default))
         with django_assert_num_queries(0):
             partitions.load_settings(desk.default)
             partitions.load_directory(desk.default)
-            accounts.actor_in(desk.carol, desk.default.id)
+            accounts.actor_in(desk.carol, desk.default.id, partitions.load_directory(desk.default))
 
 
 def test_outside_a_snapshot_every_read_goes_to_the_database(desk, django_assert_num_queries):
@@ -40,14 +40,14 @@ def test_a_change_inside_the_snapshot_is_seen_by_the_next_read(desk):
         assert not partitions.load_directory(desk.default).analysts[desk.mia.id].active
         assert partitions.load_settings(desk.default).closure_rule == "closure_group"
         desk.mia.refresh_from_db()
-        assert not accounts.actor_in(desk.mia, desk.default.id).rights
+        assert not accounts.actor_in(desk.mia, desk.default.id, partitions.load_directory(desk.default)).rights
 
 
 def test_a_role_change_is_seen_by_the_rights_read_next(desk):
     with desk_snapshot():
-        assert accounts.actor_in(desk.rita, desk.default.id).rights
+        assert accounts.actor_in(desk.rita, desk.default.id, partitions.load_directory(desk.default)).rights
         accounts.set_membership(desk.rita, desk.default, accounts.get_ipk_role("Read only"), desk.admin)
-        assert not accounts.actor_in(desk.rita, desk.default.id).rights
+        assert not accounts.actor_in(desk.rita, desk.default.id, partitions.load_directory(desk.default)).rights
 
 
 def test_a_refused_change_leaves_no_stale_value_behind(desk):

@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from closeloop.closure import Actor, AdminRight, Directory, InvalidInput, NotFound, Right
-from closeloop.closure.rules import check_directory_change, require_text
+from closeloop.closure import Actor, AdminRight, Directory, InvalidInput, NotAllowed, NotFound
+from closeloop.closure.events import DeskEvent, DirectoryChanged, publish
+from closeloop.closure.rules import require_text
 
 from .models import Analyst, ApiToken, GeneralAccessRole, IpkRole, Membership
 
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_GENERAL_ACCESS_ROLES",
     "DEFAULT_IPK_ROLES",
     "ensure_default_roles",
+    "require_admin",
     "get_analyst",
     "get_ipk_role",
     "get_access_role",
@@ -52,6 +54,13 @@ def ensure_default_roles() -> None:
         IpkRole.objects.get_or_create(name=name, defaults=rights)
 
 
+def require_admin(actor: Analyst | None, right: AdminRight) -> None:
+    """Refuse unless the actor (None = system operator) holds an admin right; names the right."""
+    if actor is not None and not actor.has_admin_right(right):
+        raise NotAllowed(f"{actor.username} lacks the '{right.label}' right ({right.value}) of a "
+                         "General Access role")
+
+
 def get_analyst(username: str, field: str = "analyst") -> Analyst:
     analyst = Analyst.objects.filter(username=username).select_related("general_access_role").first()
     if analyst is None:
@@ -75,28 +84,17 @@ def get_access_role(name: str) -> GeneralAccessRole:
     return role
 
 
-def actor_in(analyst: Analyst | None, partition_id: int, directory: Directory | None = None) -> Actor:
+def actor_in(analyst: Analyst | None, partition_id: int, directory: Directory) -> Actor:
     """The analyst as the closure rules see them in one partition (None = the system operator).
 
-    Services that have loaded the partition's directory pass it: the rights are read from it.
+    The rights are read from the partition's directory, the one the caller decides with.
     """
-    from closeloop.partitions.snapshot import remembered
-
     if analyst is None:
         return Actor.system()
-    if not analyst.is_active:
+    candidate = directory.analysts.get(analyst.id)
+    if not analyst.is_active or candidate is None or not candidate.active:
         return Actor(analyst.id, analyst.username, frozenset())
-    if directory is not None:
-        candidate = directory.analysts.get(analyst.id)
-        rights = candidate.rights if candidate is not None and candidate.active else frozenset()
-        return Actor(analyst.id, analyst.username, rights)
-
-    def read_rights() -> frozenset[Right]:
-        membership = Membership.objects.filter(analyst=analyst, partition_id=partition_id).select_related(
-            "ipk_role").first()
-        return membership.ipk_role.rights if membership else frozenset()
-
-    return Actor(analyst.id, analyst.username, remembered(("rights", analyst.id, partition_id), read_rights))
+    return Actor(analyst.id, analyst.username, candidate.rights)
 
 
 @transaction.atomic
@@ -114,8 +112,6 @@ def add_analyst(
     actor: Analyst | None = None,
 ) -> Analyst:
     """Create an analyst (or add an existing one to another partition) with a role and groups."""
-    from closeloop.partitions.services import require_admin
-
     require_admin(actor, AdminRight.SECURITY_ADMIN)
     username = require_text(username, "username", "A user name")
     analyst = Analyst.objects.filter(username=username).first()
@@ -146,19 +142,17 @@ def add_analyst(
 def set_membership(analyst: Analyst, partition: object, ipk_role: IpkRole,
                    actor: Analyst | None = None) -> Membership:
     """Give an analyst a role in a partition; refused if taking a right away strands a closure group."""
-    from closeloop.calls.services import awaiting_closure, reroute_stranded_calls
-    from closeloop.partitions.services import load_directory, load_settings, require_admin
-
     require_admin(actor, AdminRight.SECURITY_ADMIN)
-    membership, created = Membership.objects.select_for_update().get_or_create(
+    membership, created = Membership.objects.select_for_update().select_related("ipk_role").get_or_create(
         analyst=analyst, partition=partition, defaults={"ipk_role": ipk_role})
     if not created and membership.ipk_role_id != ipk_role.id:
+        before = membership.ipk_role.name
         membership.ipk_role = ipk_role
         membership.save(update_fields=["ipk_role"])
-        check_directory_change(load_settings(partition), load_directory(partition),  # type: ignore[arg-type]
-                               f"Giving {analyst.username} the role {ipk_role.name}",
-                               awaiting_closure(partition))  # type: ignore[arg-type]
-        reroute_stranded_calls(partition, f"{analyst.username} now has role {ipk_role.name}")
+        publish(DirectoryChanged(
+            DeskEvent.ANALYST_ROLE_CHANGED, membership.partition_id, actor and actor.id,
+            f"Giving {analyst.username} the role {ipk_role.name}", f"{analyst.username} now has role {ipk_role.name}",
+            {f"{analyst.username}: IPK role": before}, {f"{analyst.username}: IPK role": ipk_role.name}))
     return membership
 
 
@@ -168,22 +162,19 @@ def deactivate_analyst(analyst: Analyst, actor: Analyst | None = None) -> int:
 
     Calls already forwarded to them are re-routed along the fallback chain. Returns how many.
     """
-    from closeloop.calls.services import awaiting_closure, reroute_stranded_calls
-    from closeloop.partitions.models import Partition
-    from closeloop.partitions.services import load_directory, load_settings, require_admin
-
     require_admin(actor, AdminRight.SECURITY_ADMIN)
     analyst = Analyst.objects.select_for_update().get(pk=analyst.pk)
     if not analyst.is_active:
         raise InvalidInput(f"{analyst.username} is already deactivated", field="analyst")
     analyst.is_active = False
     analyst.save(update_fields=["is_active"])
-    rerouted = 0
-    for partition in Partition.objects.filter(memberships__analyst=analyst):
-        check_directory_change(load_settings(partition), load_directory(partition),
-                               f"Deactivating {analyst.username}", awaiting_closure(partition))
-        rerouted += reroute_stranded_calls(partition, f"{analyst.username} was deactivated")
-    return rerouted
+    moved = 0
+    for partition_id in Membership.objects.filter(analyst=analyst).values_list("partition_id", flat=True):
+        moved += publish(DirectoryChanged(
+            DeskEvent.ANALYST_DEACTIVATED, partition_id, actor and actor.id, f"Deactivating {analyst.username}",
+            f"{analyst.username} was deactivated", {f"{analyst.username}: active": True},
+            {f"{analyst.username}: active": False}))
+    return moved
 
 
 TOKEN_USE_PRECISION = timedelta(minutes=5)

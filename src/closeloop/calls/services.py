@@ -183,7 +183,8 @@ def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | None = Non
 def _simple_transition(ref: str, actor: Analyst | None, action: Action, reason: str | None,
                        expected_version: int | None, at: datetime | None) -> Call:
     call = _lock(ref, actor, expected_version)
-    rules.require_right(actor_in(actor, call.partition_id), Right.RESOLVE, call.partition.name)
+    directory = load_directory(call.partition)
+    rules.require_right(actor_in(actor, call.partition_id, directory), Right.RESOLVE, call.partition.name)
     before = call.status_value
     call.status = next_status(before, action, call.ref).value
     return _save(call, actor, action, before, (reason or "").strip(), at=at)

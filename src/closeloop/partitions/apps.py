@@ -7,6 +7,8 @@ class PartitionsConfig(AppConfig):
     verbose_name = "Partitions, groups and closure settings"
 
     def ready(self) -> None:
+        from .handlers import subscribe_handlers
         from .snapshot import watch_desk_models
 
         watch_desk_models()
+        subscribe_handlers()

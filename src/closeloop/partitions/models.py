@@ -95,6 +95,8 @@ class SettingsChange(models.Model):
         CLOSURE_REASONS = "closure_reasons", "Closure reasons"
         CHECKLIST = "checklist", "Closure checklist"
         REJECTION_CATEGORIES = "rejection_categories", "Rejection categories"
+        GROUPS = "groups", "IPK groups"
+        ANALYSTS = "analysts", "Analysts and roles"
 
     partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="settings_changes")
     subject = models.CharField(max_length=30, choices=Subject.choices)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from closeloop.accounts.models import Analyst, Membership
+from closeloop.accounts.services import require_admin
 from closeloop.closure import (
     AdminRight,
     CallType,
@@ -17,12 +18,12 @@ from closeloop.closure import (
     ClosureRule,
     Directory,
     InvalidInput,
-    NotAllowed,
     NotFound,
     PartitionSettings,
     parse_choice,
 )
-from closeloop.closure.rules import check_directory_change, require_text, validate_settings
+from closeloop.closure.events import ClosureSettingsChanged, DeskEvent, DirectoryChanged, publish
+from closeloop.closure.rules import require_text, validate_settings
 
 from .models import ClosureReason, ClosureReasonType, ClosureSettings, IpkGroup, Partition, SettingsChange
 from .snapshot import remembered
@@ -54,13 +55,6 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
-
-
-def require_admin(actor: Analyst | None, right: AdminRight) -> None:
-    """Refuse unless the actor (None = system operator) holds an admin right; names the right."""
-    if actor is not None and not actor.has_admin_right(right):
-        raise NotAllowed(f"{actor.username} lacks the '{right.label}' right ({right.value}) of a "
-                         "General Access role")
 
 
 def get_partition(name: str, viewer: Analyst | None = None) -> Partition:
@@ -149,23 +143,32 @@ def create_group(partition: Partition, name: str, members: Iterable[Analyst] = (
     return group
 
 
+def _members(group: IpkGroup) -> dict[str, Any]:
+    return {f"{group.name}: members": sorted(group.members.values_list("username", flat=True))}
+
+
 @transaction.atomic
 def add_group_member(group: IpkGroup, analyst: Analyst, actor: Analyst | None = None) -> None:
     require_admin(actor, AdminRight.IPK_SETUP)
+    group = IpkGroup.objects.select_for_update().get(pk=group.pk)
+    before = _members(group)
     group.members.add(analyst)
+    publish(DirectoryChanged(DeskEvent.GROUP_MEMBER_ADDED, group.partition_id, actor and actor.id,
+                             f"Adding {analyst.username} to group {group.name}",
+                             f"{analyst.username} joined group {group.name}", before, _members(group)))
 
 
 @transaction.atomic
 def remove_group_member(group: IpkGroup, analyst: Analyst, actor: Analyst | None = None) -> int:
     """Take an analyst out of a group; refused if it strands the closure group. Returns calls re-routed."""
-    from closeloop.calls.services import awaiting_closure, reroute_stranded_calls
-
     require_admin(actor, AdminRight.IPK_SETUP)
-    partition = IpkGroup.objects.select_for_update().get(pk=group.pk).partition
+    group = IpkGroup.objects.select_for_update().get(pk=group.pk)
+    before = _members(group)
     group.members.remove(analyst)
-    check_directory_change(_settings_row(partition).as_value(), load_directory(partition),
-                           f"Removing {analyst.username} from group {group.name}", awaiting_closure(partition))
-    return reroute_stranded_calls(partition, f"{analyst.username} was removed from group {group.name}")
+    return publish(DirectoryChanged(DeskEvent.GROUP_MEMBER_REMOVED, group.partition_id, actor and actor.id,
+                                    f"Removing {analyst.username} from group {group.name}",
+                                    f"{analyst.username} was removed from group {group.name}", before,
+                                    _members(group)))
 
 
 def _settings_row(partition: Partition, lock: bool = False) -> ClosureSettings:
@@ -218,10 +221,8 @@ def update_closure_settings(
     """Validate and save new closure settings with an audited change reason; effective at once.
     Calls waiting for closure that nobody could close under the new settings are re-routed.
 
-    With `dry_run` the settings are checked exactly as for a save, and nothing is written.
+    With `dry_run` the settings are checked exactly as for a save, which is then rolled back.
     """
-    from closeloop.calls.services import awaiting_closure, reroute_stranded_calls
-
     require_admin(actor, AdminRight.IPK_SETUP)
     reason = require_text(change_reason, "change_reason", "A change reason")
     row = _settings_row(partition, lock=True)
@@ -244,17 +245,27 @@ def update_closure_settings(
                         ("closure_reason_required", closure_reason_required)):
         if value is not UNSET:
             setattr(row, name, bool(value))
-    validate_settings(row.as_value(), load_directory(partition), awaiting_closure(partition))
+    validate_settings(row.as_value(), load_directory(partition))
     after = settings_snapshot(row)
-    if dry_run or after == before:
+    if after == before:
         return row
-    row.version += 1
-    row.save()
-    record_settings_change(partition, SettingsChange.Subject.CLOSURE_SETTINGS, actor, reason, before, after,
-                           row.version)
-    # e.g. requiring an independent closer strands calls whose only possible closer resolved them
-    reroute_stranded_calls(partition, f"the closure settings changed ({reason})")
+    try:
+        with transaction.atomic():
+            row.version += 1
+            row.save()
+            record_settings_change(partition, SettingsChange.Subject.CLOSURE_SETTINGS, actor, reason, before,
+                                   after, row.version)
+            # the calls area refuses settings that strand waiting calls, and re-routes those that moved
+            publish(ClosureSettingsChanged(partition.id, f"the closure settings changed ({reason})"))
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        row.version -= 1
     return row
+
+
+class _DryRun(Exception):
+    """Rolls back a settings save that was only a check."""
 
 
 def _reason_snapshot(partition: Partition) -> dict[str, Any]:

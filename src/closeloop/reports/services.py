@@ -18,7 +18,7 @@ from closeloop.calls.models import Call
 from closeloop.calls.services import log_call
 from closeloop.closure import CallType, InvalidInput, NotFound, Right, Status, rules
 from closeloop.partitions.models import Partition
-from closeloop.partitions.services import get_partition
+from closeloop.partitions.services import get_partition, load_directory
 
 from .base import Period, Report, parse_period
 from .closure_stage import closure_backlog, closure_reasons, rejection_rate, time_to_close
@@ -82,7 +82,7 @@ def raise_problem(partition: Partition, refs: Iterable[str], summary: str, actor
 
     One transaction: the Problem, every link and every call's history entry, or nothing.
     """
-    rules.require_right(actor_in(actor, partition.id), Right.CLOSE, partition.name)
+    rules.require_right(actor_in(actor, partition.id, load_directory(partition)), Right.CLOSE, partition.name)
     wanted = _clean_refs(refs)
     linked = list(Call.objects.select_for_update().filter(partition=partition, ref__in=wanted).order_by("ref"))
     if missing := sorted(set(wanted) - {c.ref for c in linked}):

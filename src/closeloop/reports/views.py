@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import actor_in
 from closeloop.closure import CloseloopError, InvalidInput, Right
-from closeloop.partitions.services import get_partition, partitions_for
+from closeloop.partitions.services import get_partition, load_directory, partitions_for
 from closeloop.web.desk_context import current_partition
 from closeloop.web.errors import refusals_as_http, refuse_in_form
 
@@ -99,7 +99,7 @@ def _render_report(request: HttpRequest, name: str, problem: tuple[str, ProblemF
     })
     if name == "recurring":
         partition = get_partition(report.partition, _viewer(request))
-        may_raise = Right.CLOSE in actor_in(_viewer(request), partition.id).rights
+        may_raise = Right.CLOSE in actor_in(_viewer(request), partition.id, load_directory(partition)).rights
         context["problem_forms"] = {
             r["refs"]: (problem[1] if problem and problem[0] == r["refs"] else
                         ProblemForm(initial={"refs": r["refs"], "summary": f"Recurring: {r['issue']}"},

@@ -1,0 +1,38 @@
+"""How the calls area reacts to changes of a partition's people, groups and closure settings.
+
+No call awaiting closure may be left with nobody to close it: a change that would do so is refused
+(the handler raises, and the whole change is rolled back); calls whose closure target can no longer
+close them move along the fallback chain, with the reason in their history.
+"""
+
+from __future__ import annotations
+
+from closeloop.closure.events import ClosureSettingsChanged, DirectoryChanged, subscribe
+from closeloop.closure.rules import check_directory_change, validate_settings
+from closeloop.partitions.models import Partition
+from closeloop.partitions.services import load_directory, load_settings
+
+from .services import awaiting_closure, reroute_stranded_calls
+
+__all__ = ["guard_directory_change", "guard_settings_change", "subscribe_handlers"]
+
+
+def guard_directory_change(event: DirectoryChanged) -> int:
+    """Refuse a directory change that strands a waiting call; re-route the calls it moved."""
+    partition = Partition.objects.get(pk=event.partition_id)
+    check_directory_change(load_settings(partition), load_directory(partition), event.change,
+                           awaiting_closure(partition))
+    return reroute_stranded_calls(partition, event.because)
+
+
+def guard_settings_change(event: ClosureSettingsChanged) -> int:
+    """Refuse closure settings that strand a waiting call; re-route the calls they moved (e.g. requiring an
+    independent closer strands calls whose only possible closer resolved them)."""
+    partition = Partition.objects.get(pk=event.partition_id)
+    validate_settings(load_settings(partition), load_directory(partition), awaiting_closure(partition))
+    return reroute_stranded_calls(partition, event.because)
+
+
+def subscribe_handlers() -> None:
+    subscribe(DirectoryChanged, guard_directory_change)
+    subscribe(ClosureSettingsChanged, guard_settings_change)

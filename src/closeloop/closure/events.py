@@ -1,0 +1,91 @@
+"""What happened to a partition's people, groups and settings, and the handlers that react to it.
+
+A service that changes the directory or the closure settings publishes one of these events inside its
+transaction. Handlers registered by other areas react in the same transaction: the calls area checks that
+no call awaiting closure is left with nobody to close it (raising refuses the whole change) and re-routes
+the calls whose target can no longer close them; the partitions area records the change in the audit
+trail. So a lower area never calls a higher one's services: it publishes, and the higher one subscribes.
+
+Changes to a call are recorded as call events (`lifecycle.Action`) in the call's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+__all__ = [
+    "DeskEvent",
+    "DirectoryChanged",
+    "ClosureSettingsChanged",
+    "subscribe",
+    "unsubscribe",
+    "publish",
+]
+
+
+class DeskEvent(StrEnum):
+    """The closed list of changes to a partition's people, groups and settings."""
+
+    CLOSURE_SETTINGS_CHANGED = "closure_settings_changed"
+    GROUP_MEMBER_ADDED = "group_member_added"
+    GROUP_MEMBER_REMOVED = "group_member_removed"
+    ANALYST_ROLE_CHANGED = "analyst_role_changed"
+    ANALYST_DEACTIVATED = "analyst_deactivated"
+
+
+@dataclass(frozen=True)
+class DirectoryChanged:
+    """Analysts, group members or rights of one partition changed (already written, not yet committed).
+
+    `change` names it for a refusal ("Removing alice from group Network"); `because` for the history of a
+    call re-routed by it ("alice was removed from group Network"); `before`/`after` for the audit trail.
+    """
+
+    name: DeskEvent
+    partition_id: int
+    actor_id: int | None
+    change: str
+    because: str
+    before: Mapping[str, Any] = field(default_factory=dict)
+    after: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClosureSettingsChanged:
+    """A partition's closure settings changed (already written and audited, not yet committed)."""
+
+    partition_id: int
+    because: str
+    name: DeskEvent = DeskEvent.CLOSURE_SETTINGS_CHANGED
+
+
+E = TypeVar("E", DirectoryChanged, ClosureSettingsChanged)
+# A handler returns how many calls it moved (re-routed), or None when it moves none by nature.
+Handler = Callable[[E], int | None]
+_handlers: dict[type[Any], list[Callable[[Any], int | None]]] = {}
+
+
+def subscribe(event_type: type[E], handler: Handler[E]) -> Handler[E]:
+    """Have `handler` called with every published event of `event_type` (once per handler)."""
+    handlers = _handlers.setdefault(event_type, [])
+    if handler not in handlers:
+        handlers.append(handler)
+    return handler
+
+
+def unsubscribe(event_type: type[E], handler: Handler[E]) -> None:
+    """Stop calling `handler` for `event_type` (a no-op if it was not subscribed)."""
+    handlers = _handlers.get(event_type, [])
+    if handler in handlers:
+        handlers.remove(handler)
+
+
+def publish(event: DirectoryChanged | ClosureSettingsChanged) -> int:
+    """Hand the event to each of its handlers in turn; a handler that raises refuses the change.
+
+    Returns how many calls the handlers moved because of it (shown to the administrator).
+    """
+    return sum(handler(event) or 0 for handler in _handlers.get(type(event), ()))

@@ -1,0 +1,76 @@
+"""Directory and settings changes are published as events: the calls area guards and re-routes in its
+handler, the partitions area audits; all in the changing transaction, or nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from closeloop.accounts import services as accounts
+from closeloop.calls import services as calls
+from closeloop.calls.models import Call
+from closeloop.closure import SettingsRejected, Status
+from closeloop.closure.events import DeskEvent, DirectoryChanged, publish, subscribe, unsubscribe
+from closeloop.partitions import services as partitions
+from closeloop.partitions.models import SettingsChange
+
+pytestmark = pytest.mark.django_db
+
+
+def audit(desk, subject):  # type: ignore[no-untyped-def]
+    return SettingsChange.objects.filter(partition=desk.default, subject=subject)
+
+
+def test_removing_a_group_member_is_audited_with_who_and_the_members_before_and_after(desk):
+    partitions.remove_group_member(desk.network, desk.bob, desk.admin)
+    change = audit(desk, SettingsChange.Subject.GROUPS).get()
+    assert change.changed_by == desk.admin and change.change_reason == "Bob was removed from group Network"
+    assert change.before == {"Network: members": ["bob", "mia"]} and change.after == {"Network: members": ["mia"]}
+
+
+def test_a_role_change_and_a_deactivation_are_audited_under_analysts(desk):
+    accounts.set_membership(desk.rita, desk.default, accounts.get_ipk_role("Read only"), desk.admin)
+    accounts.deactivate_analyst(desk.erin, desk.admin)
+    changes = {c.change_reason: (c.before, c.after) for c in audit(desk, SettingsChange.Subject.ANALYSTS)}
+    assert changes == {"Rita now has role Read only": ({"rita: IPK role": "Analyst"}, {"rita: IPK role": "Read only"}),
+                       "Erin was deactivated": ({"erin: active": True}, {"erin: active": False})}
+
+
+def test_a_refused_directory_change_leaves_no_audit_row_and_no_change(desk):
+    partitions.remove_group_member(desk.closure_group, desk.carol, desk.admin)
+    before = SettingsChange.objects.count()
+    with pytest.raises(SettingsRejected):
+        partitions.remove_group_member(desk.closure_group, desk.dave, desk.admin)
+    assert SettingsChange.objects.count() == before
+    assert desk.closure_group.members.filter(pk=desk.dave.pk).exists()
+
+
+def test_a_dry_run_of_settings_that_would_move_calls_writes_nothing(desk):
+    desk.configure(closure_method="comments")
+    call = calls.log_call(desk.default, "incident", "Wi-Fi down", actor=desk.alice)
+    calls.resolve_call(call.ref, desk.rita, "Rebooted the AP", closer=desk.mia)
+    before = (SettingsChange.objects.count(), partitions.load_settings(desk.default))
+    row = partitions.update_closure_settings(desk.default, "check", desk.admin, closure_method="rules",
+                                             closure_rule="closure_group", dry_run=True)
+    assert row.closure_rule == "closure_group"  # the answer shows what would be saved
+    assert (SettingsChange.objects.count(), partitions.load_settings(desk.default)) == before
+    assert Call.objects.get(pk=call.pk).status == Status.FORWARD_TO_YOU_FOR_CLOSE
+
+
+def test_a_handler_that_refuses_rolls_back_the_change_that_published_it(desk):
+    def refuse(event: DirectoryChanged) -> None:
+        if event.name is DeskEvent.GROUP_MEMBER_ADDED:
+            raise SettingsRejected(f"{event.change} refused by a test handler")
+
+    subscribe(DirectoryChanged, refuse)
+    try:
+        with pytest.raises(SettingsRejected, match="Adding rita to group Network refused"):
+            partitions.add_group_member(desk.network, desk.rita, desk.admin)
+    finally:
+        unsubscribe(DirectoryChanged, refuse)
+    assert not desk.network.members.filter(pk=desk.rita.pk).exists()
+    assert not audit(desk, SettingsChange.Subject.GROUPS).exists()
+
+
+def test_publish_sums_the_calls_each_handler_moved(desk):
+    event = DirectoryChanged(DeskEvent.ANALYST_DEACTIVATED, desk.default.id, None, "Nothing", "nothing changed")
+    assert publish(event) == 0
