@@ -37,10 +37,11 @@ class DeployNotReady(CloseloopError):
     code = "configuration"
 
 
-_SECURE_COOKIES = "serve over HTTPS and set CLOSELOOP_SECURE_COOKIES=1 (the default when CLOSELOOP_DEBUG=0)"
+_SECURE_COOKIES = ("serve over HTTPS and list its host names in ALLOWED_HOSTS (cookies are then HTTPS-only), "
+                   "or set CLOSELOOP_SECURE_COOKIES=1")
 # Django's deploy checks name Django settings; say which Closeloop environment variable sets each.
 _FIXES = {
-    "security.W018": "set CLOSELOOP_DEBUG=0 (then SECRET_KEY and ALLOWED_HOSTS are required)",
+    "security.W018": "unset CLOSELOOP_DEBUG or set CLOSELOOP_DEBUG=0 (debug is off unless asked for)",
     "security.W012": _SECURE_COOKIES,
     "security.W016": _SECURE_COOKIES,
     "security.W004": "once the site is only served over HTTPS, set CLOSELOOP_HSTS_SECONDS=31536000",

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from closeloop.site.secret_key import install_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLOSELOOP_VAR_DIR", Path.cwd() / "var"))
 
@@ -27,27 +29,18 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: set it to 1/true/yes or 0/false/no")
 
 
-DEBUG = _env_bool("CLOSELOOP_DEBUG", True)
+# Django's debug pages show settings and source to anyone: only when asked for explicitly.
+DEBUG = _env_bool("CLOSELOOP_DEBUG", False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Outside debug mode set it to a long random string, e.g. "
-            "export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
-        )
-    SECRET_KEY = "closeloop-insecure-development-key-change-me-in-production-0123456789"
+# Without SECRET_KEY, the install generates its own once and keeps it in the var directory: a single
+# node works with no configuration; several nodes must share one key, so they set SECRET_KEY.
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or install_secret_key(VAR_DIR)
 
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 _hosts = os.environ.get("ALLOWED_HOSTS", "")
-if _hosts:
-    ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()]
-elif DEBUG:
-    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
-else:
-    raise ImproperlyConfigured(
-        "ALLOWED_HOSTS is not set. Outside debug mode list the host names Closeloop is served as, "
-        "comma-separated, e.g. export ALLOWED_HOSTS=desk.example.com,127.0.0.1"
-    )
+ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()] or LOCAL_HOSTS
+# Served only on this machine's local names (a trial or `make run`): plain HTTP is expected there.
+SERVED_LOCALLY = set(ALLOWED_HOSTS) <= set(LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -164,7 +157,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("CLOSELOOP_SECURE_COOKIES", not DEBUG)
+# Cookies travel over HTTPS only, unless the site is served on local names alone (no TLS there).
+SESSION_COOKIE_SECURE = _env_bool("CLOSELOOP_SECURE_COOKIES", not (DEBUG or SERVED_LOCALLY))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # TLS usually ends at the load balancer in front of the app nodes (docs/deploy.md): trust its header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("CLOSELOOP_BEHIND_TLS_PROXY", False) \
