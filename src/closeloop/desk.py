@@ -42,7 +42,7 @@ def init_desk(admin_password: str | None = None, admin_username: str = "admin") 
         chosen = None
         if admin is None:
             chosen = admin_password or secrets.token_urlsafe(12)
-            admin = Analyst(username=admin_username, is_staff=True, is_superuser=True,
+            admin = Analyst(username=admin_username,
                             general_access_role=GeneralAccessRole.objects.get(name="Administrator"))
             admin.set_password(chosen)
             admin.save()

@@ -44,7 +44,7 @@ SERVED_LOCALLY = set(ALLOWED_HOSTS) <= set(LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # No django.contrib.admin: System Administration (/system/) changes the desk only through the services.
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
