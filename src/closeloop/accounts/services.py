@@ -25,6 +25,8 @@ __all__ = [
     "get_ipk_role",
     "get_access_role",
     "actor_in",
+    "check_password",
+    "set_password",
     "add_analyst",
     "set_membership",
     "deactivate_analyst",
@@ -99,6 +101,20 @@ def actor_in(analyst: Analyst | None, partition_id: int, directory: Directory | 
     return Actor(analyst.id, analyst.username, remembered(("rights", analyst.id, partition_id), read_rights))
 
 
+def check_password(password: str, analyst: Analyst | None = None) -> None:
+    """Refuse a password the install's validators reject (too short, common, numeric, like the user name)."""
+    try:
+        validate_password(password, analyst)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), field="password") from exc
+
+
+def set_password(analyst: Analyst, password: str) -> None:
+    """Give an analyst a new password (not saved here), once the validators accept it."""
+    check_password(password, analyst)
+    analyst.set_password(password)
+
+
 @transaction.atomic
 def add_analyst(
     username: str,
@@ -123,11 +139,7 @@ def add_analyst(
         analyst = Analyst(username=username, first_name=first_name, last_name=last_name, email=email,
                           general_access_role=access_role or GeneralAccessRole.objects.get(name="Standard"))
         if password:
-            try:
-                validate_password(password, analyst)
-            except ValidationError as exc:
-                raise InvalidInput(" ".join(exc.messages), field="password") from exc
-            analyst.set_password(password)
+            set_password(analyst, password)
         else:
             analyst.set_unusable_password()
         analyst.save()
