@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "closeloop.web.sessions.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -160,7 +161,19 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+def _env_positive_int(name: str, default: int, example: str) -> int:
+    raw = os.environ.get(name, "").strip() or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a positive whole number: e.g. {name}={example}")
+    return int(raw)
+
+
 SESSION_COOKIE_HTTPONLY = True
+# A session ends when the browser closes, and after this long without the analyst doing anything
+# (closeloop.web.sessions pushes the expiry back on activity).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_MINUTES = _env_positive_int("CLOSELOOP_SESSION_IDLE_MINUTES", 60, "30")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 # Cookies travel over HTTPS only, unless the site is served on local names alone (no TLS there).
 SESSION_COOKIE_SECURE = _env_bool("CLOSELOOP_SECURE_COOKIES", not (DEBUG or SERVED_LOCALLY))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

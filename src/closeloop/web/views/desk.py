@@ -21,6 +21,7 @@ from closeloop.closure import CloseloopError
 
 from ..desk_context import choose_partition, current_partition
 from ..errors import refusals_as_http, refuse_in_form
+from ..sessions import not_activity
 
 __all__ = ["SignInView", "switch_partition", "calls_outstanding", "queue_counts", "profile", "revoke"]
 
@@ -83,6 +84,7 @@ def calls_outstanding(request: HttpRequest) -> HttpResponse:
                                                     "queue_label": QUEUES.get(queue or "", "All my queues")})
 
 
+@not_activity
 @login_required
 @refusals_as_http
 def queue_counts(request: HttpRequest) -> HttpResponse:
