@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,6 +31,8 @@ __all__ = [
     "add_analyst",
     "set_membership",
     "deactivate_analyst",
+    "locked_out_usernames",
+    "unlock_analyst",
     "create_token",
     "revoke_token",
     "analyst_for_token",
@@ -196,6 +199,29 @@ def deactivate_analyst(analyst: Analyst, actor: Analyst | None = None) -> int:
                                f"Deactivating {analyst.username}", awaiting_closure(partition))
         rerouted += reroute_stranded_calls(partition, f"{analyst.username} was deactivated")
     return rerouted
+
+
+def locked_out_usernames(usernames: Iterable[str]) -> set[str]:
+    """Which of these analysts may not sign in now: too many failed sign-ins within the lockout time."""
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return set(AccessAttempt.objects.filter(
+        username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        attempt_time__gte=since).values_list("username", flat=True))
+
+
+@transaction.atomic
+def unlock_analyst(analyst: Analyst, actor: Analyst | None = None) -> bool:
+    """Let a locked-out analyst sign in again at once (forgets their failed sign-ins). False if not locked."""
+    from axes.utils import reset
+
+    from closeloop.partitions.services import require_admin
+
+    require_admin(actor, AdminRight.SECURITY_ADMIN)
+    was_locked = bool(locked_out_usernames([analyst.username]))
+    reset(username=analyst.username)
+    return was_locked
 
 
 TOKEN_USE_PRECISION = timedelta(minutes=5)

@@ -6,6 +6,7 @@ Per-partition behaviour (closure settings) is data in the database, never config
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -27,6 +28,13 @@ def _env_bool(name: str, default: bool) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: set it to 1/true/yes or 0/false/no")
+
+
+def _env_positive_int(name: str, default: int, example: str) -> int:
+    raw = os.environ.get(name, "").strip() or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a positive whole number: e.g. {name}={example}")
+    return int(raw)
 
 
 # Django's debug pages show settings and source to anyone: only when asked for explicitly.
@@ -51,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",  # sign-in throttling: failed attempts and lockouts, kept in the database every node shares
     "ninja",  # serves /api/docs from its packaged Swagger UI files (no CDN)
     "closeloop.accounts",
     "closeloop.partitions",
@@ -73,6 +82,7 @@ MIDDLEWARE = [
     "closeloop.ops.router.ReportsReplicaMiddleware",
     "closeloop.api.errors.ApiErrorShapeMiddleware",
     "closeloop.partitions.snapshot.DeskSnapshotMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the sign-in page
 ]
 
 ROOT_URLCONF = "closeloop.site.urls"
@@ -143,6 +153,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes checks every authenticate() call first: after too many failures, signing in is refused
+# for a while, even with the right password (locked_out in closeloop.web.views.desk says so).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = _env_positive_int("CLOSELOOP_LOGIN_FAILURE_LIMIT", 5, "5")
+AXES_COOLOFF_TIME = timedelta(minutes=_env_positive_int("CLOSELOOP_LOGIN_LOCKOUT_MINUTES", 15, "15"))
+_LOCKOUT_PER = {
+    # one user name from one address: a guesser is stopped, and cannot lock the user out everywhere
+    "username_and_ip": [["username", "ip_address"]],
+    # one user name from anywhere: stops guessing spread over many addresses, but anyone can lock a user out
+    "username": ["username"],
+}
+_per = os.environ.get("CLOSELOOP_LOGIN_LOCKOUT_PER", "").strip() or "username_and_ip"
+if _per not in _LOCKOUT_PER:
+    raise ImproperlyConfigured(f"CLOSELOOP_LOGIN_LOCKOUT_PER={_per!r} is not one of: {', '.join(_LOCKOUT_PER)}")
+AXES_LOCKOUT_PARAMETERS = _LOCKOUT_PER[_per]
+# axes.W006 warns of lockouts a guesser dodges by changing browser; per user name there is nothing to dodge.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"] if _per == "username" else []
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "closeloop.web.views.desk.locked_out"
+AXES_ENABLE_ADMIN = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -160,13 +190,6 @@ STORAGES = {
                     if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
-
-def _env_positive_int(name: str, default: int, example: str) -> int:
-    raw = os.environ.get(name, "").strip() or str(default)
-    if not raw.isdigit() or int(raw) < 1:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a positive whole number: e.g. {name}={example}")
-    return int(raw)
-
 
 SESSION_COOKIE_HTTPONLY = True
 # A session ends when the browser closes, and after this long without the analyst doing anything
