@@ -114,3 +114,14 @@ def test_debug_is_on_only_when_asked_for(tmp_path):
                               env=cli_env(f"sqlite:///{tmp_path / 'x.sqlite3'}", CLOSELOOP_VAR_DIR=str(tmp_path),
                                           DJANGO_SETTINGS_MODULE="closeloop.site.settings", **extra))
         assert done.stdout.strip() == expected, (value, done.stderr)
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("CLOSELOOP_SESSION_IDLE_MINUTES", "an hour", "is not a positive whole number"),
+    ("CLOSELOOP_LOGIN_FAILURE_LIMIT", "0", "is not a positive whole number"),
+    ("CLOSELOOP_LOGIN_LOCKOUT_PER", "ip", "is not one of: username_and_ip, username"),
+])
+def test_a_bad_security_setting_stops_start_up_saying_how_to_fix_it(tmp_path, variable, value, says):
+    done = closeloop(f"sqlite:///{tmp_path / 'x.sqlite3'}", "check", CLOSELOOP_VAR_DIR=str(tmp_path),
+                     **{variable: value})
+    assert done.returncode != 0 and f"{variable}={value!r} {says}" in done.stderr
