@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from closeloop.accounts.models import Analyst
-from closeloop.accounts.services import add_analyst, get_access_role, get_ipk_role
+from closeloop.accounts.services import add_analyst, get_access_role, get_ipk_role, set_password
 from closeloop.calls import services as calls
 from closeloop.calls.models import Call
 from closeloop.closure import CloseloopError
@@ -107,7 +107,7 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
     """Load the demo desk once; running it again changes nothing."""
     if init_desk().admin_created:
         admin = Analyst.objects.get(username="admin")
-        admin.set_password(DEMO_PASSWORD)
+        set_password(admin, DEMO_PASSWORD)
         admin.save(update_fields=["password"])
     if Partition.objects.filter(name="Facilities").exists():
         return DemoResult(created=False, analysts=sorted(DEMO_ANALYSTS))

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from closeloop.accounts.models import Analyst, GeneralAccessRole, IpkRole
-from closeloop.accounts.services import ensure_default_roles, set_membership
+from closeloop.accounts.services import check_password, ensure_default_roles, set_membership, set_password
 from closeloop.partitions.models import ClosureSettings, Partition
 
 __all__ = ["DEFAULT_PARTITION", "InitResult", "init_desk", "migrate_database"]
@@ -31,7 +31,12 @@ def migrate_database(verbosity: int = 0) -> None:
 
 
 def init_desk(admin_password: str | None = None, admin_username: str = "admin") -> InitResult:
-    """Migrate, then make sure the Default partition, the shipped roles and an administrator exist."""
+    """Migrate, then make sure the Default partition, the shipped roles and an administrator exist.
+
+    A password the validators refuse is refused before anything is changed.
+    """
+    if admin_password:
+        check_password(admin_password, Analyst(username=admin_username))
     migrate_database()
     with transaction.atomic():
         ensure_default_roles()
@@ -42,12 +47,12 @@ def init_desk(admin_password: str | None = None, admin_username: str = "admin") 
         chosen = None
         if admin is None:
             chosen = admin_password or secrets.token_urlsafe(12)
-            admin = Analyst(username=admin_username, is_staff=True, is_superuser=True,
+            admin = Analyst(username=admin_username,
                             general_access_role=GeneralAccessRole.objects.get(name="Administrator"))
-            admin.set_password(chosen)
+            set_password(admin, chosen)
             admin.save()
         elif admin_password:
-            admin.set_password(admin_password)
+            set_password(admin, admin_password)
             admin.save(update_fields=["password"])
         set_membership(admin, partition, IpkRole.objects.get(name="Closer"))
     return InitResult(admin_username, created, chosen if created and not admin_password else None)

@@ -81,9 +81,10 @@ def live_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDesk]:
     except ImportError:
         _missing("Playwright for Python (pip install -e '.[dev]')")
     home = tmp_path_factory.mktemp("e2e-desk")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{home / 'closeloop.sqlite3'}", "CLOSELOOP_VAR_DIR": str(home),
-           "CLOSELOOP_DEBUG": "1"}
-    env.pop("CLOSELOOP_TEST_DB_NAME", None)
+    # As shipped: no debug, a generated secret key, local host names, the Content-Security-Policy.
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{home / 'closeloop.sqlite3'}", "CLOSELOOP_VAR_DIR": str(home)}
+    for name in ("CLOSELOOP_TEST_DB_NAME", "CLOSELOOP_DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"):
+        env.pop(name, None)
     port = _free_port()
     desk = LiveDesk(f"http://127.0.0.1:{port}", env)
     _set_up(desk)

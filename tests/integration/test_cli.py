@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from closeloop.accounts.models import Analyst
 from closeloop.cli.main import EXIT_CODES, main
 from closeloop.partitions.models import ClosureSettings, SettingsChange
 
@@ -158,6 +159,20 @@ def test_init_is_idempotent_and_keeps_the_admin(capsys, db):
     assert cli_json(capsys, "init", "--admin-password", "first-pass-1")[0] == 0
     code, data, _ = cli_json(capsys, "init")
     assert code == 0 and data["admin_created"] is False and data["admin_password"] is None
+
+
+def test_init_refuses_a_weak_admin_password_with_the_reasons_and_changes_nothing(capsys, db):
+    code, _, err = cli_json(capsys, "init", "--admin-password", "x")
+    assert code == 2 and err["field"] == "password"
+    assert "too short" in err["message"] and "at least 12 characters" in err["message"]
+    assert not Analyst.objects.filter(username="admin").exists()
+
+
+def test_adding_an_analyst_with_a_common_password_is_refused(capsys, desk):
+    code, _, err = cli_json(capsys, "analyst", "add", "zoe", "--partition", "Default", "--role", "Analyst",
+                            "--password", "password1234")
+    assert code == 2 and err["field"] == "password" and "too common" in err["message"]
+    assert not Analyst.objects.filter(username="zoe").exists()
 
 
 def test_the_demo_desk_loads_once(capsys, db):

@@ -3,6 +3,7 @@
 import pytest
 
 from closeloop.accounts import services as accounts
+from closeloop.accounts.models import Analyst
 from closeloop.calls import services as calls
 from closeloop.calls.models import Call
 from closeloop.closure import ChangedByOther, InvalidInput, NotAllowed, SettingsRejected, Status
@@ -170,6 +171,17 @@ class TestReasonsAndRoles:
         with pytest.raises(InvalidInput) as err:
             accounts.add_analyst("zed", desk.default, accounts.get_ipk_role("Analyst"), password="short")
         assert err.value.field == "password"
+
+    @pytest.mark.parametrize(("password", "reason"), [
+        ("eleven-char", "too short"), ("password1234", "too common"), ("483920175634", "entirely numeric"),
+        ("zedekiah-smith", "too similar"),
+    ])
+    def test_each_of_djangos_password_rules_is_applied_with_its_message(self, desk, password, reason):
+        with pytest.raises(InvalidInput) as err:
+            accounts.add_analyst("zedekiah", desk.default, accounts.get_ipk_role("Analyst"), password=password,
+                                 last_name="Smith", email="zedekiah.smith@example.com")
+        assert err.value.field == "password" and reason in err.value.message
+        assert not Analyst.objects.filter(username="zedekiah").exists()
 
 
 class TestTokens:

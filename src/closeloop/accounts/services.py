@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,9 +28,13 @@ __all__ = [
     "get_ipk_role",
     "get_access_role",
     "actor_in",
+    "check_password",
+    "set_password",
     "add_analyst",
     "set_membership",
     "deactivate_analyst",
+    "locked_out_usernames",
+    "unlock_analyst",
     "create_token",
     "revoke_token",
     "analyst_for_token",
@@ -97,6 +102,20 @@ def actor_in(analyst: Analyst | None, partition_id: int, directory: Directory) -
     return Actor(analyst.id, analyst.username, candidate.rights)
 
 
+def check_password(password: str, analyst: Analyst | None = None) -> None:
+    """Refuse a password the install's validators reject (too short, common, numeric, like the user name)."""
+    try:
+        validate_password(password, analyst)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), field="password") from exc
+
+
+def set_password(analyst: Analyst, password: str) -> None:
+    """Give an analyst a new password (not saved here), once the validators accept it."""
+    check_password(password, analyst)
+    analyst.set_password(password)
+
+
 @transaction.atomic
 def add_analyst(
     username: str,
@@ -119,11 +138,7 @@ def add_analyst(
         analyst = Analyst(username=username, first_name=first_name, last_name=last_name, email=email,
                           general_access_role=access_role or GeneralAccessRole.objects.get(name="Standard"))
         if password:
-            try:
-                validate_password(password, analyst)
-            except ValidationError as exc:
-                raise InvalidInput(" ".join(exc.messages), field="password") from exc
-            analyst.set_password(password)
+            set_password(analyst, password)
         else:
             analyst.set_unusable_password()
         analyst.save()
@@ -175,6 +190,29 @@ def deactivate_analyst(analyst: Analyst, actor: Analyst | None = None) -> int:
             f"{analyst.username} was deactivated", {f"{analyst.username}: active": True},
             {f"{analyst.username}: active": False}))
     return moved
+
+
+def locked_out_usernames(usernames: Iterable[str]) -> set[str]:
+    """Which of these analysts may not sign in now: too many failed sign-ins within the lockout time."""
+    from axes.models import AccessAttempt
+
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return set(AccessAttempt.objects.filter(
+        username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        attempt_time__gte=since).values_list("username", flat=True))
+
+
+@transaction.atomic
+def unlock_analyst(analyst: Analyst, actor: Analyst | None = None) -> bool:
+    """Let a locked-out analyst sign in again at once (forgets their failed sign-ins). False if not locked."""
+    from axes.utils import reset
+
+    from closeloop.partitions.services import require_admin
+
+    require_admin(actor, AdminRight.SECURITY_ADMIN)
+    was_locked = bool(locked_out_usernames([analyst.username]))
+    reset(username=analyst.username)
+    return was_locked
 
 
 TOKEN_USE_PRECISION = timedelta(minutes=5)

@@ -128,13 +128,23 @@ def analyst_deactivate(args: Namespace, actor: Actor) -> Output:
                   {"username": args.user, "active": False, "calls_rerouted": moved})
 
 
+def analyst_unlock(args: Namespace, actor: Actor) -> Output:
+    analyst = accounts.get_analyst(args.user)
+    was_locked = accounts.unlock_analyst(analyst, actor)
+    text = (f"{analyst.username} may sign in again: lockout lifted." if was_locked
+            else f"{analyst.username} was not locked out; their failed sign-ins are forgotten.")
+    return Output(text, {"username": analyst.username, "was_locked_out": was_locked, "locked_out": False})
+
+
 def analyst_list(args: Namespace, actor: Actor) -> Output:
     qs = Analyst.objects.prefetch_related("memberships__partition", "memberships__ipk_role").order_by("username")
     if args.partition:
         qs = qs.filter(memberships__partition=partitions.get_partition(args.partition, actor))
-    data = [{"username": a.username, "active": a.is_active,
-             "roles": {m.partition.name: m.ipk_role.name for m in a.memberships.all()}} for a in qs]
-    lines = [f"{d['username']}{'' if d['active'] else ' (deactivated)'}: "
+    analysts = list(qs)
+    locked = accounts.locked_out_usernames(a.username for a in analysts)
+    data = [{"username": a.username, "active": a.is_active, "locked_out": a.username in locked,
+             "roles": {m.partition.name: m.ipk_role.name for m in a.memberships.all()}} for a in analysts]
+    lines = [f"{d['username']}{'' if d['active'] else ' (deactivated)'}{' (locked out)' if d['locked_out'] else ''}: "
              + ", ".join(f"{p}={r}" for p, r in d["roles"].items()) for d in data]
     return Output("\n".join(lines), data)
 
@@ -284,7 +294,9 @@ def register(tree: CommandTree) -> None:
     p.add_argument("--role", required=True)
     p = tree.leaf(ana, "deactivate", analyst_deactivate, "deactivate an analyst (re-routes their closures)")
     p.add_argument("user")
-    p = tree.leaf(ana, "list", analyst_list, "list analysts")
+    p = tree.leaf(ana, "unlock", analyst_unlock, "let an analyst locked out by failed sign-ins sign in again")
+    p.add_argument("user")
+    p = tree.leaf(ana, "list", analyst_list, "list analysts (and who is locked out)")
     p.add_argument("--partition")
 
     st = tree.family("settings", "partition closure settings")

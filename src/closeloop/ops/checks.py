@@ -1,8 +1,8 @@
 """`closeloop check`: is this install ready to serve? Django's deploy checks plus Closeloop's own.
 
 Each problem says how to fix it. Ours: the database is reachable, every migration is applied, every
-partition's closure settings can still route resolved calls, and static files are collected when
-not in debug mode.
+partition's closure settings can still route resolved calls, static files are collected when not in
+debug mode, and a Content-Security-Policy that forbids inline scripts is sent with every page.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.db import DatabaseError, connections
 
 from closeloop.closure import CloseloopError
 
-__all__ = ["Problem", "DeployNotReady", "deploy_problems", "check_deploy"]
+__all__ = ["Problem", "DeployNotReady", "content_security_policy", "deploy_problems", "check_deploy"]
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,11 @@ class DeployNotReady(CloseloopError):
     code = "configuration"
 
 
-_SECURE_COOKIES = "serve over HTTPS and set CLOSELOOP_SECURE_COOKIES=1 (the default when CLOSELOOP_DEBUG=0)"
+_SECURE_COOKIES = ("serve over HTTPS and list its host names in ALLOWED_HOSTS (cookies are then HTTPS-only), "
+                   "or set CLOSELOOP_SECURE_COOKIES=1")
 # Django's deploy checks name Django settings; say which Closeloop environment variable sets each.
 _FIXES = {
-    "security.W018": "set CLOSELOOP_DEBUG=0 (then SECRET_KEY and ALLOWED_HOSTS are required)",
+    "security.W018": "unset CLOSELOOP_DEBUG or set CLOSELOOP_DEBUG=0 (debug is off unless asked for)",
     "security.W012": _SECURE_COOKIES,
     "security.W016": _SECURE_COOKIES,
     "security.W004": "once the site is only served over HTTPS, set CLOSELOOP_HSTS_SECONDS=31536000",
@@ -115,6 +116,29 @@ def _static_problems() -> list[Problem]:
                     "--noinput` (`closeloop serve` also collects them at start-up)")]
 
 
+CSP_MIDDLEWARE = "csp.middleware.CSPMiddleware"
+
+
+def content_security_policy() -> str:
+    """The script sources the pages' Content-Security-Policy allows, or "" when no policy is sent."""
+    directives = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("DIRECTIVES") or {}
+    scripts = directives.get("script-src") or directives.get("default-src") or []
+    if CSP_MIDDLEWARE not in settings.MIDDLEWARE or not scripts:
+        return ""
+    return "script-src " + " ".join(str(s) for s in scripts)
+
+
+def _csp_problems() -> list[Problem]:
+    policy = content_security_policy()
+    if not policy:
+        return [Problem("csp", "no Content-Security-Policy header is sent: an injected script would run",
+                        f"keep {CSP_MIDDLEWARE} in MIDDLEWARE and CONTENT_SECURITY_POLICY in closeloop.site.settings")]
+    if "'unsafe-inline'" in policy or "*" in policy.split():
+        return [Problem("csp", f"the Content-Security-Policy allows inline or any scripts ({policy})",
+                        "allow only 'self' (and nonces) in script-src")]
+    return []
+
+
 def deploy_problems() -> list[Problem]:
     """Every problem found; an empty list means ready to serve."""
     problems = _django_problems()
@@ -126,7 +150,7 @@ def deploy_problems() -> list[Problem]:
         problems += _migration_problems()
         if not any(p.check == "migrations" for p in problems):
             problems += _partition_problems()
-    return problems + _static_problems()
+    return problems + _static_problems() + _csp_problems()
 
 
 def check_deploy() -> list[str]:
@@ -140,4 +164,5 @@ def check_deploy() -> list[str]:
         ran.append("reports database reachable")
     if not settings.DEBUG:
         ran.append("static files collected")
+    ran.append(f"Content-Security-Policy active ({content_security_policy()})")
     return ran

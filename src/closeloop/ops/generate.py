@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from closeloop.accounts.services import check_password
 from closeloop.calls.models import Call, CallEvent, ClosureDecision, RefCounter
 from closeloop.closure import InvalidInput
 
@@ -71,6 +72,8 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
                              ("days", days, 56)):
         if value < low:
             raise InvalidInput(f"--{name} must be at least {low} (got {value})", field=name)
+    if password:
+        check_password(password)
     # The desk's people get their own random stream, so topping up a desk replays the same calls.
     plans = build_synthetic_desk(partitions, analysts, random.Random(f"desk-{seed}"), password)
     rng = random.Random(seed)

@@ -22,8 +22,11 @@ _KINDS: dict[str, Any] = {
 }
 
 
-def render_svg(chart: Chart, width: int = 900, height: int = 360) -> str:
-    """The chart as an <svg> element to embed in a page; an empty chart says there is no data."""
+def render_svg(chart: Chart, width: int = 900, height: int = 360, nonce: str = "") -> str:
+    """The chart as an <svg> element to embed in a page; an empty chart says there is no data.
+
+    pygal styles the chart with an inline <style>: the page's Content-Security-Policy nonce lets it apply.
+    """
     graph = _KINDS[chart.kind]()
     graph.config(
         js=[],  # pygal's default loads a tooltip script from a CDN; Closeloop ships no such script
@@ -48,7 +51,12 @@ def render_svg(chart: Chart, width: int = 900, height: int = 360) -> str:
         graph.add(name, list(reversed(values)) if flip else values)
     tree = graph.render_tree()
     # With no script files pygal still writes an inline config script for its tooltips: not needed.
+    # Its tooltip (shown by that script) is hidden with a style attribute the page's policy would ignore.
     for parent in tree.iter():
-        for child in [c for c in parent if c.tag in ("script", _SVG + "script")]:
+        for child in [c for c in parent if c.tag in ("script", _SVG + "script")
+                      or "tooltip-overlay" in c.get("class", "").split()]:
             parent.remove(child)
+    for style in [*tree.iter("style"), *tree.iter(_SVG + "style")]:
+        if nonce:
+            style.set("nonce", nonce)
     return ElementTree.tostring(tree, encoding="unicode")

@@ -91,7 +91,8 @@ def _render_report(request: HttpRequest, name: str, problem: tuple[str, ProblemF
               "to": report.period.end.isoformat()}
     context["form"] = PeriodForm(initial=period, partitions=names)  # the dates the report really covers
     context.update({
-        "report": report, "svg": render_svg(report.chart), "sort": sort, "query": urlencode(period),
+        "report": report, "svg": render_svg(report.chart, nonce=str(request.csp_nonce)),  # type: ignore[attr-defined]
+        "sort": sort, "query": urlencode(period),
         "headers": [{"column": c, "sort": f"-{c.key}" if sort == c.key else c.key,
                      "state": "ascending" if sort == c.key else "descending" if sort == f"-{c.key}" else None}
                     for c in report.columns],

@@ -6,10 +6,14 @@ Per-partition behaviour (closure settings) is data in the database, never config
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from closeloop.site.secret_key import install_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLOSELOOP_VAR_DIR", Path.cwd() / "var"))
@@ -27,37 +31,37 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: set it to 1/true/yes or 0/false/no")
 
 
-DEBUG = _env_bool("CLOSELOOP_DEBUG", True)
+def _env_positive_int(name: str, default: int, example: str) -> int:
+    raw = os.environ.get(name, "").strip() or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a positive whole number: e.g. {name}={example}")
+    return int(raw)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Outside debug mode set it to a long random string, e.g. "
-            "export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
-        )
-    SECRET_KEY = "closeloop-insecure-development-key-change-me-in-production-0123456789"
 
+# Django's debug pages show settings and source to anyone: only when asked for explicitly.
+DEBUG = _env_bool("CLOSELOOP_DEBUG", False)
+
+# Without SECRET_KEY, the install generates its own once and keeps it in the var directory: a single
+# node works with no configuration; several nodes must share one key, so they set SECRET_KEY.
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or install_secret_key(VAR_DIR)
+
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 _hosts = os.environ.get("ALLOWED_HOSTS", "")
-if _hosts:
-    ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()]
-elif DEBUG:
-    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
-else:
-    raise ImproperlyConfigured(
-        "ALLOWED_HOSTS is not set. Outside debug mode list the host names Closeloop is served as, "
-        "comma-separated, e.g. export ALLOWED_HOSTS=desk.example.com,127.0.0.1"
-    )
+ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()] or LOCAL_HOSTS
+# Served only on this machine's local names (a trial or `make run`): plain HTTP is expected there.
+SERVED_LOCALLY = set(ALLOWED_HOSTS) <= set(LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # No django.contrib.admin: System Administration (/system/) changes the desk only through the services.
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    "axes",  # sign-in throttling: failed attempts and lockouts, kept in the database every node shares
     "ninja",  # serves /api/docs from its packaged Swagger UI files (no CDN)
     "closeloop.accounts",
     "closeloop.partitions",
@@ -73,12 +77,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "closeloop.web.sessions.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "closeloop.ops.router.ReportsReplicaMiddleware",
     "closeloop.api.errors.ApiErrorShapeMiddleware",
     "closeloop.partitions.snapshot.DeskSnapshotMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the sign-in page
 ]
 
 ROOT_URLCONF = "closeloop.site.urls"
@@ -142,9 +149,33 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Applied wherever a password is set (accounts.services.check_password), by the web, API and CLI alike.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes checks every authenticate() call first: after too many failures, signing in is refused
+# for a while, even with the right password (locked_out in closeloop.web.views.desk says so).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = _env_positive_int("CLOSELOOP_LOGIN_FAILURE_LIMIT", 5, "5")
+AXES_COOLOFF_TIME = timedelta(minutes=_env_positive_int("CLOSELOOP_LOGIN_LOCKOUT_MINUTES", 15, "15"))
+_LOCKOUT_PER = {
+    # one user name from one address: a guesser is stopped, and cannot lock the user out everywhere
+    "username_and_ip": [["username", "ip_address"]],
+    # one user name from anywhere: stops guessing spread over many addresses, but anyone can lock a user out
+    "username": ["username"],
+}
+_per = os.environ.get("CLOSELOOP_LOGIN_LOCKOUT_PER", "").strip() or "username_and_ip"
+if _per not in _LOCKOUT_PER:
+    raise ImproperlyConfigured(f"CLOSELOOP_LOGIN_LOCKOUT_PER={_per!r} is not one of: {', '.join(_LOCKOUT_PER)}")
+AXES_LOCKOUT_PARAMETERS = _LOCKOUT_PER[_per]
+# axes.W006 warns of lockouts a guesser dodges by changing browser; per user name there is nothing to dodge.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"] if _per == "username" else []
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "closeloop.web.views.desk.locked_out"
+AXES_ENABLE_ADMIN = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -164,7 +195,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("CLOSELOOP_SECURE_COOKIES", not DEBUG)
+# A session ends when the browser closes, and after this long without the analyst doing anything
+# (closeloop.web.sessions pushes the expiry back on activity).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_MINUTES = _env_positive_int("CLOSELOOP_SESSION_IDLE_MINUTES", 60, "30")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+# Cookies travel over HTTPS only, unless the site is served on local names alone (no TLS there).
+SESSION_COOKIE_SECURE = _env_bool("CLOSELOOP_SECURE_COOKIES", not (DEBUG or SERVED_LOCALLY))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # TLS usually ends at the load balancer in front of the app nodes (docs/deploy.md): trust its header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("CLOSELOOP_BEHIND_TLS_PROXY", False) \
@@ -175,6 +212,27 @@ if not _hsts.isdigit():
     raise ImproperlyConfigured(f"CLOSELOOP_HSTS_SECONDS={_hsts!r} is not a number of seconds: e.g. 31536000 "
                                "(one year), or 0 to send no HSTS header")
 SECURE_HSTS_SECONDS = int(_hsts)
+
+# Content-Security-Policy (django-csp): pages run only the scripts and styles they ship, never inline
+# code; an inline <style> (a report chart's) applies only with the request's nonce. The API docs'
+# Swagger UI is served from django-ninja's own files and works under the same policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
     "version": 1,

@@ -1,12 +1,13 @@
-"""URL map: the web pages, the admin site and (when present) the REST API."""
+"""URL map: the web pages (System Administration is under /system/) and the REST API.
 
-from django.contrib import admin
+There is no Django admin site: it would change rows past the rules the services enforce.
+"""
+
 from django.urls import include, path
 
 from closeloop.api.site import api
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("reports/", include("closeloop.reports.urls")),
     path("", include("closeloop.web.urls")),

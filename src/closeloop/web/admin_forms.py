@@ -96,7 +96,8 @@ class AnalystForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(required=False)
     password = forms.CharField(widget=forms.PasswordInput(render_value=False), required=False,
-                               help_text="At least 8 characters; leave empty for an API-only account")
+                               help_text="At least 12 characters, not a common password nor like the user name; "
+                                         "leave empty for an API-only account")
     ipk_role = forms.ModelChoiceField(label="IPK security role", queryset=IpkRole.objects.order_by("name"))
     access_role = forms.ModelChoiceField(label="General Access role", required=False,
                                          queryset=GeneralAccessRole.objects.order_by("name"),

@@ -54,6 +54,20 @@ def test_a_production_install_with_everything_in_place_passes(tmp_path):
     ready = closeloop(url, "check", "--json", **env)
     assert ready.returncode == 0, ready.stderr
     assert "static files collected" in json.loads(ready.stdout)["checks"]
+    assert "Content-Security-Policy active (script-src 'self')" in json.loads(ready.stdout)["checks"]
+
+
+def test_a_missing_content_security_policy_is_reported(desk, settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "csp.middleware.CSPMiddleware"]
+    problems = [p for p in deploy_problems() if p.check == "csp"]
+    assert len(problems) == 1 and "no Content-Security-Policy header is sent" in problems[0].message
+
+
+def test_a_policy_allowing_inline_scripts_is_reported(desk, settings):
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"],
+                                                       "script-src": ["'self'", "'unsafe-inline'"]}}
+    problems = [p for p in deploy_problems() if p.check == "csp"]
+    assert len(problems) == 1 and "allows inline or any scripts" in problems[0].message
 
 
 def test_unapplied_migrations_are_reported_with_the_command_that_applies_them(tmp_path):

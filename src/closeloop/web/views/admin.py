@@ -127,7 +127,8 @@ def groups(request: HttpRequest) -> HttpResponse:
 @login_required
 @refusals_as_http
 def analysts(request: HttpRequest) -> HttpResponse:
-    """Analysts & roles: create, change IPK role, deactivate (refused if a closure group loses its last closer)."""
+    """Analysts & roles: create, change IPK role, deactivate (refused if a closure group loses its last closer),
+    and lift a sign-in lockout."""
     actor, partition = _admin_page(request, AdminRight.SECURITY_ADMIN)
     create = AnalystForm(partition=partition)
     refused: dict[str, Any] = {}
@@ -151,12 +152,13 @@ def analysts(request: HttpRequest) -> HttpResponse:
     for group in IpkGroup.objects.filter(partition=partition).prefetch_related("members"):
         for member in group.members.all():
             groups_of.setdefault(member.id, []).append(group.name)
+    locked = accounts.locked_out_usernames(m.analyst.username for m in members)
     listing = [(m, sorted(groups_of.get(m.analyst_id, [])),
                 RoleForm(partition=partition, initial={"analyst": m.analyst_id, "ipk_role": m.ipk_role_id},
                          auto_id=f"id_m{m.analyst_id}_%s"),
                 refused.get("form") if refused.get("analyst") == str(m.analyst_id) else None) for m in members]
     return render(request, "web/admin/analysts.html", {"partition": partition, "create": create,
-                                                       "listing": listing}, status=status)
+                                                       "listing": listing, "locked": locked}, status=status)
 
 
 class _FormRefused(Exception):
@@ -180,7 +182,7 @@ def _analyst_change(op: str | None, request: HttpRequest, actor: Analyst, partit
             raise _FormRefused(create, refuse_in_form(create, exc)) from exc
         return f"{who.username} is now in partition {partition.name} as {data['ipk_role'].name}."
     form = RoleForm(request.POST, partition=partition, auto_id=f"id_m{request.POST.get('analyst', '')}_%s")
-    if op == "deactivate":
+    if op in ("deactivate", "unlock"):
         form.fields["ipk_role"].required = False
     if not form.is_valid():
         raise _FormRefused(form, 400)
@@ -189,6 +191,9 @@ def _analyst_change(op: str | None, request: HttpRequest, actor: Analyst, partit
         if op == "deactivate":
             moved = accounts.deactivate_analyst(who, actor)
             return f"{who.username} deactivated" + (f"; {moved} call(s) re-routed." if moved else ".")
+        if op == "unlock":
+            accounts.unlock_analyst(who, actor)
+            return f"{who.username} may sign in again."
         if op == "role":
             accounts.set_membership(who, partition, form.cleaned_data["ipk_role"], actor)
             return f"{who.username} now has the role {form.cleaned_data['ipk_role'].name} in {partition.name}."

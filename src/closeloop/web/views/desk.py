@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,8 +22,9 @@ from closeloop.closure import CloseloopError
 
 from ..desk_context import choose_partition, current_partition
 from ..errors import refusals_as_http, refuse_in_form
+from ..sessions import not_activity
 
-__all__ = ["SignInView", "switch_partition", "calls_outstanding", "queue_counts", "profile", "revoke"]
+__all__ = ["SignInView", "locked_out", "switch_partition", "calls_outstanding", "queue_counts", "profile", "revoke"]
 
 PAGE_SIZE = 25
 # The sorts an analyst can pick on Calls Outstanding: oldest first is the desk's default.
@@ -38,6 +40,20 @@ class SignInView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["demo"] = _demo_credentials()
         return context
+
+
+def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None) -> HttpResponse:
+    """The sign-in page again, saying why signing in is refused and for how long (django-axes calls it)."""
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    username = request.POST.get("username", "")
+    form = AuthenticationForm(request, initial={"username": username})
+    message = (f"Too many failed sign-ins for {username or 'this user name'}: signing in is paused for "
+               f"{minutes} minutes, even with the right password. Try again later, or ask a Security Admin "
+               "to lift the lock.")
+    return render(request, SignInView.template_name, {"form": form, "locked_out": message,
+                                                      "next": request.POST.get("next", "")}, status=429)
 
 
 def _demo_credentials() -> dict[str, Any] | None:
@@ -83,6 +99,7 @@ def calls_outstanding(request: HttpRequest) -> HttpResponse:
                                                     "queue_label": QUEUES.get(queue or "", "All my queues")})
 
 
+@not_activity
 @login_required
 @refusals_as_http
 def queue_counts(request: HttpRequest) -> HttpResponse:
