@@ -15,8 +15,12 @@ def test_every_pair_outside_the_table_is_refused_and_every_pair_inside_is_allowe
             next_status(status, action, "INC-000001")
 
 
-def test_a_closed_call_allows_no_action():
-    assert allowed_actions(Status.CLOSED) == frozenset()
+def test_a_closed_call_can_only_be_linked_to_a_problem():
+    assert allowed_actions(Status.CLOSED) == frozenset({Action.LINK_PROBLEM})
+
+
+def test_linking_a_problem_never_changes_the_status():
+    assert all(next_status(status, Action.LINK_PROBLEM) is status for status in Status)
 
 
 def test_only_logging_starts_a_call():

@@ -64,12 +64,12 @@ class TestLoggedByRule:
     def test_resolved_call_goes_to_the_logging_analyst_when_they_may_close(self):
         d = directory(logger=with_rights(LOGGER, WORKER | {Right.CLOSE}))
         route = route_for_closure(call(resolved_by_id=RESOLVER), self.rule, d)
-        assert (route.status, route.analyst_id, route.group_id) == (Status.FORWARD_TO_YOU_FOR_CLOSE, LOGGER, None)
+        assert (route.analyst_id, route.group_id) == (LOGGER, None)
         assert "logging analyst logger" in route.explanation
 
     def test_falls_back_to_the_log_group_when_the_logging_analyst_cannot_close(self):
         route = route_for_closure(call(resolved_by_id=RESOLVER), self.rule, directory())
-        assert (route.status, route.group_id) == (Status.FORWARD_FOR_CLOSURE, LOG_GROUP)
+        assert (route.analyst_id, route.group_id) == (None, LOG_GROUP)
         assert "skipped: logging analyst logger (not an eligible closer)" in route.explanation
 
     def test_falls_back_to_the_log_group_when_the_logging_analyst_is_deactivated(self):
@@ -78,7 +78,7 @@ class TestLoggedByRule:
 
     def test_falls_back_to_the_closure_group_when_there_is_no_log_group(self):
         route = route_for_closure(call(log_group_id=None), self.rule, directory())
-        assert (route.status, route.group_id) == (Status.FORWARD_FOR_CLOSURE, CLOSURE_GROUP)
+        assert (route.analyst_id, route.group_id) == (None, CLOSURE_GROUP)
         assert "log group (none)" in route.explanation
 
     def test_falls_back_to_the_closure_group_when_the_log_group_has_no_eligible_closer(self):
@@ -96,7 +96,7 @@ class TestLogGroupRule:
     def test_resolved_call_goes_to_the_log_group_under_log_group_rule(self):
         d = directory(logger=with_rights(LOGGER, WORKER | {Right.CLOSE}))
         route = route_for_closure(call(), self.rule, d)
-        assert (route.status, route.group_id, route.analyst_id) == (Status.FORWARD_FOR_CLOSURE, LOG_GROUP, None)
+        assert (route.group_id, route.analyst_id) == (LOG_GROUP, None)
 
     def test_falls_back_to_the_closure_group_without_a_log_group(self):
         assert route_for_closure(call(log_group_id=None), self.rule, directory()).group_id == CLOSURE_GROUP
@@ -128,7 +128,7 @@ class TestCommentsMethod:
 class TestNamedTargets:
     def test_forwarding_to_an_eligible_analyst(self):
         route = route_to_target(call(), Target(analyst_id=CLOSER_B), settings(), directory())
-        assert (route.status, route.analyst_id) == (Status.FORWARD_TO_YOU_FOR_CLOSE, CLOSER_B)
+        assert (route.analyst_id, route.group_id) == (CLOSER_B, None)
 
     def test_forwarding_to_an_analyst_without_the_close_right_is_refused_naming_the_right(self):
         with pytest.raises(NotAllowed, match="lacks the Closure Comments right in partition Default"):

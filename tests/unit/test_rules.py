@@ -1,4 +1,6 @@
-"""The decision behind each action and each settings change, with each refusal message."""
+"""Each call change and each settings check, applied by the core, with each refusal message."""
+
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,6 +19,7 @@ from closeloop.closure import (
     SettingsRejected,
     Status,
     Target,
+    changes,
     parse_choice,
     rules,
 )
@@ -43,6 +46,7 @@ from .world import (
 )
 
 FIXED = ReasonFacts("FIXED", True, frozenset({CallType.INCIDENT}))
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 RESOLVED_TO_GROUP = call(status=Status.FORWARD_FOR_CLOSURE, target_group_id=LOG_GROUP, resolved_by_id=RESOLVER)
 RESOLVED_TO_B = call(status=Status.FORWARD_TO_YOU_FOR_CLOSE, target_analyst_id=CLOSER_B, resolved_by_id=RESOLVER)
 
@@ -65,88 +69,92 @@ class TestRights:
 class TestAssign:
     def test_assigning_needs_the_reassign_right(self):
         with pytest.raises(NotAllowed, match="Reassign"):
-            rules.decide_assign(call(), actor(READER), directory(), LOG_GROUP, None)
+            changes.assign(call(), actor(READER), directory(), LOG_GROUP, None)
 
     def test_assigning_to_an_analyst_outside_the_group_is_refused(self):
         with pytest.raises(InvalidInput, match="not a member of group Service Desk") as err:
-            rules.decide_assign(call(), actor(LOGGER), directory(), LOG_GROUP, CLOSER_B)
+            changes.assign(call(), actor(LOGGER), directory(), LOG_GROUP, CLOSER_B)
         assert err.value.field == "analyst"
 
     def test_assigning_to_a_deactivated_analyst_is_refused(self):
         with pytest.raises(InvalidInput, match="not an active analyst"):
-            rules.decide_assign(call(), actor(LOGGER), directory(r=inactive(RESOLVER)), None, RESOLVER)
+            changes.assign(call(), actor(LOGGER), directory(r=inactive(RESOLVER)), None, RESOLVER)
 
     def test_assigning_needs_a_group_or_an_analyst(self):
         with pytest.raises(InvalidInput, match="Assign to a group, an analyst, or both"):
-            rules.decide_assign(call(), actor(LOGGER), directory(), None, None)
+            changes.assign(call(), actor(LOGGER), directory(), None, None)
 
     def test_a_closed_call_cannot_be_assigned(self):
         with pytest.raises(InvalidTransition):
-            rules.decide_assign(call(status=Status.CLOSED), actor(LOGGER), directory(), LOG_GROUP, None)
+            changes.assign(call(status=Status.CLOSED), actor(LOGGER), directory(), LOG_GROUP, None)
 
     def test_a_valid_assignment_makes_the_call_assigned(self):
-        assert rules.decide_assign(call(status=Status.LOGGED), actor(LOGGER), directory(), LOG_GROUP,
-                                   RESOLVER) is Status.ASSIGNED
+        change = changes.assign(call(status=Status.LOGGED), actor(LOGGER), directory(), LOG_GROUP, RESOLVER)
+        assert (change.after.status, change.after.assigned_group_id, change.after.assigned_analyst_id) == \
+            (Status.ASSIGNED, LOG_GROUP, RESOLVER)
 
 
 class TestResolve:
     def test_resolving_needs_the_resolve_right(self):
         with pytest.raises(NotAllowed, match="'Resolve' right"):
-            rules.decide_resolve(call(), actor(READER), settings(), directory(), None)
+            changes.resolve(call(), actor(READER), settings(), directory(), "Fixed it", NOW)
 
     def test_a_call_awaiting_closure_cannot_be_resolved_again(self):
         with pytest.raises(InvalidTransition):
-            rules.decide_resolve(RESOLVED_TO_GROUP, actor(RESOLVER), settings(), directory(), None)
+            changes.resolve(RESOLVED_TO_GROUP, actor(RESOLVER), settings(), directory(), "Fixed it", NOW)
 
     def test_immediate_method_closes_at_once_for_a_resolver_who_may_close(self):
-        route = rules.decide_resolve(call(), actor(CLOSER_A), settings(closure_method=ClosureMethod.IMMEDIATE),
-                                     directory(), None)
-        assert route.status is Status.CLOSED
+        change = changes.resolve(call(), actor(CLOSER_A), settings(closure_method=ClosureMethod.IMMEDIATE),
+                                 directory(), "Fixed it", NOW, reason=FIXED)
+        assert (change.action, change.after.status, change.after.closed_by_id) == \
+            (Action.RESOLVE_AND_CLOSE, Status.CLOSED, CLOSER_A)
 
     def test_immediate_method_needs_the_close_right_too(self):
         with pytest.raises(NotAllowed, match="Closure Comments"):
-            rules.decide_resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.IMMEDIATE),
-                                 directory(), None)
+            changes.resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.IMMEDIATE),
+                            directory(), "Fixed it", NOW)
 
     def test_immediate_method_refuses_a_named_closer(self):
         with pytest.raises(InvalidInput, match="closes calls when they are resolved"):
-            rules.decide_resolve(call(), actor(CLOSER_A), settings(closure_method=ClosureMethod.IMMEDIATE),
-                                 directory(), Target(analyst_id=CLOSER_B))
+            changes.resolve(call(), actor(CLOSER_A), settings(closure_method=ClosureMethod.IMMEDIATE),
+                            directory(), "Fixed it", NOW, target=Target(analyst_id=CLOSER_B))
 
     def test_comments_method_forwards_to_the_chosen_group(self):
-        route = rules.decide_resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.COMMENTS),
-                                     directory(), Target(group_id=CLOSURE_GROUP))
-        assert (route.status, route.group_id) == (Status.FORWARD_FOR_CLOSURE, CLOSURE_GROUP)
+        change = changes.resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.COMMENTS),
+                                 directory(), "Fixed it", NOW, target=Target(group_id=CLOSURE_GROUP))
+        assert (change.after.status, change.after.target_group_id) == (Status.FORWARD_FOR_CLOSURE, CLOSURE_GROUP)
 
     def test_comments_method_forwards_to_the_chosen_analyst(self):
-        route = rules.decide_resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.COMMENTS),
-                                     directory(), Target(analyst_id=CLOSER_B))
-        assert (route.status, route.analyst_id) == (Status.FORWARD_TO_YOU_FOR_CLOSE, CLOSER_B)
+        change = changes.resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.COMMENTS),
+                                 directory(), "Fixed it", NOW, target=Target(analyst_id=CLOSER_B))
+        assert (change.after.status, change.after.target_analyst_id) == (Status.FORWARD_TO_YOU_FOR_CLOSE, CLOSER_B)
 
     def test_comments_method_refuses_a_chosen_analyst_who_cannot_close(self):
         with pytest.raises(NotAllowed, match="cannot close"):
-            rules.decide_resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.COMMENTS),
-                                 directory(), Target(analyst_id=LOGGER))
+            changes.resolve(call(), actor(RESOLVER), settings(closure_method=ClosureMethod.COMMENTS),
+                            directory(), "Fixed it", NOW, target=Target(analyst_id=LOGGER))
 
     def test_rules_method_refuses_a_chosen_group(self):
         with pytest.raises(InvalidInput, match="a closing group cannot be chosen") as err:
-            rules.decide_resolve(call(), actor(RESOLVER), settings(), directory(), Target(group_id=CLOSURE_GROUP))
+            changes.resolve(call(), actor(RESOLVER), settings(),
+                            directory(), "Fixed it", NOW, target=Target(group_id=CLOSURE_GROUP))
         assert err.value.field == "closer_group"
 
     def test_rules_method_refuses_a_designated_closer_unless_allowed(self):
         with pytest.raises(InvalidInput, match="does not allow a designated closing analyst"):
-            rules.decide_resolve(call(), actor(RESOLVER), settings(), directory(), Target(analyst_id=CLOSER_B))
+            changes.resolve(call(), actor(RESOLVER), settings(),
+                            directory(), "Fixed it", NOW, target=Target(analyst_id=CLOSER_B))
 
     def test_rules_method_accepts_an_allowed_designated_closer(self):
-        route = rules.decide_resolve(call(), actor(RESOLVER), settings(allow_designated_closer=True), directory(),
-                                     Target(analyst_id=CLOSER_B))
-        assert (route.status, route.analyst_id) == (Status.FORWARD_TO_YOU_FOR_CLOSE, CLOSER_B)
+        change = changes.resolve(call(), actor(RESOLVER), settings(allow_designated_closer=True),
+                                 directory(), "Fixed it", NOW, target=Target(analyst_id=CLOSER_B))
+        assert (change.after.status, change.after.target_analyst_id) == (Status.FORWARD_TO_YOU_FOR_CLOSE, CLOSER_B)
 
     def test_independence_applies_to_the_resolver_not_to_whoever_resolved_before(self):
         strict = settings(closure_rule=ClosureRule.LOG_GROUP, require_independent_closer=True)
         again = call(resolved_by_id=RESOLVER)  # re-resolved by the only closer of the log group
-        route = rules.decide_resolve(again, actor(CLOSER_A), strict, directory(), None)
-        assert route.group_id == CLOSURE_GROUP
+        change = changes.resolve(again, actor(CLOSER_A), strict, directory(), "Fixed it", NOW)
+        assert change.after.target_group_id == CLOSURE_GROUP
 
 
 class TestClosingRights:
@@ -217,41 +225,43 @@ class TestCloseValues:
 class TestRejectTakeForward:
     def test_rejecting_needs_a_reason(self):
         with pytest.raises(InvalidInput, match="A rejection reason is required"):
-            rules.decide_reject(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), "")
+            changes.reject(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), "")
 
     def test_rejecting_needs_an_eligible_closer_of_the_target(self):
         with pytest.raises(NotAllowed):
-            rules.decide_reject(RESOLVED_TO_B, actor(CLOSER_A), settings(), directory(), "not fixed")
-        assert rules.decide_reject(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), " not fixed ") == \
-            "not fixed"
+            changes.reject(RESOLVED_TO_B, actor(CLOSER_A), settings(), directory(), "not fixed")
+        change = changes.reject(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), " not fixed ")
+        assert (change.note, change.after.status, change.after.assigned_analyst_id, change.after.times_rejected) == \
+            ("not fixed", Status.ASSIGNED, RESOLVER, 1)
 
     def test_a_group_member_takes_a_call_for_themselves(self):
-        route = rules.decide_take(RESOLVED_TO_GROUP, actor(CLOSER_A), settings(), directory())
-        assert (route.status, route.analyst_id, route.group_id) == \
+        change = changes.take(RESOLVED_TO_GROUP, actor(CLOSER_A), settings(), directory(), NOW)
+        assert (change.after.status, change.after.target_analyst_id, change.after.target_group_id) == \
             (Status.FORWARD_TO_YOU_FOR_CLOSE, CLOSER_A, LOG_GROUP)
 
     def test_the_system_operator_cannot_take_a_call(self):
         with pytest.raises(NotAllowed, match="--as USER"):
-            rules.decide_take(RESOLVED_TO_GROUP, Actor.system(), settings(), directory())
+            changes.take(RESOLVED_TO_GROUP, Actor.system(), settings(), directory(), NOW)
 
     def test_a_non_member_cannot_take_a_call(self):
         with pytest.raises(NotAllowed, match="only its members may take it"):
-            rules.decide_take(RESOLVED_TO_GROUP, actor(CLOSER_B), settings(), directory())
+            changes.take(RESOLVED_TO_GROUP, actor(CLOSER_B), settings(), directory(), NOW)
 
     def test_reforwarding_needs_a_reason(self):
         with pytest.raises(InvalidInput, match="A reason for forwarding"):
-            rules.decide_forward(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(),
-                                 Target(group_id=CLOSURE_GROUP), " ")
+            changes.forward(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), Target(group_id=CLOSURE_GROUP),
+                            " ", NOW)
 
     def test_reforwarding_to_another_eligible_analyst(self):
-        route, why = rules.decide_forward(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(),
-                                          Target(analyst_id=CLOSER_A), "on leave")
-        assert (route.analyst_id, why) == (CLOSER_A, "on leave")
+        change = changes.forward(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), Target(analyst_id=CLOSER_A),
+                                 "on leave", NOW)
+        assert (change.action, change.after.target_analyst_id, change.note) == \
+            (Action.FORWARD_TO_ANALYST, CLOSER_A, "on leave")
 
     def test_reforwarding_to_a_group_nobody_can_close_from_is_refused(self):
         with pytest.raises(NotAllowed, match="no member who may close"):
-            rules.decide_forward(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), Target(group_id=EMPTY_GROUP),
-                                 "why")
+            changes.forward(RESOLVED_TO_B, actor(CLOSER_B), settings(), directory(), Target(group_id=EMPTY_GROUP),
+                            "why", NOW)
 
 
 class TestSettingsValidation:

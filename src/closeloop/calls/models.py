@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from closeloop.closure import CLOSURE_STATUSES, CallFacts, CallType, Status
 
-__all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names"]
+__all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names", "fact_columns"]
 
 USER = settings.AUTH_USER_MODEL
 
@@ -142,6 +142,7 @@ class Call(models.Model):
         return self.status_value in CLOSURE_STATUSES
 
     def facts(self) -> CallFacts:
+        """The call as the closure core sees it."""
         return CallFacts(
             ref=self.ref,
             call_type=CallType(self.call_type),
@@ -151,7 +152,46 @@ class Call(models.Model):
             resolved_by_id=self.resolved_by_id,
             target_analyst_id=self.closure_target_analyst_id,
             target_group_id=self.closure_target_group_id,
+            assigned_group_id=self.assigned_group_id,
+            assigned_analyst_id=self.assigned_analyst_id,
+            resolution=self.resolution,
+            resolved_at=self.resolved_at,
+            forwarded_at=self.forwarded_at,
+            closure_comments=self.closure_comments,
+            closure_reason_id=self.closure_reason_id,
+            closed_by_id=self.closed_by_id,
+            closed_at=self.closed_at,
+            times_rejected=self.times_rejected,
+            problem_id=self.problem_id,
         )
+
+    def take_facts(self, facts: CallFacts) -> None:
+        """Write what the closure core decided back onto the row (not saved yet)."""
+        for column, value in fact_columns(facts).items():
+            setattr(self, column, value)
+
+
+def fact_columns(facts: CallFacts) -> dict[str, Any]:
+    """The call's columns that the closure core changes, from its facts (rows and bulk loads alike)."""
+    return {
+        "status": facts.status.value,
+        "logged_by_id": facts.logged_by_id,
+        "log_group_id": facts.log_group_id,
+        "assigned_group_id": facts.assigned_group_id,
+        "assigned_analyst_id": facts.assigned_analyst_id,
+        "resolution": facts.resolution,
+        "resolved_by_id": facts.resolved_by_id,
+        "resolved_at": facts.resolved_at,
+        "closure_target_analyst_id": facts.target_analyst_id,
+        "closure_target_group_id": facts.target_group_id,
+        "forwarded_at": facts.forwarded_at,
+        "closure_reason_id": facts.closure_reason_id,
+        "closure_comments": facts.closure_comments,
+        "closed_by_id": facts.closed_by_id,
+        "closed_at": facts.closed_at,
+        "times_rejected": facts.times_rejected,
+        "problem_id": facts.problem_id,
+    }
 
 
 class CallEvent(models.Model):

@@ -6,7 +6,7 @@ transaction, and returns the call. A refused action raises and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -23,18 +23,19 @@ from closeloop.closure import (
     CallType,
     ChangedByOther,
     ChecklistItemFacts,
-    ClosureRoute,
+    CloseloopError,
+    ClosureMethod,
+    Directory,
     InvalidInput,
     NotFound,
     ReasonFacts,
     Right,
-    Status,
     Target,
-    next_status,
+    changes,
     parse_choice,
     rules,
 )
-from closeloop.closure.routing import reroute_stranded
+from closeloop.closure.routing import eligible_closers, is_eligible_closer
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
 from closeloop.partitions.services import load_directory, load_settings
 
@@ -43,6 +44,7 @@ from .models import Call, ClosureDecision, RefCounter
 
 __all__ = [
     "get_call",
+    "save_change",
     "log_call",
     "assign_call",
     "hold_call",
@@ -80,11 +82,13 @@ def _lock(ref: str, viewer: Analyst | None, expected_version: int | None) -> Cal
     return call
 
 
-def _save(call: Call, actor: Analyst | None, action: Action, from_status: Status | None,
-          note: str = "", at: datetime | None = None, **details: Any) -> Call:
+def save_change(call: Call, actor: Analyst | None, change: changes.CallChange, at: datetime | None,
+                **details: Any) -> Call:
+    """Write what the core decided onto the call and record its history event, in the caller's transaction."""
+    call.take_facts(change.after)
     call.version += 1
     call.save()
-    record_event(call, actor, action, from_status, note, at=at, **details)
+    record_event(call, actor, change.action, change.from_status, change.note, at=at, **change.details, **details)
     return call
 
 
@@ -118,7 +122,7 @@ def log_call(
     """Log a new call; with an assignment it is Assigned at once."""
     directory = load_directory(partition)
     who = actor_in(actor, partition.id, directory)
-    rules.require_right(who, Right.LOG, partition.name)
+    rules.require_right(who, Right.LOG, partition.name)  # before the values: a reader is told they may not log
     kind = parse_choice(CallType, str(call_type), "type")
     summary = rules.require_text(summary, "summary", "A summary")
     if len(summary) > 200:
@@ -130,39 +134,16 @@ def log_call(
     if not 1 <= level <= 4:
         raise InvalidInput(f"Priority must be 1, 2, 3 or 4 (got {priority!r})", field="priority")
     _group_in(partition, log_group, "log_group")
-    if log_group is not None and actor is not None and actor.id not in directory.groups.get(log_group.id, ()):
-        raise InvalidInput(f"{actor.username} is not a member of group {log_group.name}: log the call "
-                           "under one of your own groups", field="log_group")
+    change = changes.log(_next_ref(kind), kind, who, directory, log_group and log_group.id)
     at = at or timezone.now()
-    call = Call(partition=partition, ref=_next_ref(kind), call_type=kind.value, summary=summary,
-                description=description.strip(), priority=level, logged_by=actor, logged_at=at,
-                log_group=log_group, status=next_status(None, Action.LOG).value)
-    call.save()
-    record_event(call, actor, Action.LOG, None, at=at, priority=level, type=kind.value)
+    call = Call(partition=partition, ref=change.after.ref, call_type=kind.value, summary=summary,
+                description=description.strip(), priority=level, logged_at=at, version=0)
+    save_change(call, actor, change, at, priority=level)
     if assigned_group is not None or assigned_analyst is not None:
         _group_in(partition, assigned_group, "group")
-        rules.check_assignment(directory, assigned_group and assigned_group.id,
-                               assigned_analyst and assigned_analyst.id)
-        _apply_assignment(call, assigned_group, assigned_analyst)
-        _save(call, actor, Action.ASSIGN, Status.LOGGED, at=at, **_assignment_details(call))
+        save_change(call, actor, changes.assign(call.facts(), who, directory, assigned_group and assigned_group.id,
+                                          assigned_analyst and assigned_analyst.id, on_logging=True), at)
     return call
-
-
-def _apply_assignment(call: Call, group: IpkGroup | None, analyst: Analyst | None) -> None:
-    call.status = next_status(call.status_value, Action.ASSIGN, call.ref).value
-    if group is not None:
-        call.assigned_group = group
-        call.assigned_analyst = analyst
-    else:
-        call.assigned_analyst = analyst
-        if call.assigned_group_id and analyst is not None and not call.assigned_group.members.filter(
-                pk=analyst.pk).exists():
-            call.assigned_group = None
-
-
-def _assignment_details(call: Call) -> dict[str, Any]:
-    return {"group": call.assigned_group.name if call.assigned_group else None,
-            "analyst": call.assigned_analyst.username if call.assigned_analyst else None}
 
 
 @transaction.atomic
@@ -174,34 +155,31 @@ def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | None = Non
     directory = load_directory(call.partition)
     _group_in(call.partition, group, "group")
     who = actor_in(actor, call.partition_id, directory)
-    rules.decide_assign(call.facts(), who, directory, group and group.id, analyst and analyst.id)
-    before = call.status_value
-    _apply_assignment(call, group, analyst)
-    return _save(call, actor, Action.ASSIGN, before, at=at, **_assignment_details(call))
+    return save_change(call, actor, changes.assign(call.facts(), who, directory, group and group.id,
+                                             analyst and analyst.id), at)
 
 
-def _simple_transition(ref: str, actor: Analyst | None, action: Action, reason: str | None,
-                       expected_version: int | None, at: datetime | None) -> Call:
+def _on_hold_change(ref: str, actor: Analyst | None,
+                    apply: Callable[[CallFacts, Actor, Directory, str], changes.CallChange], reason: str | None,
+                    expected_version: int | None, at: datetime | None) -> Call:
     call = _lock(ref, actor, expected_version)
     directory = load_directory(call.partition)
-    rules.require_right(actor_in(actor, call.partition_id, directory), Right.RESOLVE, call.partition.name)
-    before = call.status_value
-    call.status = next_status(before, action, call.ref).value
-    return _save(call, actor, action, before, (reason or "").strip(), at=at)
+    return save_change(call, actor, apply(call.facts(), actor_in(actor, call.partition_id, directory), directory,
+                                    reason or ""), at)
 
 
 @transaction.atomic
 def hold_call(ref: str, actor: Analyst | None, reason: str = "", expected_version: int | None = None,
               at: datetime | None = None) -> Call:
     """Put a call on hold (waiting for the user or a supplier)."""
-    return _simple_transition(ref, actor, Action.HOLD, reason, expected_version, at)
+    return _on_hold_change(ref, actor, changes.hold, reason, expected_version, at)
 
 
 @transaction.atomic
 def resume_call(ref: str, actor: Analyst | None, reason: str = "", expected_version: int | None = None,
                 at: datetime | None = None) -> Call:
     """Take a call off hold."""
-    return _simple_transition(ref, actor, Action.RESUME, reason, expected_version, at)
+    return _on_hold_change(ref, actor, changes.resume, reason, expected_version, at)
 
 
 def _reason_facts(call: Call, code: str | None) -> tuple[ClosureReason | None, ReasonFacts | None]:
@@ -212,7 +190,7 @@ def _reason_facts(call: Call, code: str | None) -> tuple[ClosureReason | None, R
     if reason is None:
         raise InvalidInput(f"No closure reason {code!r} in partition {call.partition.name}", field="reason")
     types = frozenset(CallType(t) for t in reason.call_types)
-    return reason, ReasonFacts(reason.code, reason.active, types)
+    return reason, ReasonFacts(reason.code, reason.active, types, reason.id)
 
 
 def _checklist(call: Call) -> list[ChecklistItem]:
@@ -225,18 +203,6 @@ def _item_facts(items: Iterable[ChecklistItem]) -> list[ChecklistItemFacts]:
 
 def _answers(items: Iterable[ChecklistItem], ticked: set[int]) -> list[dict[str, Any]]:
     return [{"item_id": i.id, "text": i.text, "required": i.required, "ticked": i.id in ticked} for i in items]
-
-
-def _route_to(call: Call, route: ClosureRoute, at: datetime) -> None:
-    call.status = route.status.value
-    call.closure_target_analyst_id = route.analyst_id
-    call.closure_target_group_id = route.group_id
-    call.forwarded_at = at
-
-
-def _target_details(call: Call) -> dict[str, Any]:
-    return {"to_analyst": call.closure_target_analyst.username if call.closure_target_analyst else None,
-            "to_group": call.closure_target_group.name if call.closure_target_group else None}
 
 
 @transaction.atomic
@@ -254,22 +220,12 @@ def resolve_call(
 ) -> Call:
     """Resolve a call: it goes to its validator (two-part), or is closed at once (method immediate)."""
     call = _lock(ref, actor, expected_version)
-    text = rules.require_text(resolution, "resolution", "A resolution")
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     target = Target(closer and closer.id, closer_group and closer_group.id) if closer or closer_group else None
-    who = actor_in(actor, call.partition_id, directory)
-    route = rules.decide_resolve(call.facts(), who, settings, directory, target)
-    before, now = call.status_value, at or timezone.now()
-    call.resolution, call.resolved_by, call.resolved_at = text, actor, now
-    if route.status is Status.CLOSED:
-        reason_row, reason_facts = _reason_facts(call, reason)
-        call.closure_comments = rules.check_close_values(call.facts(), settings, comments or text, reason_facts)
-        call.status, call.closure_reason, call.closed_by, call.closed_at = route.status.value, reason_row, actor, now
-        return _save(call, actor, Action.RESOLVE_AND_CLOSE, before, route.explanation, at=now,
-                     reason=reason_row and reason_row.code)
-    _route_to(call, route, now)
-    action = Action.RESOLVE_TO_ANALYST if route.analyst_id else Action.RESOLVE_TO_GROUP
-    return _save(call, actor, action, before, route.explanation, at=now, **_target_details(call))
+    reason_facts = _reason_facts(call, reason)[1] if settings.closure_method is ClosureMethod.IMMEDIATE else None
+    change = changes.resolve(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
+                             resolution, at or timezone.now(), target=target, comments=comments, reason=reason_facts)
+    return save_change(call, actor, change, change.after.resolved_at)
 
 
 @transaction.atomic
@@ -278,11 +234,9 @@ def take_call(ref: str, actor: Analyst | None, expected_version: int | None = No
     """A member of the target group takes a call Forward for Closure: it becomes Forward to You for Close."""
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
-    who = actor_in(actor, call.partition_id, directory)
-    route = rules.decide_take(call.facts(), who, settings, directory)
-    before, now = call.status_value, at or timezone.now()
-    _route_to(call, route, now)
-    return _save(call, actor, Action.TAKE, before, route.explanation, at=now, **_target_details(call))
+    change = changes.take(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
+                          at or timezone.now())
+    return save_change(call, actor, change, change.after.forwarded_at)
 
 
 @transaction.atomic
@@ -293,12 +247,9 @@ def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: An
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     target = Target(to_analyst and to_analyst.id, to_group and to_group.id)
-    who = actor_in(actor, call.partition_id, directory)
-    route, text = rules.decide_forward(call.facts(), who, settings, directory, target, reason)
-    before, now = call.status_value, at or timezone.now()
-    _route_to(call, route, now)
-    action = Action.FORWARD_TO_ANALYST if route.analyst_id else Action.FORWARD_TO_GROUP
-    return _save(call, actor, action, before, text, at=now, **_target_details(call))
+    change = changes.forward(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
+                             target, reason, at or timezone.now())
+    return save_change(call, actor, change, change.after.forwarded_at)
 
 
 def _decision(call: Call, actor: Analyst | None, outcome: str, at: datetime, **fields: Any) -> None:
@@ -316,18 +267,14 @@ def close_call(ref: str, actor: Analyst | None, comments: str, *, reason: str | 
     """Validate and close a resolved call: closure comments, a linked reason, the checklist ticked."""
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
-    reason_row, reason_facts = _reason_facts(call, reason)
+    reason_facts = _reason_facts(call, reason)[1]
     items, ticked_ids = _checklist(call), set(ticked)
-    who = actor_in(actor, call.partition_id, directory)
-    text = rules.decide_close(call.facts(), who, settings, directory, comments, reason_facts, _item_facts(items),
-                              ticked_ids)
-    before, now = call.status_value, at or timezone.now()
-    call.status = next_status(before, Action.CLOSE, call.ref).value
-    call.closure_comments, call.closure_reason, call.closed_by, call.closed_at = text, reason_row, actor, now
+    change = changes.close(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
+                           comments, reason_facts, at or timezone.now(), _item_facts(items), ticked_ids)
     outcome = (ClosureDecision.Outcome.CLOSED_AFTER_REJECTION if call.times_rejected
                else ClosureDecision.Outcome.CLOSED_FIRST_TIME)
-    _decision(call, actor, outcome, now, checklist_answers=_answers(items, ticked_ids))
-    return _save(call, actor, Action.CLOSE, before, text, at=now, reason=reason_row and reason_row.code)
+    _decision(call, actor, outcome, change.after.closed_at, checklist_answers=_answers(items, ticked_ids))
+    return save_change(call, actor, change, change.after.closed_at)
 
 
 @transaction.atomic
@@ -337,8 +284,8 @@ def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category:
     """Send a resolution back: the call is Assigned to its resolver again and the rejection counted."""
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
-    who = actor_in(actor, call.partition_id, directory)
-    text = rules.decide_reject(call.facts(), who, settings, directory, reason)
+    change = changes.reject(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
+                            reason, category and category.strip())
     category_row = None
     if category:
         category_row = RejectionCategory.objects.filter(partition=call.partition_id, code=category.strip(),
@@ -346,18 +293,11 @@ def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category:
         if category_row is None:
             raise InvalidInput(f"No rejection category {category!r} in partition {call.partition.name}",
                                field="category")
-    before, now = call.status_value, at or timezone.now()
+    now = at or timezone.now()
     items, ticked_ids = _checklist(call), set(ticked)
     _decision(call, actor, ClosureDecision.Outcome.REJECTED, now, rejection_category=category_row,
-              reason=text, checklist_answers=_answers(items, ticked_ids))
-    call.status = next_status(before, Action.REJECT, call.ref).value
-    if call.resolved_by_id is not None:
-        call.assigned_analyst_id = call.resolved_by_id
-    call.closure_target_analyst = call.closure_target_group = call.forwarded_at = None
-    call.times_rejected += 1
-    return _save(call, actor, Action.REJECT, before, text, at=now,
-                 category=category_row and category_row.code, back_to=call.assigned_analyst_id and
-                 call.assigned_analyst.username)
+              reason=change.note, checklist_answers=_answers(items, ticked_ids))
+    return save_change(call, actor, change, now)
 
 
 def awaiting_closure(partition: Partition) -> list[CallFacts]:
@@ -375,16 +315,12 @@ def reroute_stranded_calls(partition: Partition, because: str) -> int:
     moved = 0
     waiting = Call.objects.select_for_update(of=("self",)).filter(partition=partition,
                                                                     status__in=[s.value for s in CLOSURE_STATUSES])
-    for call in waiting.select_related("closure_target_analyst", "closure_target_group"):
-        route = reroute_stranded(call.facts(), settings, directory)
-        if route is None:
-            continue
-        before, now = call.status_value, timezone.now()
-        _route_to(call, route, now)
-        action = Action.FORWARD_TO_ANALYST if route.analyst_id else Action.FORWARD_TO_GROUP
-        _save(call, None, action, before, f"Re-routed because {because}: {route.explanation}", at=now,
-              **_target_details(call))
-        moved += 1
+    for call in waiting:
+        now = timezone.now()
+        change = changes.reroute(call.facts(), settings, directory, because, now)
+        if change is not None:
+            save_change(call, None, change, now)
+            moved += 1
     return moved
 
 
@@ -397,8 +333,6 @@ def actions_for(call: Call, viewer: Analyst | None) -> frozenset[Action]:
 
 def closure_choices(call: Call, resolver: Analyst | None) -> tuple[list[Analyst], list[IpkGroup]]:
     """Analysts and groups that could validate this call if `resolver` resolved it (for forms)."""
-    from closeloop.closure.routing import eligible_closers, is_eligible_closer
-
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     resolver_id = resolver.id if resolver else None
     analyst_ids = [a for a, c in directory.analysts.items() if is_eligible_closer(c, settings, resolver_id)]
@@ -407,13 +341,11 @@ def closure_choices(call: Call, resolver: Analyst | None) -> tuple[list[Analyst]
             list(IpkGroup.objects.filter(id__in=group_ids).order_by("name")))
 
 
-def preview_resolve_route(call: Call, resolver: Analyst | None) -> ClosureRoute | None:
-    """Where resolving would send the call with no closer named (None if nobody could validate it)."""
-    from closeloop.closure import CloseloopError
-
+def preview_resolve_route(call: Call, resolver: Analyst | None) -> changes.CallChange | None:
+    """What resolving would do to the call with no closer named (None if nobody could validate it)."""
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     try:
-        return rules.decide_resolve(call.facts(), actor_in(resolver, call.partition_id, directory), settings,
-                                    directory, None)
+        return changes.resolve(call.facts(), actor_in(resolver, call.partition_id, directory), settings, directory,
+                               "(preview)", timezone.now())
     except CloseloopError:
         return None

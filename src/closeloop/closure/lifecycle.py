@@ -28,6 +28,7 @@ class Action(StrEnum):
     FORWARD_TO_GROUP = "forward_to_group"
     CLOSE = "close"
     REJECT = "reject"
+    LINK_PROBLEM = "link_problem"
 
     @property
     def verb(self) -> str:
@@ -47,6 +48,7 @@ _VERBS = {
     Action.FORWARD_TO_GROUP: "forward",
     Action.CLOSE: "close",
     Action.REJECT: "reject the resolution of",
+    Action.LINK_PROBLEM: "link a problem to",
 }
 
 _WORKABLE = (Status.LOGGED, Status.ASSIGNED, Status.ON_HOLD)
@@ -65,6 +67,8 @@ TRANSITIONS: dict[tuple[Status | None, Action], Status] = {
     **{(s, Action.FORWARD_TO_GROUP): Status.FORWARD_FOR_CLOSURE for s in _AWAITING_CLOSE},
     **{(s, Action.CLOSE): Status.CLOSED for s in _AWAITING_CLOSE},
     **{(s, Action.REJECT): Status.ASSIGNED for s in _AWAITING_CLOSE},
+    # a recurring issue is linked to the Problem raised for it whatever its status; the status stays
+    **{(s, Action.LINK_PROBLEM): s for s in Status},
 }
 
 

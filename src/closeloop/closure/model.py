@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
@@ -188,7 +189,10 @@ class Directory:
 
 @dataclass(frozen=True)
 class CallFacts:
-    """What the rules need to know about one call."""
+    """One call as the closure core sees it: what the rules decide on, and everything an action changes.
+
+    The core returns new facts for every change (`changes`); services write them back unchanged.
+    """
 
     ref: str
     call_type: CallType
@@ -198,6 +202,17 @@ class CallFacts:
     resolved_by_id: int | None = None
     target_analyst_id: int | None = None
     target_group_id: int | None = None
+    assigned_group_id: int | None = None
+    assigned_analyst_id: int | None = None
+    resolution: str = ""
+    resolved_at: datetime | None = None
+    forwarded_at: datetime | None = None
+    closure_comments: str = ""
+    closure_reason_id: int | None = None
+    closed_by_id: int | None = None
+    closed_at: datetime | None = None
+    times_rejected: int = 0
+    problem_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -232,12 +247,18 @@ class Target:
 
 @dataclass(frozen=True)
 class ClosureRoute:
-    """Where a resolved call goes: the closure status, its target, and why (the fallback step)."""
+    """Where a resolved call goes: one analyst or one group, and why (the fallback step taken).
 
-    status: Status
+    The status it gets comes from the lifecycle table for the action the route leads to.
+    """
+
     analyst_id: int | None
     group_id: int | None
     explanation: str
+
+    @property
+    def to_analyst(self) -> bool:
+        return self.analyst_id is not None
 
 
 @dataclass(frozen=True)
@@ -247,6 +268,7 @@ class ReasonFacts:
     code: str
     active: bool
     call_types: frozenset[CallType]
+    reason_id: int | None = None
 
 
 @dataclass(frozen=True)

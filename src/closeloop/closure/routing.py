@@ -89,15 +89,13 @@ def _first_reachable(
         if analyst_id is not None:
             name = directory.analyst_name(analyst_id)
             if is_eligible_closer(directory.analysts.get(analyst_id), settings, call.resolved_by_id):
-                return ClosureRoute(Status.FORWARD_TO_YOU_FOR_CLOSE, analyst_id, None,
-                                    _explain(step, name, tried))
+                return ClosureRoute(analyst_id, None, _explain(step, name, tried))
             tried.append(f"{step} {name} (not an eligible closer)")
         else:
             assert group_id is not None
             name = directory.group_name(group_id)
             if group_has_eligible_closer(group_id, directory, settings, call.resolved_by_id):
-                return ClosureRoute(Status.FORWARD_FOR_CLOSURE, None, group_id,
-                                    _explain(step, name, tried))
+                return ClosureRoute(None, group_id, _explain(step, name, tried))
             tried.append(f"{step} {name} (no eligible closer)")
     return None
 
@@ -134,8 +132,7 @@ def route_to_target(
         if not is_eligible_closer(directory.analysts[target.analyst_id], settings, call.resolved_by_id):
             why = _why_not(directory, target.analyst_id, settings, call)
             raise NotAllowed(f"{name} cannot close {call.ref}: {why}")
-        return ClosureRoute(Status.FORWARD_TO_YOU_FOR_CLOSE, target.analyst_id, None,
-                            f"forwarded to {name}")
+        return ClosureRoute(target.analyst_id, None, f"forwarded to {name}")
     assert target.group_id is not None
     name = directory.group_name(target.group_id)
     if target.group_id not in directory.groups:
@@ -147,7 +144,7 @@ def route_to_target(
             f"Closure Comments right in partition {directory.partition_name}"
             f"{' other than the resolver' if settings.require_independent_closer else ''})"
         )
-    return ClosureRoute(Status.FORWARD_FOR_CLOSURE, None, target.group_id, f"forwarded to group {name}")
+    return ClosureRoute(None, target.group_id, f"forwarded to group {name}")
 
 
 def _why_not(directory: Directory, analyst_id: int, settings: PartitionSettings, call: CallFacts) -> str:
@@ -186,7 +183,7 @@ def reroute_stranded(
         return route
     for analyst_id in sorted(directory.analysts):
         if is_eligible_closer(directory.analysts[analyst_id], settings, call.resolved_by_id):
-            return ClosureRoute(Status.FORWARD_TO_YOU_FOR_CLOSE, analyst_id, None,
+            return ClosureRoute(analyst_id, None,
                                 f"forwarded to {directory.analyst_name(analyst_id)}, the partition's "
                                 "first eligible closer, as no target in the fallback chain could close")
     return None

@@ -1,34 +1,30 @@
-"""The decisions behind each call action and each settings change.
+"""The checks every call change and every settings or directory change must pass.
 
-Every function takes plain facts and either returns what should happen or raises a
-`CloseloopError` whose message tells the user what to do instead.
+Every function takes plain facts and returns quietly (or a cleaned value), or raises a `CloseloopError`
+whose message tells the user what to do instead. `changes` applies them to each call action.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .errors import InvalidInput, NotAllowed, SettingsRejected
-from .lifecycle import Action, next_status
+from .errors import CloseloopError, InvalidInput, NotAllowed, SettingsRejected
+from .lifecycle import Action, allowed_actions, next_status
 from .model import (
     Actor,
     CallFacts,
     ChecklistItemFacts,
     ClosureMethod,
-    ClosureRoute,
     Directory,
     PartitionSettings,
     ReasonFacts,
     Right,
     Status,
-    Target,
 )
 from .routing import (
     group_has_eligible_closer,
     is_eligible_closer,
     reroute_stranded,
-    route_for_closure,
-    route_to_target,
     target_has_eligible_closer,
 )
 
@@ -36,14 +32,8 @@ __all__ = [
     "require_right",
     "require_text",
     "check_assignment",
-    "decide_assign",
-    "decide_resolve",
     "check_closer",
     "check_close_values",
-    "decide_close",
-    "decide_reject",
-    "decide_take",
-    "decide_forward",
     "settings_problem",
     "unclosable_calls",
     "validate_settings",
@@ -83,49 +73,6 @@ def check_assignment(directory: Directory, group_id: int | None, analyst_id: int
         if group_id is not None and analyst_id not in directory.groups[group_id]:
             raise InvalidInput(f"{candidate.name} is not a member of group "
                                f"{directory.group_name(group_id)}", field="analyst")
-
-
-def decide_assign(call: CallFacts, actor: Actor, directory: Directory,
-                  group_id: int | None, analyst_id: int | None) -> Status:
-    require_right(actor, Right.REASSIGN, directory.partition_name)
-    status = next_status(call.status, Action.ASSIGN, call.ref)
-    check_assignment(directory, group_id, analyst_id)
-    return status
-
-
-def decide_resolve(
-    call: CallFacts,
-    actor: Actor,
-    settings: PartitionSettings,
-    directory: Directory,
-    target: Target | None,
-) -> ClosureRoute:
-    """Where resolving sends the call: closed at once, a named closer, or the routed target."""
-    require_right(actor, Right.RESOLVE, directory.partition_name)
-    next_status(call.status, Action.RESOLVE_TO_GROUP, call.ref)  # every resolve shares the same sources
-    resolved = _as_resolved_by(call, actor)
-    if settings.closure_method is ClosureMethod.IMMEDIATE:
-        if target is not None:
-            raise InvalidInput(f"Partition {directory.partition_name} closes calls when they are resolved "
-                               "(closure method immediate): no closer can be named", field="closer")
-        require_right(actor, Right.CLOSE, directory.partition_name)
-        return ClosureRoute(Status.CLOSED, None, None, "resolved and closed in one step")
-    if target is None:
-        return route_for_closure(resolved, settings, directory)
-    if settings.closure_method is ClosureMethod.RULES:
-        if target.group_id is not None:
-            raise InvalidInput(f"Partition {directory.partition_name} routes resolved calls by its closure "
-                               "rule: a closing group cannot be chosen", field="closer_group")
-        if not settings.allow_designated_closer:
-            raise InvalidInput(f"Partition {directory.partition_name} does not allow a designated closing "
-                               "analyst: leave the closer out and the closure rule routes the call",
-                               field="closer")
-    return route_to_target(resolved, target, settings, directory)
-
-
-def _as_resolved_by(call: CallFacts, actor: Actor) -> CallFacts:
-    return CallFacts(call.ref, call.call_type, call.status, call.logged_by_id, call.log_group_id,
-                     actor.analyst_id, call.target_analyst_id, call.target_group_id)
 
 
 def check_closer(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory,
@@ -183,38 +130,6 @@ def check_close_values(
         raise InvalidInput("Required checklist items are not ticked: " + "; ".join(missing)
                            + " - reject the resolution instead if they are not met", field="checklist")
     return text
-
-
-def decide_close(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory,
-                 comments: str | None, reason: ReasonFacts | None,
-                 checklist: Sequence[ChecklistItemFacts] = (), ticked: Iterable[int] = ()) -> str:
-    """Check a close; returns the cleaned closure comments."""
-    check_closer(call, actor, settings, directory, Action.CLOSE)
-    return check_close_values(call, settings, comments, reason, checklist, ticked)
-
-
-def decide_reject(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory,
-                  reason: str | None) -> str:
-    """Check a rejection; returns the cleaned reason. The call goes back to its resolver."""
-    check_closer(call, actor, settings, directory, Action.REJECT)
-    return require_text(reason, "reason", "A rejection reason")
-
-
-def decide_take(call: CallFacts, actor: Actor, settings: PartitionSettings,
-                directory: Directory) -> ClosureRoute:
-    if actor.is_system:
-        raise NotAllowed("The system operator cannot take calls: act as an analyst (--as USER)")
-    check_closer(call, actor, settings, directory, Action.TAKE)
-    return ClosureRoute(Status.FORWARD_TO_YOU_FOR_CLOSE, actor.analyst_id, call.target_group_id,
-                        f"taken by {actor.name}")
-
-
-def decide_forward(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory,
-                   target: Target, reason: str | None) -> tuple[ClosureRoute, str]:
-    action = Action.FORWARD_TO_ANALYST if target.analyst_id is not None else Action.FORWARD_TO_GROUP
-    check_closer(call, actor, settings, directory, action)
-    text = require_text(reason, "reason", "A reason for forwarding")
-    return route_to_target(call, target, settings, directory), text
 
 
 def settings_problem(settings: PartitionSettings, directory: Directory) -> str | None:
@@ -282,9 +197,6 @@ def check_directory_change(settings: PartitionSettings, after: Directory, change
 def permitted_actions(call: CallFacts, actor: Actor, settings: PartitionSettings,
                       directory: Directory) -> frozenset[Action]:
     """The actions this actor may take on this call right now (what a call page offers)."""
-    from .errors import CloseloopError
-    from .lifecycle import allowed_actions
-
     possible = allowed_actions(call.status)
     allowed: set[Action] = set()
     if Action.ASSIGN in possible and Right.REASSIGN in actor.rights:

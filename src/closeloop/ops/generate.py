@@ -99,8 +99,9 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
             live_call(life, pick_status(rng, age))
             call_id = ids[Call] + index
             life.fields.update(id=call_id, partition_id=plan.partition.id, ref=life.ref, call_type=kind.value,
-                               problem_id=None, version=len(life.events), updated_at=life.at)
-            rows[Call].append([life.fields[c] for c in CALL_COLUMNS])
+                               version=len(life.events), updated_at=life.at)
+            columns = life.columns()
+            rows[Call].append([columns[c] for c in CALL_COLUMNS])
             for event in life.events:
                 rows[CallEvent].append([ids[CallEvent] + counts["events"], call_id, *event])
                 counts["events"] += 1

@@ -1,6 +1,6 @@
 """One synthetic call's whole life as rows: the call, its history events and its closure decisions.
 
-Every step asks the closure core (the same `rules` the services ask), so a generated call is routed,
+Every step is applied by the closure core (`changes`, as in the services), so a generated call is routed,
 taken, rejected and closed exactly as analysts would have done it through the services.
 """
 
@@ -11,17 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from closeloop.closure import (
-    Action,
-    Actor,
-    CallFacts,
-    CallType,
-    ChecklistItemFacts,
-    ReasonFacts,
-    Status,
-    next_status,
-    rules,
-)
+from closeloop.calls.models import fact_columns
+from closeloop.closure import Actor, CallFacts, CallType, ChecklistItemFacts, ReasonFacts, Status, changes
 from closeloop.closure.routing import eligible_closers
 
 from .synthetic_desk import PartitionPlan
@@ -85,18 +76,23 @@ class CallLife:
     kind: CallType
     at: datetime
     step: timedelta
+    facts: CallFacts | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     events: list[list[Any]] = field(default_factory=list)
     decisions: list[list[Any]] = field(default_factory=list)
 
     @property
-    def status(self) -> Status:
-        return Status(self.fields["status"])
+    def call(self) -> CallFacts:
+        assert self.facts is not None, "log the call first"
+        return self.facts
 
-    def facts(self) -> CallFacts:
-        f = self.fields
-        return CallFacts(self.ref, self.kind, self.status, f["logged_by_id"], f["log_group_id"],
-                         f["resolved_by_id"], f["closure_target_analyst_id"], f["closure_target_group_id"])
+    @property
+    def status(self) -> Status:
+        return self.call.status
+
+    def columns(self) -> dict[str, Any]:
+        """The call's row: what the core decided, and the rest (summary, priority, when logged...)."""
+        return {**self.fields, **fact_columns(self.call)}
 
     def actor(self, analyst_id: int) -> Actor:
         candidate = self.plan.directory.analysts[analyst_id]
@@ -106,18 +102,12 @@ class CallLife:
         self.at += self.step * self.rng.uniform(0.5, 1.5)
         return self.at
 
-    def event(self, actor_id: int | None, action: Action, before: Status | None, note: str = "",
-              **details: Any) -> None:
-        if before is not None:
-            self.fields["status"] = next_status(before, action, self.ref).value
-        self.events.append([self.at, actor_id, action.value, before.value if before else "", self.fields["status"],
-                            note, {k: v for k, v in details.items() if v is not None}])
-
-    def name(self, analyst_id: int | None) -> str | None:
-        return self.plan.usernames.get(analyst_id) if analyst_id else None
-
-    def group(self, group_id: int | None) -> str | None:
-        return self.plan.group_names.get(group_id) if group_id else None
+    def apply(self, actor_id: int | None, change: changes.CallChange, **details: Any) -> None:
+        """Take the core's change: the new facts, and the history event as a row."""
+        self.facts = change.after
+        self.events.append([self.at, actor_id, change.action.value,
+                            change.from_status.value if change.from_status else "", change.after.status.value,
+                            change.note, {**change.details, **{k: v for k, v in details.items() if v is not None}}])
 
 
 def _weighted(rng: random.Random, ids: list[int]) -> int:
@@ -126,31 +116,21 @@ def _weighted(rng: random.Random, ids: list[int]) -> int:
 
 
 def _resolve(life: CallLife, resolver: int, resolution: str) -> None:
-    f, plan = life.fields, life.plan
-    route = rules.decide_resolve(life.facts(), life.actor(resolver), plan.settings, plan.directory, None)
-    before = life.status
+    plan = life.plan
     life.tick()
-    f.update(resolution=resolution, resolved_by_id=resolver, resolved_at=life.at, status=route.status.value,
-             closure_target_analyst_id=route.analyst_id, closure_target_group_id=route.group_id,
-             forwarded_at=life.at)
-    f["status"] = before.value
-    action = Action.RESOLVE_TO_ANALYST if route.analyst_id else Action.RESOLVE_TO_GROUP
-    life.event(resolver, action, before, route.explanation, to_analyst=life.name(route.analyst_id),
-               to_group=life.group(route.group_id))
+    life.apply(resolver, changes.resolve(life.call, life.actor(resolver), plan.settings, plan.directory, resolution,
+                                         life.at))
 
 
 def _take(life: CallLife) -> int:
-    f, plan = life.fields, life.plan
-    if f["closure_target_analyst_id"]:
-        return int(f["closure_target_analyst_id"])
-    closers = eligible_closers(f["closure_target_group_id"], plan.directory, plan.settings, f["resolved_by_id"])
-    taker = life.rng.choice(closers)
-    route = rules.decide_take(life.facts(), life.actor(taker), plan.settings, plan.directory)
+    plan, call = life.plan, life.call
+    if call.target_analyst_id:
+        return int(call.target_analyst_id)
+    assert call.target_group_id is not None
+    taker = life.rng.choice(eligible_closers(call.target_group_id, plan.directory, plan.settings,
+                                             call.resolved_by_id))
     life.tick()
-    f.update(closure_target_analyst_id=route.analyst_id, closure_target_group_id=route.group_id,
-             forwarded_at=life.at)
-    life.event(taker, Action.TAKE, life.status, route.explanation, to_analyst=life.name(route.analyst_id),
-               to_group=life.group(route.group_id))
+    life.apply(taker, changes.take(call, life.actor(taker), plan.settings, plan.directory, life.at))
     return taker
 
 
@@ -159,68 +139,61 @@ def _answers(plan: PartitionPlan, ticked: set[int]) -> list[dict[str, Any]]:
 
 
 def _decision(life: CallLife, closer: int, outcome: str, **extra: Any) -> None:
-    f = life.fields
-    life.decisions.append([closer, life.at, outcome, f["times_rejected"], f["resolved_by_id"],
-                           f["assigned_group_id"], life.kind.value, f["resolved_at"], extra.get("category_id"),
+    call = life.call
+    life.decisions.append([closer, life.at, outcome, call.times_rejected, call.resolved_by_id,
+                           call.assigned_group_id, life.kind.value, call.resolved_at, extra.get("category_id"),
                            extra.get("reason", ""), extra["answers"]])
 
 
 def _reject(life: CallLife, closer: int) -> None:
-    f, plan, rng = life.fields, life.plan, life.rng
-    text = rules.decide_reject(life.facts(), life.actor(closer), plan.settings, plan.directory,
-                               rng.choice(REJECTIONS))
+    plan, rng = life.plan, life.rng
+    text = rng.choice(REJECTIONS)
     category = rng.choice(plan.categories) if plan.categories else (None, None)
+    change = changes.reject(life.call, life.actor(closer), plan.settings, plan.directory, text, category[1])
     life.tick()
     ticked = {i for i, _, r in plan.checklist if not r or rng.random() < 0.5}
-    _decision(life, closer, "rejected", category_id=category[0], reason=text, answers=_answers(plan, ticked))
-    f.update(assigned_analyst_id=f["resolved_by_id"], closure_target_analyst_id=None, closure_target_group_id=None,
-             forwarded_at=None)
-    life.event(closer, Action.REJECT, life.status, text, category=category[1], back_to=life.name(f["resolved_by_id"]))
-    f["times_rejected"] += 1
+    _decision(life, closer, "rejected", category_id=category[0], reason=change.note, answers=_answers(plan, ticked))
+    life.apply(closer, change)
 
 
 def _close(life: CallLife, closer: int) -> None:
-    f, plan, rng = life.fields, life.plan, life.rng
+    plan, rng = life.plan, life.rng
     reason_id, code = rng.choice(plan.reasons[life.kind])
     ticked = {i for i, _, _ in plan.checklist}
     items = [ChecklistItemFacts(i, t, r) for i, t, r in plan.checklist]
-    text = rules.decide_close(life.facts(), life.actor(closer), plan.settings, plan.directory,
-                              "Resolution checked with the user; documentation complete.",
-                              ReasonFacts(code, True, frozenset({life.kind})), items, ticked)
     life.tick()
-    outcome = "closed_after_rejection" if f["times_rejected"] else "closed_first_time"
+    change = changes.close(life.call, life.actor(closer), plan.settings, plan.directory,
+                           "Resolution checked with the user; documentation complete.",
+                           ReasonFacts(code, True, frozenset({life.kind}), reason_id), life.at, items, ticked)
+    outcome = "closed_after_rejection" if life.call.times_rejected else "closed_first_time"
     _decision(life, closer, outcome, answers=_answers(plan, ticked))
-    f.update(closure_comments=text, closure_reason_id=reason_id, closed_by_id=closer, closed_at=life.at)
-    life.event(closer, Action.CLOSE, life.status, text, reason=code)
+    life.apply(closer, change)
 
 
 def live_call(life: CallLife, target: Status) -> None:
     """Play the call forward from logging until it reaches `target` status."""
-    plan, rng, f = life.plan, life.rng, life.fields
+    plan, rng = life.plan, life.rng
     group = rng.choice(plan.work_groups)
     logger = rng.choice(plan.loggers[group])
     summary, resolution = rng.choice(THEMES)
     priority = rng.choice([1, 2, 3, 3, 3, 4, 4])
-    f.update(status=Status.LOGGED.value, summary=summary.format(n=rng.randint(1, 9)), priority=priority,
-             description="Reported by phone.", logged_by_id=logger, logged_at=life.at, log_group_id=group,
-             assigned_group_id=None, assigned_analyst_id=None, resolution="", resolved_by_id=None,
-             resolved_at=None, closure_target_analyst_id=None, closure_target_group_id=None, forwarded_at=None,
-             closure_reason_id=None, closure_comments="", closed_by_id=None, closed_at=None, times_rejected=0)
-    life.event(logger, Action.LOG, None, priority=priority, type=life.kind.value)
+    life.fields.update(summary=summary.format(n=rng.randint(1, 9)), priority=priority,
+                       description="Reported by phone.", logged_at=life.at)
+    life.apply(logger, changes.log(life.ref, life.kind, life.actor(logger), plan.directory, group), priority=priority)
     if target is Status.LOGGED:
         return
     worker_group = group if rng.random() < 0.7 else rng.choice(plan.work_groups)
     worker = _weighted(rng, plan.resolvers[worker_group])
     life.tick()
-    f.update(assigned_group_id=worker_group, assigned_analyst_id=worker)
-    life.event(logger, Action.ASSIGN, Status.LOGGED, group=life.group(worker_group), analyst=life.name(worker))
+    life.apply(logger, changes.assign(life.call, life.actor(logger), plan.directory, worker_group, worker,
+                                      on_logging=True))
     if target is Status.ON_HOLD or (target is not Status.ASSIGNED and rng.random() < 0.1):
         life.tick()
-        life.event(worker, Action.HOLD, Status.ASSIGNED, "Waiting for the user")
+        life.apply(worker, changes.hold(life.call, life.actor(worker), plan.directory, "Waiting for the user"))
         if target is Status.ON_HOLD:
             return
         life.tick()
-        life.event(worker, Action.RESUME, Status.ON_HOLD, "User replied")
+        life.apply(worker, changes.resume(life.call, life.actor(worker), plan.directory, "User replied"))
     if target is Status.ASSIGNED and rng.random() > 0.1:
         return
     roll = rng.random()

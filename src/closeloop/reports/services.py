@@ -13,10 +13,9 @@ from django.utils import timezone
 
 from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import actor_in
-from closeloop.calls.history import record_event
 from closeloop.calls.models import Call
-from closeloop.calls.services import log_call
-from closeloop.closure import CallType, InvalidInput, NotFound, Right, Status, rules
+from closeloop.calls.services import log_call, save_change
+from closeloop.closure import CallType, InvalidInput, NotFound, Right, changes, rules
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import get_partition, load_directory
 
@@ -25,9 +24,7 @@ from .closure_stage import closure_backlog, closure_reasons, rejection_rate, tim
 from .recurring import recurring_issues
 from .trends import trends
 
-__all__ = ["ReportKind", "REPORTS", "get_report_kind", "run_report", "raise_problem", "LINK_PROBLEM"]
-
-LINK_PROBLEM = "link_problem"
+__all__ = ["ReportKind", "REPORTS", "get_report_kind", "run_report", "raise_problem"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,9 @@ def raise_problem(partition: Partition, refs: Iterable[str], summary: str, actor
 
     One transaction: the Problem, every link and every call's history entry, or nothing.
     """
-    rules.require_right(actor_in(actor, partition.id, load_directory(partition)), Right.CLOSE, partition.name)
+    directory = load_directory(partition)
+    who = actor_in(actor, partition.id, directory)
+    rules.require_right(who, Right.CLOSE, partition.name)
     wanted = _clean_refs(refs)
     linked = list(Call.objects.select_for_update().filter(partition=partition, ref__in=wanted).order_by("ref"))
     if missing := sorted(set(wanted) - {c.ref for c in linked}):
@@ -94,11 +93,6 @@ def raise_problem(partition: Partition, refs: Iterable[str], summary: str, actor
     text = description.strip() or "Recurring issue seen in calls " + ", ".join(wanted)
     problem = log_call(partition, CallType.PROBLEM, summary, description=text, actor=actor, at=at)
     for call in linked:
-        call.problem = problem
-        call.version += 1
-        call.save(update_fields=["problem", "version", "updated_at"])
-        record_event(call, actor, LINK_PROBLEM, call.status, f"Linked to problem {problem.ref}", at=at,
-                     problem=problem.ref)
-    record_event(problem, actor, LINK_PROBLEM, Status(problem.status), f"Raised for {len(linked)} recurring calls",
-                 at=at, calls=wanted)
+        save_change(call, actor, changes.link_problem(call.facts(), who, directory, problem.id, problem.ref), at)
+    save_change(problem, actor, changes.problem_raised(problem.facts(), who, directory, wanted), at)
     return problem

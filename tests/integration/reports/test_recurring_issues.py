@@ -6,10 +6,10 @@ import pytest
 
 from closeloop.calls import services as calls
 from closeloop.calls.models import Call, CallEvent
-from closeloop.closure import InvalidInput, NotAllowed, NotFound
+from closeloop.closure import Action, InvalidInput, NotAllowed, NotFound
 from closeloop.reports.base import parse_period
 from closeloop.reports.recurring import recurring_issues
-from closeloop.reports.services import LINK_PROBLEM, raise_problem
+from closeloop.reports.services import raise_problem
 
 from .conftest import at
 
@@ -61,7 +61,7 @@ def test_a_closer_raises_a_problem_that_links_every_call_with_a_history_entry(de
     assert sorted(c.ref for c in problem.linked_calls.all()) == sorted(recurring["vpn"])
     for ref in recurring["vpn"]:
         event = CallEvent.objects.filter(call__ref=ref).latest("id")
-        assert (event.action, event.actor, event.details["problem"]) == (LINK_PROBLEM, desk.carol, problem.ref)
+        assert (event.action, event.actor, event.details["problem"]) == (Action.LINK_PROBLEM, desk.carol, problem.ref)
         assert event.from_status == event.to_status == "closed"
     report = recurring_issues(desk.default, parse_period(*PERIOD))
     assert report.rows[0]["problem"] == problem.ref
@@ -74,7 +74,7 @@ def test_linking_a_call_that_already_has_a_problem_changes_nothing(desk, recurri
         raise_problem(desk.default, recurring["vpn"], "Recurring: VPN drops again", desk.carol)
     assert Call.objects.filter(call_type="problem").count() == problems
     assert not Call.objects.filter(ref=recurring["vpn"][1]).exclude(problem=None).exists()
-    assert not CallEvent.objects.filter(call__ref=recurring["vpn"][1], action=LINK_PROBLEM).exists()
+    assert not CallEvent.objects.filter(call__ref=recurring["vpn"][1], action=Action.LINK_PROBLEM).exists()
 
 
 def test_only_closers_raise_problems(desk, recurring):

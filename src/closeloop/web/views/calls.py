@@ -162,17 +162,9 @@ def _render_call(request: HttpRequest, call: Call, bound: dict[str, CallActionFo
     return render(request, "web/call_detail.html", {
         "call": call, "events": call.events.select_related("actor"), "settings": settings,
         "actions": [(name, ACTIONS[name].title, form) for name, form in forms_shown.items()],
-        "preview": preview, "preview_target": _target_name(preview),
+        "preview": preview,
         "decisions": call.closure_decisions.select_related("decided_by", "rejection_category"),
     }, status=status)
-
-
-def _target_name(route: Any) -> str:
-    if route is None:
-        return ""
-    if route.analyst_id:
-        return Analyst.objects.get(pk=route.analyst_id).username
-    return IpkGroup.objects.get(pk=route.group_id).name
 
 
 @login_required
