@@ -207,8 +207,6 @@ def unlock_analyst(analyst: Analyst, actor: Analyst | None = None) -> bool:
     """Let a locked-out analyst sign in again at once (forgets their failed sign-ins). False if not locked."""
     from axes.utils import reset
 
-    from closeloop.partitions.services import require_admin
-
     require_admin(actor, AdminRight.SECURITY_ADMIN)
     was_locked = bool(locked_out_usernames([analyst.username]))
     reset(username=analyst.username)
