@@ -30,6 +30,7 @@ from closeloop.closure import (
     Right,
     Status,
     Target,
+    limits,
     next_status,
     parse_choice,
     rules,
@@ -95,6 +96,16 @@ def _next_ref(call_type: CallType) -> str:
     return f"{call_type.prefix}-{counter.last:06d}"
 
 
+def _priority(value: int | str) -> int:
+    """1 to 4, from a whole number or its digits; anything else (a bool, 2.5, "high") is refused."""
+    level = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        level = int(value.strip())
+    if level is None or not 1 <= level <= 4:
+        raise InvalidInput(f"Priority must be 1, 2, 3 or 4 (got {value!r})", field="priority")
+    return level
+
+
 def _group_in(partition: Partition, group: IpkGroup | None, field: str) -> IpkGroup | None:
     if group is not None and group.partition_id != partition.id:
         raise InvalidInput(f"Group {group.name} is not in partition {partition.name}", field=field)
@@ -120,22 +131,15 @@ def log_call(
     who = actor_in(actor, partition.id, directory)
     rules.require_right(who, Right.LOG, partition.name)
     kind = parse_choice(CallType, str(call_type), "type")
-    summary = rules.require_text(summary, "summary", "A summary")
-    if len(summary) > 200:
-        raise InvalidInput("The summary must be at most 200 characters", field="summary")
-    try:
-        level = int(priority)
-    except (TypeError, ValueError):
-        level = 0
-    if not 1 <= level <= 4:
-        raise InvalidInput(f"Priority must be 1, 2, 3 or 4 (got {priority!r})", field="priority")
+    summary, description = limits.SUMMARY.clean(summary), limits.DESCRIPTION.clean(description)
+    level = _priority(priority)
     _group_in(partition, log_group, "log_group")
     if log_group is not None and actor is not None and actor.id not in directory.groups.get(log_group.id, ()):
         raise InvalidInput(f"{actor.username} is not a member of group {log_group.name}: log the call "
                            "under one of your own groups", field="log_group")
     at = at or timezone.now()
     call = Call(partition=partition, ref=_next_ref(kind), call_type=kind.value, summary=summary,
-                description=description.strip(), priority=level, logged_by=actor, logged_at=at,
+                description=description, priority=level, logged_by=actor, logged_at=at,
                 log_group=log_group, status=next_status(None, Action.LOG).value)
     call.save()
     record_event(call, actor, Action.LOG, None, at=at, priority=level, type=kind.value)
@@ -186,7 +190,7 @@ def _simple_transition(ref: str, actor: Analyst | None, action: Action, reason: 
     rules.require_right(actor_in(actor, call.partition_id), Right.RESOLVE, call.partition.name)
     before = call.status_value
     call.status = next_status(before, action, call.ref).value
-    return _save(call, actor, action, before, (reason or "").strip(), at=at)
+    return _save(call, actor, action, before, limits.CALL_NOTE.clean(reason), at=at)
 
 
 @transaction.atomic
@@ -253,7 +257,7 @@ def resolve_call(
 ) -> Call:
     """Resolve a call: it goes to its validator (two-part), or is closed at once (method immediate)."""
     call = _lock(ref, actor, expected_version)
-    text = rules.require_text(resolution, "resolution", "A resolution")
+    text = limits.RESOLUTION.clean(resolution)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     target = Target(closer and closer.id, closer_group and closer_group.id) if closer or closer_group else None
     who = actor_in(actor, call.partition_id, directory)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from .errors import InvalidInput, NotAllowed, SettingsRejected
 from .lifecycle import Action, next_status
+from .limits import CLOSURE_COMMENTS, FORWARD_REASON, REJECTION_REASON, check_storable
 from .model import (
     Actor,
     CallFacts,
@@ -61,10 +62,12 @@ def require_right(actor: Actor, right: Right, partition_name: str) -> None:
 
 
 def require_text(value: str | None, field: str, what: str) -> str:
-    """A non-blank text the user must give, stripped."""
+    """A non-blank text the user must give, stripped (texts that are stored use `limits`, which also caps
+    their length)."""
     text = (value or "").strip()
     if not text:
         raise InvalidInput(f"{what} is required and cannot be blank", field=field)
+    check_storable(text, field)
     return text
 
 
@@ -164,7 +167,7 @@ def check_close_values(
     ticked: Iterable[int] = (),
 ) -> str:
     """Closure comments, a linked reason when required, and every required checklist item ticked."""
-    text = require_text(comments, "comments", "Closure comments")
+    text = CLOSURE_COMMENTS.clean(comments)
     if reason is None:
         if settings.closure_reason_required:
             raise InvalidInput(f"A closure reason is required to close {_a(call.call_type.label)}",
@@ -197,7 +200,7 @@ def decide_reject(call: CallFacts, actor: Actor, settings: PartitionSettings, di
                   reason: str | None) -> str:
     """Check a rejection; returns the cleaned reason. The call goes back to its resolver."""
     check_closer(call, actor, settings, directory, Action.REJECT)
-    return require_text(reason, "reason", "A rejection reason")
+    return REJECTION_REASON.clean(reason)
 
 
 def decide_take(call: CallFacts, actor: Actor, settings: PartitionSettings,
@@ -213,7 +216,7 @@ def decide_forward(call: CallFacts, actor: Actor, settings: PartitionSettings, d
                    target: Target, reason: str | None) -> tuple[ClosureRoute, str]:
     action = Action.FORWARD_TO_ANALYST if target.analyst_id is not None else Action.FORWARD_TO_GROUP
     check_closer(call, actor, settings, directory, action)
-    text = require_text(reason, "reason", "A reason for forwarding")
+    text = FORWARD_REASON.clean(reason)
     return route_to_target(call, target, settings, directory), text
 
 

@@ -20,9 +20,10 @@ from closeloop.closure import (
     NotAllowed,
     NotFound,
     PartitionSettings,
+    limits,
     parse_choice,
 )
-from closeloop.closure.rules import check_directory_change, require_text, validate_settings
+from closeloop.closure.rules import check_directory_change, validate_settings
 
 from .models import ClosureReason, ClosureReasonType, ClosureSettings, IpkGroup, Partition, SettingsChange
 from .snapshot import remembered
@@ -129,7 +130,7 @@ def _read_directory(partition: Partition) -> Directory:
 @transaction.atomic
 def create_partition(name: str, actor: Analyst | None = None) -> Partition:
     require_admin(actor, AdminRight.IPK_SETUP)
-    name = require_text(name, "name", "A partition name")
+    name = limits.PARTITION_NAME.clean(name)
     if Partition.objects.filter(name=name).exists():
         raise InvalidInput(f"A partition named {name!r} already exists", field="name")
     partition = Partition.objects.create(name=name)
@@ -141,7 +142,7 @@ def create_partition(name: str, actor: Analyst | None = None) -> Partition:
 def create_group(partition: Partition, name: str, members: Iterable[Analyst] = (),
                  actor: Analyst | None = None) -> IpkGroup:
     require_admin(actor, AdminRight.IPK_SETUP)
-    name = require_text(name, "name", "A group name")
+    name = limits.GROUP_NAME.clean(name)
     if IpkGroup.objects.filter(partition=partition, name=name).exists():
         raise InvalidInput(f"Partition {partition.name} already has a group named {name!r}", field="name")
     group = IpkGroup.objects.create(partition=partition, name=name)
@@ -223,7 +224,7 @@ def update_closure_settings(
     from closeloop.calls.services import awaiting_closure, reroute_stranded_calls
 
     require_admin(actor, AdminRight.IPK_SETUP)
-    reason = require_text(change_reason, "change_reason", "A change reason")
+    reason = limits.CHANGE_REASON.clean(change_reason)
     row = _settings_row(partition, lock=True)
     if expected_version is not None and expected_version != row.version:
         raise ChangedByOther(f"The closure settings of {partition.name} were changed by someone else "
@@ -267,8 +268,7 @@ def add_closure_reason(partition: Partition, code: str, label: str, call_types: 
                        actor: Analyst | None = None, change_reason: str = "") -> ClosureReason:
     """Add a closure reason linked to the call types it applies to (audited)."""
     require_admin(actor, AdminRight.IPK_SETUP)
-    code = require_text(code, "code", "A reason code")
-    label = require_text(label, "label", "A reason label")
+    code, label = limits.REASON_CODE.clean(code), limits.REASON_LABEL.clean(label)
     types = {parse_choice(CallType, t, "type") for t in call_types}
     if not types:
         raise InvalidInput("Link the reason to at least one call type (--type)", field="type")
@@ -292,7 +292,7 @@ def set_closure_reason(reason: ClosureReason, actor: Analyst | None = None, *, a
     if active is not UNSET:
         reason.active = bool(active)
     if label is not UNSET:
-        reason.label = require_text(label, "label", "A reason label")
+        reason.label = limits.REASON_LABEL.clean(label)
     if call_types is not UNSET:
         types = {parse_choice(CallType, t, "type") for t in call_types}
         if not types:
