@@ -24,6 +24,7 @@ from closeloop.closure import (
     ChangedByOther,
     ChecklistItemFacts,
     ClosureRoute,
+    Directory,
     InvalidInput,
     NotFound,
     ReasonFacts,
@@ -106,6 +107,11 @@ def _priority(value: int | str) -> int:
     return level
 
 
+def _naming(directory: Directory, *analysts: Analyst | None) -> Directory:
+    """The directory knowing the names of the analysts an action names, members of the partition or not."""
+    return directory.naming({a.id: a.username for a in analysts if a is not None})
+
+
 def _group_in(partition: Partition, group: IpkGroup | None, field: str) -> IpkGroup | None:
     if group is not None and group.partition_id != partition.id:
         raise InvalidInput(f"Group {group.name} is not in partition {partition.name}", field=field)
@@ -145,7 +151,7 @@ def log_call(
     record_event(call, actor, Action.LOG, None, at=at, priority=level, type=kind.value)
     if assigned_group is not None or assigned_analyst is not None:
         _group_in(partition, assigned_group, "group")
-        rules.check_assignment(directory, assigned_group and assigned_group.id,
+        rules.check_assignment(_naming(directory, assigned_analyst), assigned_group and assigned_group.id,
                                assigned_analyst and assigned_analyst.id)
         _apply_assignment(call, assigned_group, assigned_analyst)
         _save(call, actor, Action.ASSIGN, Status.LOGGED, at=at, **_assignment_details(call))
@@ -178,7 +184,7 @@ def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | None = Non
     directory = load_directory(call.partition)
     _group_in(call.partition, group, "group")
     who = actor_in(actor, call.partition_id, directory)
-    rules.decide_assign(call.facts(), who, directory, group and group.id, analyst and analyst.id)
+    rules.decide_assign(call.facts(), who, _naming(directory, analyst), group and group.id, analyst and analyst.id)
     before = call.status_value
     _apply_assignment(call, group, analyst)
     return _save(call, actor, Action.ASSIGN, before, at=at, **_assignment_details(call))
@@ -261,7 +267,7 @@ def resolve_call(
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     target = Target(closer and closer.id, closer_group and closer_group.id) if closer or closer_group else None
     who = actor_in(actor, call.partition_id, directory)
-    route = rules.decide_resolve(call.facts(), who, settings, directory, target)
+    route = rules.decide_resolve(call.facts(), who, settings, _naming(directory, closer), target)
     before, now = call.status_value, at or timezone.now()
     call.resolution, call.resolved_by, call.resolved_at = text, actor, now
     if route.status is Status.CLOSED:
@@ -297,7 +303,7 @@ def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: An
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     target = Target(to_analyst and to_analyst.id, to_group and to_group.id)
     who = actor_in(actor, call.partition_id, directory)
-    route, text = rules.decide_forward(call.facts(), who, settings, directory, target, reason)
+    route, text = rules.decide_forward(call.facts(), who, settings, _naming(directory, to_analyst), target, reason)
     before, now = call.status_value, at or timezone.now()
     _route_to(call, route, now)
     action = Action.FORWARD_TO_ANALYST if route.analyst_id else Action.FORWARD_TO_GROUP

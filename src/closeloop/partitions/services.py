@@ -117,9 +117,10 @@ def _read_directory(partition: Partition) -> Directory:
     }
     groups: dict[int, set[int]] = {}
     names: dict[int, str] = {}
-    for group in IpkGroup.objects.filter(partition=partition, active=True):
-        groups[group.id] = set()
-        names[group.id] = group.name
+    for group in IpkGroup.objects.filter(partition=partition):
+        names[group.id] = group.name  # inactive ones too: a refusal naming one says its name
+        if group.active:
+            groups[group.id] = set()
     through = IpkGroup.members.through
     for group_id, analyst_id in through.objects.filter(ipkgroup_id__in=list(groups)).values_list(
             "ipkgroup_id", "analyst_id"):

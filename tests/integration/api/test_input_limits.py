@@ -138,3 +138,22 @@ def test_a_settings_flag_must_be_true_or_false_not_yes_or_1(as_, desk):
         reply = as_("admin").put("/partitions/Default/closure-settings",
                                  {"change_reason": "stricter", "require_independent_closer": value})
         assert (reply.status, *reply.error) == (422, "invalid_input", "require_independent_closer")
+
+
+# --- refusals name people and groups, never internal ids -------------------------------------------------
+
+def test_assigning_to_an_analyst_of_another_partition_names_them_not_their_id(as_, logged):
+    reply = as_("rita").post(f"/calls/{logged.ref}/assign", {"analyst": "olga"})
+    assert (reply.status, *reply.error) == (400, "invalid_input", "analyst")
+    assert reply.body["message"] == "olga is not an active analyst of partition Default"
+
+
+def test_forwarding_to_an_analyst_of_another_partition_names_them_not_their_id(as_, resolved):
+    reply = as_("carol").post(f"/calls/{resolved.ref}/forward", {"reason": "on leave", "to_analyst": "olga"})
+    assert reply.status == 400 and "olga" in reply.body["message"] and "#" not in reply.body["message"]
+
+
+def test_logging_a_call_for_an_analyst_of_another_partition_names_them(as_, desk):
+    reply = as_("alice").post("/calls", {"partition": "Default", "summary": "Cannot print",
+                                         "assigned_analyst": "olga"})
+    assert reply.status == 400 and reply.body["message"].startswith("olga ")
