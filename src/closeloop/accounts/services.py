@@ -118,8 +118,7 @@ def add_analyst(
 
     require_admin(actor, AdminRight.SECURITY_ADMIN)
     username = limits.USERNAME.clean(username)
-    first_name = limits.PERSON_NAME.clean(first_name, "first_name")
-    last_name = limits.PERSON_NAME.clean(last_name, "last_name")
+    first_name, last_name = limits.FIRST_NAME.clean(first_name), limits.LAST_NAME.clean(last_name)
     email = limits.EMAIL.clean(email)
     analyst = Analyst.objects.filter(username=username).first()
     if analyst is None:

@@ -27,7 +27,8 @@ __all__ = [
     "PARTITION_NAME",
     "GROUP_NAME",
     "USERNAME",
-    "PERSON_NAME",
+    "FIRST_NAME",
+    "LAST_NAME",
     "EMAIL",
     "TOKEN_NAME",
     "REASON_CODE",
@@ -92,7 +93,8 @@ CHANGE_REASON = TextLimit("change reason", "change_reason", "A change reason", 4
 PARTITION_NAME = TextLimit("partition name", "name", "A partition name", 80)
 GROUP_NAME = TextLimit("group name", "name", "A group name", 80)
 USERNAME = TextLimit("user name", "username", "A user name", 150)
-PERSON_NAME = TextLimit("first or last name", "first_name", "A name", 150, required=False)
+FIRST_NAME = TextLimit("first name", "first_name", "A first name", 150, required=False)
+LAST_NAME = TextLimit("last name", "last_name", "A last name", 150, required=False)
 EMAIL = TextLimit("e-mail address", "email", "An e-mail address", 254, required=False)
 TOKEN_NAME = TextLimit("API token name", "name", "A token name", 80)
 REASON_CODE = TextLimit("closure reason code", "code", "A reason code", 40)
@@ -103,6 +105,6 @@ CATEGORY_LABEL = TextLimit("rejection category label", "label", "A category labe
 
 TEXT_LIMITS: tuple[TextLimit, ...] = (
     SUMMARY, DESCRIPTION, RESOLUTION, CLOSURE_COMMENTS, REJECTION_REASON, FORWARD_REASON, CALL_NOTE, CHANGE_REASON,
-    PARTITION_NAME, GROUP_NAME, USERNAME, PERSON_NAME, EMAIL, TOKEN_NAME, REASON_CODE, REASON_LABEL,
+    PARTITION_NAME, GROUP_NAME, USERNAME, FIRST_NAME, LAST_NAME, EMAIL, TOKEN_NAME, REASON_CODE, REASON_LABEL,
     CHECKLIST_TEXT, CATEGORY_CODE, CATEGORY_LABEL,
 )

@@ -94,8 +94,8 @@ class AnalystForm(forms.Form):
     """Create an analyst in the current partition (or add an existing one to it)."""
 
     username = limited_text(limits.USERNAME, label="User name")
-    first_name = limited_text(limits.PERSON_NAME)
-    last_name = limited_text(limits.PERSON_NAME)
+    first_name = limited_text(limits.FIRST_NAME)
+    last_name = limited_text(limits.LAST_NAME)
     email = forms.EmailField(required=False, max_length=limits.EMAIL.max_length)
     password = forms.CharField(widget=forms.PasswordInput(render_value=False), required=False,
                                help_text="At least 8 characters; leave empty for an API-only account")
