@@ -13,9 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from closeloop.closure import Actor, AdminRight, Directory, InvalidInput, NotAllowed, NotFound
+from closeloop.closure import Actor, AdminRight, Directory, InvalidInput, NotAllowed, NotFound, limits
 from closeloop.closure.events import DeskEvent, DirectoryChanged, publish
-from closeloop.closure.rules import require_text
 
 from .models import Analyst, ApiToken, GeneralAccessRole, IpkRole, Membership
 
@@ -132,7 +131,9 @@ def add_analyst(
 ) -> Analyst:
     """Create an analyst (or add an existing one to another partition) with a role and groups."""
     require_admin(actor, AdminRight.SECURITY_ADMIN)
-    username = require_text(username, "username", "A user name")
+    username = limits.USERNAME.clean(username)
+    first_name, last_name = limits.FIRST_NAME.clean(first_name), limits.LAST_NAME.clean(last_name)
+    email = limits.EMAIL.clean(email)
     analyst = Analyst.objects.filter(username=username).first()
     if analyst is None:
         analyst = Analyst(username=username, first_name=first_name, last_name=last_name, email=email,
@@ -223,7 +224,7 @@ def _hash_token(key: str) -> str:
 @transaction.atomic
 def create_token(analyst: Analyst, name: str = "API token") -> tuple[ApiToken, str]:
     """A new personal API token; the secret is returned once and only its hash is stored."""
-    name = require_text(name, "name", "A token name")
+    name = limits.TOKEN_NAME.clean(name)
     key = "cl_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(analyst=analyst, name=name, prefix=key[:10], key_hash=_hash_token(key))
     return token, key

@@ -6,7 +6,9 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from .schemas import Id, Page, Text
+from closeloop.closure import limits
+
+from .schemas import BodyId, Id, Page, Text, WholeNumber, limited
 
 __all__ = [
     "CallOut",
@@ -73,9 +75,10 @@ class CallCreate(Schema):
                                    description="Needed only if the caller works in several partitions")
     type: Text = Field("incident", examples=["incident"],
                        description="incident, problem, major_incident, known_error or service_request")
-    summary: Text = Field(..., examples=["VPN drops every few minutes"])
-    description: Text = ""
-    priority: int = Field(3, examples=[3], description="1 (highest) to 4")
+    summary: Text = limited(limits.SUMMARY, examples=["VPN drops every few minutes"])
+    description: Text = limited(limits.DESCRIPTION, "")
+    priority: WholeNumber = Field(3, examples=[3], description="1 (highest) to 4",
+                                  json_schema_extra={"minimum": 1, "maximum": 4})
     log_group: Text | None = Field(None, examples=["Service Desk"], description="One of your own groups")
     assigned_group: Text | None = Field(None, examples=["Network"])
     assigned_analyst: Text | None = Field(None, examples=["bob"])
@@ -100,7 +103,7 @@ class CallFilters(Schema):
 class VersionIn(Schema):
     """An action that needs no other input."""
 
-    version: int | None = _VERSION
+    version: WholeNumber | None = _VERSION
 
 
 class AssignIn(VersionIn):
@@ -113,23 +116,23 @@ class AssignIn(VersionIn):
 class ReasonIn(VersionIn):
     """Put on hold or resume, with an optional reason for the history."""
 
-    reason: Text = Field("", examples=["Waiting for the user to reboot"])
+    reason: Text = limited(limits.CALL_NOTE, "", examples=["Waiting for the user to reboot"])
 
 
 class ResolveIn(VersionIn):
     """Resolve: the call goes to its validator (or is closed at once under method `immediate`)."""
 
-    resolution: Text = Field(..., examples=["Updated the VPN client to 5.2"])
+    resolution: Text = limited(limits.RESOLUTION, examples=["Updated the VPN client to 5.2"])
     closer: Text | None = Field(None, examples=["carol"], description="Designated closer, if allowed")
     closer_group: Text | None = Field(None, examples=["Closure Group"])
     reason: Text | None = Field(None, examples=["FIXED"], description="Closure reason (method immediate)")
-    comments: Text | None = Field(None, description="Closure comments (method immediate)")
+    comments: Text | None = limited(limits.CLOSURE_COMMENTS, None, description="Closure comments (method immediate)")
 
 
 class ForwardIn(VersionIn):
     """Re-forward a call in the closure stage to another analyst or group, saying why."""
 
-    reason: Text = Field(..., examples=["Carol is on leave this week"])
+    reason: Text = limited(limits.FORWARD_REASON, examples=["Carol is on leave this week"])
     to_analyst: Text | None = Field(None, examples=["dave"])
     to_group: Text | None = Field(None, examples=["Closure Group"])
 
@@ -137,17 +140,17 @@ class ForwardIn(VersionIn):
 class CloseIn(VersionIn):
     """Validate and close: closure comments, the reason, and the checklist items ticked."""
 
-    comments: Text = Field(..., examples=["User confirmed the VPN is stable"])
+    comments: Text = limited(limits.CLOSURE_COMMENTS, examples=["User confirmed the VPN is stable"])
     reason: Text | None = Field(None, examples=["FIXED"])
-    ticked: list[Id] = Field(default_factory=list, description="Ids of the checklist items you checked")
+    ticked: list[BodyId] = Field(default_factory=list, description="Ids of the checklist items you checked")
 
 
 class RejectIn(VersionIn):
     """Send the resolution back to its resolver, saying why."""
 
-    reason: Text = Field(..., examples=["The VPN still drops; please check the MTU"])
+    reason: Text = limited(limits.REJECTION_REASON, examples=["The VPN still drops; please check the MTU"])
     category: Text | None = Field(None, examples=["not_fixed"])
-    ticked: list[Id] = Field(default_factory=list)
+    ticked: list[BodyId] = Field(default_factory=list)
 
 
 class EventOut(Schema):

@@ -4,7 +4,7 @@ Every error the API returns has the same shape, `{"error": code, "message": text
 
 | error                | status | when                                                              |
 |----------------------|--------|-------------------------------------------------------------------|
-| `invalid_input`      | 400    | a service refused a value (the field is named)                    |
+| `invalid_input`      | 400    | a value was refused: blank, too long, a character no database stores |
 | `invalid_input`      | 422    | the request does not match the schema (wrong type, missing field) |
 | `unauthenticated`    | 401    | no token, an unknown or revoked token, and no signed-in session   |
 | `not_allowed`        | 403    | a right is missing (the message names it), or the CSRF check fails |
@@ -12,19 +12,25 @@ Every error the API returns has the same shape, `{"error": code, "message": text
 | `invalid_transition` | 409    | the action is not possible from the call's current status         |
 | `changed_by_other`   | 409    | `If-Match`/`version` no longer matches: reload and try again      |
 | `settings_rejected`  | 409    | the settings or membership change would strand calls              |
+| `too_large`          | 413    | the request body is over the upload limit (2.5 MB unless configured) |
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from closeloop.closure import CloseloopError
+from closeloop.closure.limits import DESCRIPTION
 
-__all__ = ["STATUS_FOR", "ApiErrorShapeMiddleware", "install_error_handlers", "error_body"]
+__all__ = ["STATUS_FOR", "ApiErrorShapeMiddleware", "install_error_handlers", "error_body",
+           "upload_limit_text"]
 
 STATUS_FOR: dict[str, int] = {
     "invalid_input": 400,
@@ -60,6 +66,25 @@ def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
     return message, field
 
 
+def upload_limit_text() -> str:
+    """The request body limit as people read it ("2.5 MB")."""
+    return f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024:g} MB"
+
+
+def _too_large_message() -> str:
+    return (f"The request body is over the {upload_limit_text()} limit: send less (long texts have their own "
+            "limits, see /api/docs)")
+
+
+def _body_over_limit(request: HttpRequest) -> bool:
+    """Judged by Content-Length, as Django does, before anything reads the body."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        return limit is not None and int(request.META.get("CONTENT_LENGTH") or 0) > limit
+    except ValueError:
+        return False
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Map Closeloop's exception tree and django-ninja's own errors to the one JSON error shape."""
 
@@ -86,7 +111,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return api.create_response(request, error_body("not_found", str(exc) or "Not found"), status=404)
 
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return api.create_response(request, error_body("too_large", _too_large_message()), status=413)
+
     api.add_exception_handler(CloseloopError, refusal)
+    api.add_exception_handler(RequestDataTooBig, too_large)
     api.add_exception_handler(ValidationError, invalid)
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(HttpError, http_error)
@@ -95,12 +124,21 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 class ApiErrorShapeMiddleware:
     """Answers Django gives under /api/ before the API runs (an unknown path, a method the endpoint does
-    not take) get the same JSON error body as every other API error."""
+    not take, a body over the upload limit) get the same JSON error body as every other API error.
+
+    A body over the limit is refused here, before the CSRF check or a view reads it (Django would answer
+    a bare 400, or a 500 page in debug): 413 with the JSON error under /api/, the 413 page elsewhere.
+    """
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _body_over_limit(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse(error_body("too_large", _too_large_message()), status=413)
+            return render(request, "413.html", {"limit": upload_limit_text(),
+                                                "longest_text": f"{DESCRIPTION.max_length:,}"}, status=413)
         response: HttpResponse = self.get_response(request)
         if not request.path.startswith("/api/") or response.get("Content-Type", "").startswith("application/json"):
             return response

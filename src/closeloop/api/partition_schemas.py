@@ -6,7 +6,9 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from .schemas import Text
+from closeloop.closure import limits
+
+from .schemas import Flag, Text, WholeNumber, limited
 
 __all__ = [
     "PartitionOut",
@@ -47,14 +49,14 @@ class ClosureSettingsOut(Schema):
 class ClosureSettingsUpdate(Schema):
     """New closure settings. Fields left out keep their value; `change_reason` is recorded in the audit."""
 
-    change_reason: Text = Field(..., examples=["Closure Group now validates every call"])
+    change_reason: Text = limited(limits.CHANGE_REASON, examples=["Closure Group now validates every call"])
     closure_method: Text | None = Field(None, examples=["rules"])
     closure_rule: Text | None = Field(None, examples=["closure_group"])
     closure_group: Text | None = Field(None, examples=["Closure Group"], description="Group name; null clears it")
-    require_independent_closer: bool | None = None
-    allow_designated_closer: bool | None = None
-    closure_reason_required: bool | None = None
-    version: int | None = Field(None, ge=0, le=2**31, description="The settings version you read (or If-Match)")
+    require_independent_closer: Flag | None = None
+    allow_designated_closer: Flag | None = None
+    closure_reason_required: Flag | None = None
+    version: WholeNumber | None = Field(None, ge=0, le=2**31, description="The settings version you read (or If-Match)")
 
 
 class ClosureSettingsResult(ClosureSettingsOut):

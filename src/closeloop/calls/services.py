@@ -32,6 +32,7 @@ from closeloop.closure import (
     Right,
     Target,
     changes,
+    limits,
     parse_choice,
     rules,
 )
@@ -99,6 +100,21 @@ def _next_ref(call_type: CallType) -> str:
     return f"{call_type.prefix}-{counter.last:06d}"
 
 
+def _priority(value: int | str) -> int:
+    """1 to 4, from a whole number or its digits; anything else (a bool, 2.5, "high") is refused."""
+    level = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        level = int(value.strip())
+    if level is None or not 1 <= level <= 4:
+        raise InvalidInput(f"Priority must be 1, 2, 3 or 4 (got {value!r})", field="priority")
+    return level
+
+
+def _naming(directory: Directory, *analysts: Analyst | None) -> Directory:
+    """The directory knowing the names of the analysts an action names, members of the partition or not."""
+    return directory.naming({a.id: a.username for a in analysts if a is not None})
+
+
 def _group_in(partition: Partition, group: IpkGroup | None, field: str) -> IpkGroup | None:
     if group is not None and group.partition_id != partition.id:
         raise InvalidInput(f"Group {group.name} is not in partition {partition.name}", field=field)
@@ -124,25 +140,19 @@ def log_call(
     who = actor_in(actor, partition.id, directory)
     rules.require_right(who, Right.LOG, partition.name)  # before the values: a reader is told they may not log
     kind = parse_choice(CallType, str(call_type), "type")
-    summary = rules.require_text(summary, "summary", "A summary")
-    if len(summary) > 200:
-        raise InvalidInput("The summary must be at most 200 characters", field="summary")
-    try:
-        level = int(priority)
-    except (TypeError, ValueError):
-        level = 0
-    if not 1 <= level <= 4:
-        raise InvalidInput(f"Priority must be 1, 2, 3 or 4 (got {priority!r})", field="priority")
+    summary, description = limits.SUMMARY.clean(summary), limits.DESCRIPTION.clean(description)
+    level = _priority(priority)
     _group_in(partition, log_group, "log_group")
     change = changes.log(_next_ref(kind), kind, who, directory, log_group and log_group.id)
     at = at or timezone.now()
     call = Call(partition=partition, ref=change.after.ref, call_type=kind.value, summary=summary,
-                description=description.strip(), priority=level, logged_at=at, version=0)
+                description=description, priority=level, logged_at=at, version=0)
     save_change(call, actor, change, at, priority=level)
     if assigned_group is not None or assigned_analyst is not None:
         _group_in(partition, assigned_group, "group")
-        save_change(call, actor, changes.assign(call.facts(), who, directory, assigned_group and assigned_group.id,
-                                          assigned_analyst and assigned_analyst.id, on_logging=True), at)
+        save_change(call, actor, changes.assign(call.facts(), who, _naming(directory, assigned_analyst),
+                                                assigned_group and assigned_group.id,
+                                                assigned_analyst and assigned_analyst.id, on_logging=True), at)
     return call
 
 
@@ -155,8 +165,8 @@ def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | None = Non
     directory = load_directory(call.partition)
     _group_in(call.partition, group, "group")
     who = actor_in(actor, call.partition_id, directory)
-    return save_change(call, actor, changes.assign(call.facts(), who, directory, group and group.id,
-                                             analyst and analyst.id), at)
+    return save_change(call, actor, changes.assign(call.facts(), who, _naming(directory, analyst), group and group.id,
+                                                   analyst and analyst.id), at)
 
 
 def _on_hold_change(ref: str, actor: Analyst | None,
@@ -223,8 +233,9 @@ def resolve_call(
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     target = Target(closer and closer.id, closer_group and closer_group.id) if closer or closer_group else None
     reason_facts = _reason_facts(call, reason)[1] if settings.closure_method is ClosureMethod.IMMEDIATE else None
-    change = changes.resolve(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
-                             resolution, at or timezone.now(), target=target, comments=comments, reason=reason_facts)
+    change = changes.resolve(call.facts(), actor_in(actor, call.partition_id, directory), settings,
+                             _naming(directory, closer), resolution, at or timezone.now(), target=target,
+                             comments=comments, reason=reason_facts)
     return save_change(call, actor, change, change.after.resolved_at)
 
 
@@ -247,8 +258,8 @@ def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: An
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     target = Target(to_analyst and to_analyst.id, to_group and to_group.id)
-    change = changes.forward(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
-                             target, reason, at or timezone.now())
+    change = changes.forward(call.facts(), actor_in(actor, call.partition_id, directory), settings,
+                             _naming(directory, to_analyst), target, reason, at or timezone.now())
     return save_change(call, actor, change, change.after.forwarded_at)
 
 

@@ -56,9 +56,40 @@ def _emit_error(code: str, message: str, field: str | None, as_json: bool) -> in
     return EXIT_CODES.get(code, 1)
 
 
+def _unreadable_argument(argv: Sequence[str]) -> tuple[str, str] | None:
+    """(field, message) for the first argument holding text no database can store: bytes that are not
+    UTF-8 reach Python as lone surrogates, which would fail deep inside the first query."""
+    from closeloop.closure.limits import unstorable_character
+
+    for index, arg in enumerate(argv):
+        if bad := unstorable_character(arg):
+            named = arg.partition("=")[0] if arg.startswith("--") and "=" in arg else argv[index - 1] if index else ""
+            option = named if named.startswith("--") and not unstorable_character(named) else f"argument {index + 1}"
+            return option.removeprefix("--"), (f"{option} holds a character that cannot be stored ({bad}): pass "
+                                               "valid UTF-8 text without NUL characters")
+    return None
+
+
+def _database_error(exc: Exception) -> tuple[str, str]:
+    """The error code and message for a database error: only a missing database or table gets the set-up
+    hint; a value the database refused is the bad input it is."""
+    from django.db import DataError, IntegrityError, OperationalError, ProgrammingError
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, DataError | IntegrityError):
+        return "invalid_input", f"the database refused a value: {text}"
+    missing_table = getattr(exc.__cause__, "sqlstate", None) == "42P01" or "no such table" in text
+    if isinstance(exc, OperationalError) or (isinstance(exc, ProgrammingError) and missing_table):
+        return "database", (f"database error: {text} (is DATABASE_URL right, and did you run "
+                            "'closeloop init'?)")
+    return "database", f"database error: {text}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in argv
+    if unreadable := _unreadable_argument(argv):
+        return _emit_error("invalid_input", unreadable[1], unreadable[0], as_json)
     try:
         _setup_django()
     except Exception as exc:  # ImproperlyConfigured and friends: bad environment variables
@@ -86,8 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CloseloopError as exc:
         return _emit_error(exc.code, exc.message, exc.field, as_json)
     except DatabaseError as exc:
-        return _emit_error("database", f"database error: {exc} (is DATABASE_URL right, and did you run "
-                           "'closeloop init'?)", None, as_json)
+        return _emit_error(*_database_error(exc), None, as_json)
     try:
         if as_json:
             print(json.dumps(output.data, indent=2, default=str))

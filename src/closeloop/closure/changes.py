@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import InvalidInput, NotAllowed
 from .lifecycle import TRANSITIONS, Action, next_status
+from .limits import CALL_NOTE, FORWARD_REASON, REJECTION_REASON, RESOLUTION
 from .model import (
     Actor,
     CallFacts,
@@ -30,7 +31,7 @@ from .model import (
     Target,
 )
 from .routing import reroute_stranded, route_for_closure, route_to_target
-from .rules import check_assignment, check_close_values, check_closer, require_right, require_text
+from .rules import check_assignment, check_close_values, check_closer, require_right
 
 __all__ = [
     "CallChange",
@@ -122,13 +123,13 @@ def assign(call: CallFacts, actor: Actor, directory: Directory, group_id: int | 
 def hold(call: CallFacts, actor: Actor, directory: Directory, reason: str = "") -> CallChange:
     """Put a call on hold (waiting for the user or a supplier)."""
     require_right(actor, Right.RESOLVE, directory.partition_name)
-    return _apply(call, Action.HOLD, reason.strip())
+    return _apply(call, Action.HOLD, CALL_NOTE.clean(reason))
 
 
 def resume(call: CallFacts, actor: Actor, directory: Directory, reason: str = "") -> CallChange:
     """Take a call off hold."""
     require_right(actor, Right.RESOLVE, directory.partition_name)
-    return _apply(call, Action.RESUME, reason.strip())
+    return _apply(call, Action.RESUME, CALL_NOTE.clean(reason))
 
 
 def resolve(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory,
@@ -139,7 +140,7 @@ def resolve(call: CallFacts, actor: Actor, settings: PartitionSettings, director
     With no `target` the partition's closure rule and fallback chain choose the validator; a named
     closer or group is allowed only as the settings say.
     """
-    text = require_text(resolution, "resolution", "A resolution")
+    text = RESOLUTION.clean(resolution)
     require_right(actor, Right.RESOLVE, directory.partition_name)
     _allowed(call, (Action.RESOLVE_TO_GROUP, Action.RESOLVE_TO_ANALYST, Action.RESOLVE_AND_CLOSE))
     resolving: dict[str, Any] = {"resolution": text, "resolved_by_id": actor.analyst_id, "resolved_at": at}
@@ -186,7 +187,7 @@ def forward(call: CallFacts, actor: Actor, settings: PartitionSettings, director
     """Re-forward a call in the closure stage to another eligible analyst or group, with a reason."""
     action = Action.FORWARD_TO_ANALYST if target.analyst_id is not None else Action.FORWARD_TO_GROUP
     check_closer(call, actor, settings, directory, action)
-    text = require_text(reason, "reason", "A reason for forwarding")
+    text = FORWARD_REASON.clean(reason)
     route = route_to_target(call, target, settings, directory)
     return _routed(call, route, Action.FORWARD_TO_ANALYST, Action.FORWARD_TO_GROUP, text, directory, at)
 
@@ -206,7 +207,7 @@ def reject(call: CallFacts, actor: Actor, settings: PartitionSettings, directory
            reason: str | None, category: str | None = None) -> CallChange:
     """Send a resolution back: the call is Assigned to its resolver again and the rejection counted."""
     check_closer(call, actor, settings, directory, Action.REJECT)
-    text = require_text(reason, "reason", "A rejection reason")
+    text = REJECTION_REASON.clean(reason)
     back_to = call.resolved_by_id if call.resolved_by_id is not None else call.assigned_analyst_id
     details = {"category": category, "back_to": directory.analyst_name(back_to) if back_to is not None else None}
     return _apply(call, Action.REJECT, text, details, assigned_analyst_id=back_to, target_analyst_id=None,

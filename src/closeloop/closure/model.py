@@ -7,7 +7,7 @@ rules in `routing` and `rules`, and write back what they decide.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -178,13 +178,21 @@ class Directory:
     analysts: Mapping[int, Candidate]
     groups: Mapping[int, frozenset[int]]
     group_names: Mapping[int, str] = field(default_factory=dict)
+    # Names of analysts outside the partition that an action names (messages never show internal ids)
+    outsider_names: Mapping[int, str] = field(default_factory=dict)
 
     def group_name(self, group_id: int) -> str:
-        return self.group_names.get(group_id, f"group #{group_id}")
+        return self.group_names.get(group_id, f"a group outside partition {self.partition_name}")
 
     def analyst_name(self, analyst_id: int) -> str:
         candidate = self.analysts.get(analyst_id)
-        return candidate.name if candidate else f"analyst #{analyst_id}"
+        if candidate is not None:
+            return candidate.name
+        return self.outsider_names.get(analyst_id, f"an analyst outside partition {self.partition_name}")
+
+    def naming(self, analysts: Mapping[int, str]) -> Directory:
+        """This directory, also knowing the names of analysts an action names who may not be members."""
+        return replace(self, outsider_names={**self.outsider_names, **analysts})
 
 
 @dataclass(frozen=True)

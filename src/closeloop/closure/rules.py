@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from .errors import CloseloopError, InvalidInput, NotAllowed, SettingsRejected
 from .lifecycle import Action, allowed_actions, next_status
+from .limits import CLOSURE_COMMENTS, check_storable
 from .model import (
     Actor,
     CallFacts,
@@ -51,10 +52,12 @@ def require_right(actor: Actor, right: Right, partition_name: str) -> None:
 
 
 def require_text(value: str | None, field: str, what: str) -> str:
-    """A non-blank text the user must give, stripped."""
+    """A non-blank text the user must give, stripped (texts that are stored use `limits`, which also caps
+    their length)."""
     text = (value or "").strip()
     if not text:
         raise InvalidInput(f"{what} is required and cannot be blank", field=field)
+    check_storable(text, field)
     return text
 
 
@@ -111,7 +114,7 @@ def check_close_values(
     ticked: Iterable[int] = (),
 ) -> str:
     """Closure comments, a linked reason when required, and every required checklist item ticked."""
-    text = require_text(comments, "comments", "Closure comments")
+    text = CLOSURE_COMMENTS.clean(comments)
     if reason is None:
         if settings.closure_reason_required:
             raise InvalidInput(f"A closure reason is required to close {_a(call.call_type.label)}",

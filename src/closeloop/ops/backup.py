@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from closeloop.closure import InvalidInput
@@ -218,13 +218,20 @@ def restore_desk(path: str | Path, *, force: bool = False,
     if not source.is_file():
         raise InvalidInput(f"No backup file at {source}", field="file")
     migrate_database()
-    with transaction.atomic():
-        if not desk_is_empty():
-            if not force:
-                raise InvalidInput("This database already holds a desk: restore into an empty database, or "
-                                   "add --force to replace everything in it with the backup", field="force")
-            _wipe()
-        expected = _load(source, progress)
-        reset_sequences(desk_models())
-        _verify(expected)
+    try:
+        with transaction.atomic():
+            if not desk_is_empty():
+                if not force:
+                    raise InvalidInput("This database already holds a desk: restore into an empty database, "
+                                       "or add --force to replace everything in it with the backup", field="force")
+                _wipe()
+            expected = _load(source, progress)
+            reset_sequences(desk_models())
+            _verify(expected)
+    except (DataError, IntegrityError, UnicodeEncodeError) as exc:
+        # e.g. a 300-character name a SQLite desk accepted before names were capped: PostgreSQL refuses it
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InvalidInput(f"The backup holds a value this database cannot store ({reason}); nothing was "
+                           "restored. Shorten or fix it in the desk it came from and back up again",
+                           field="file") from exc
     return RestoreResult(source, expected)

@@ -58,7 +58,8 @@ class TableWriter:
             return 0
         quote = connection.ops.quote_name
         cols = ", ".join(quote(c) for c in self.columns)
-        with connection.cursor() as cursor:
+        # wrap_database_errors: COPY runs on psycopg's own cursor; its errors become Django's (DataError...)
+        with connection.cursor() as cursor, connection.wrap_database_errors:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {quote(self.table)} ({cols}) FROM STDIN") as copy:
                     for row in adapted:

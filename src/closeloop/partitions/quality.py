@@ -13,8 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from closeloop.accounts.models import Analyst
-from closeloop.closure import AdminRight, InvalidInput, NotFound
-from closeloop.closure.rules import require_text
+from closeloop.closure import AdminRight, InvalidInput, NotFound, limits
 
 from .models import ChecklistItem, Partition, RejectionCategory, SettingsChange
 from .services import UNSET, record_settings_change, require_admin
@@ -31,20 +30,9 @@ __all__ = [
     "set_rejection_category",
 ]
 
-_TEXT_LIMIT = 200
-_LABEL_LIMIT = 120
-_CODE_LIMIT = 40
-
-
-def _bounded(value: str, field: str, what: str, limit: int) -> str:
-    text = require_text(value, field, what)
-    if len(text) > limit:
-        raise InvalidInput(f"{what} must be at most {limit} characters", field=field)
-    return text
-
 
 def _reason(change_reason: str) -> str:
-    return require_text(change_reason, "change_reason", "A change reason")
+    return limits.CHANGE_REASON.clean(change_reason)
 
 
 def checklist(partition: Partition, include_inactive: bool = False) -> list[ChecklistItem]:
@@ -82,7 +70,7 @@ def add_checklist_item(partition: Partition, text: str, change_reason: str, acto
     """Add a check closers make before closing ("User confirmed service restored"), at the end of the list."""
     require_admin(actor, AdminRight.IPK_SETUP)
     reason = _reason(change_reason)
-    text = _bounded(text, "text", "The checklist item text", _TEXT_LIMIT)
+    text = limits.CHECKLIST_TEXT.clean(text)
     Partition.objects.select_for_update().get(pk=partition.pk)  # one checklist edit at a time per partition
     if ChecklistItem.objects.filter(partition=partition, active=True, text__iexact=text).exists():
         raise InvalidInput(f"The checklist of {partition.name} already has {text!r}", field="text")
@@ -104,7 +92,7 @@ def set_checklist_item(item: ChecklistItem, change_reason: str, actor: Analyst |
     item = ChecklistItem.objects.get(pk=item.pk)
     before = _checklist_snapshot(partition)
     if text is not UNSET:
-        item.text = _bounded(text, "text", "The checklist item text", _TEXT_LIMIT)
+        item.text = limits.CHECKLIST_TEXT.clean(text)
     if required is not UNSET:
         item.required = bool(required)
     if active is not UNSET:
@@ -172,10 +160,10 @@ def add_rejection_category(partition: Partition, code: str, label: str, change_r
     """Add a reason category for rejections ("not_fixed" - Not fixed), audited."""
     require_admin(actor, AdminRight.IPK_SETUP)
     reason = _reason(change_reason)
-    code = _bounded(code, "code", "A category code", _CODE_LIMIT)
+    code = limits.CATEGORY_CODE.clean(code)
     if any(ch.isspace() for ch in code):
         raise InvalidInput(f"A category code has no spaces (got {code!r}); use e.g. not_fixed", field="code")
-    label = _bounded(label, "label", "A category label", _LABEL_LIMIT)
+    label = limits.CATEGORY_LABEL.clean(label)
     Partition.objects.select_for_update().get(pk=partition.pk)
     if RejectionCategory.objects.filter(partition=partition, code=code).exists():
         raise InvalidInput(f"Partition {partition.name} already has a rejection category {code!r}", field="code")
@@ -196,7 +184,7 @@ def set_rejection_category(category: RejectionCategory, change_reason: str, acto
     category = RejectionCategory.objects.get(pk=category.pk)
     before = _category_snapshot(partition)
     if label is not UNSET:
-        category.label = _bounded(label, "label", "A category label", _LABEL_LIMIT)
+        category.label = limits.CATEGORY_LABEL.clean(label)
     if active is not UNSET:
         category.active = bool(active)
     category.save()

@@ -20,10 +20,11 @@ from closeloop.closure import (
     InvalidInput,
     NotFound,
     PartitionSettings,
+    limits,
     parse_choice,
 )
 from closeloop.closure.events import ClosureSettingsChanged, DeskEvent, DirectoryChanged, publish
-from closeloop.closure.rules import require_text, validate_settings
+from closeloop.closure.rules import validate_settings
 
 from .models import ClosureReason, ClosureReasonType, ClosureSettings, IpkGroup, Partition, SettingsChange
 from .snapshot import remembered
@@ -110,9 +111,10 @@ def _read_directory(partition: Partition) -> Directory:
     }
     groups: dict[int, set[int]] = {}
     names: dict[int, str] = {}
-    for group in IpkGroup.objects.filter(partition=partition, active=True):
-        groups[group.id] = set()
-        names[group.id] = group.name
+    for group in IpkGroup.objects.filter(partition=partition):
+        names[group.id] = group.name  # inactive ones too: a refusal naming one says its name
+        if group.active:
+            groups[group.id] = set()
     through = IpkGroup.members.through
     for group_id, analyst_id in through.objects.filter(ipkgroup_id__in=list(groups)).values_list(
             "ipkgroup_id", "analyst_id"):
@@ -123,7 +125,7 @@ def _read_directory(partition: Partition) -> Directory:
 @transaction.atomic
 def create_partition(name: str, actor: Analyst | None = None) -> Partition:
     require_admin(actor, AdminRight.IPK_SETUP)
-    name = require_text(name, "name", "A partition name")
+    name = limits.PARTITION_NAME.clean(name)
     if Partition.objects.filter(name=name).exists():
         raise InvalidInput(f"A partition named {name!r} already exists", field="name")
     partition = Partition.objects.create(name=name)
@@ -135,7 +137,7 @@ def create_partition(name: str, actor: Analyst | None = None) -> Partition:
 def create_group(partition: Partition, name: str, members: Iterable[Analyst] = (),
                  actor: Analyst | None = None) -> IpkGroup:
     require_admin(actor, AdminRight.IPK_SETUP)
-    name = require_text(name, "name", "A group name")
+    name = limits.GROUP_NAME.clean(name)
     if IpkGroup.objects.filter(partition=partition, name=name).exists():
         raise InvalidInput(f"Partition {partition.name} already has a group named {name!r}", field="name")
     group = IpkGroup.objects.create(partition=partition, name=name)
@@ -224,7 +226,7 @@ def update_closure_settings(
     With `dry_run` the settings are checked exactly as for a save, which is then rolled back.
     """
     require_admin(actor, AdminRight.IPK_SETUP)
-    reason = require_text(change_reason, "change_reason", "A change reason")
+    reason = limits.CHANGE_REASON.clean(change_reason)
     row = _settings_row(partition, lock=True)
     if expected_version is not None and expected_version != row.version:
         raise ChangedByOther(f"The closure settings of {partition.name} were changed by someone else "
@@ -278,8 +280,7 @@ def add_closure_reason(partition: Partition, code: str, label: str, call_types: 
                        actor: Analyst | None = None, change_reason: str = "") -> ClosureReason:
     """Add a closure reason linked to the call types it applies to (audited)."""
     require_admin(actor, AdminRight.IPK_SETUP)
-    code = require_text(code, "code", "A reason code")
-    label = require_text(label, "label", "A reason label")
+    code, label = limits.REASON_CODE.clean(code), limits.REASON_LABEL.clean(label)
     types = {parse_choice(CallType, t, "type") for t in call_types}
     if not types:
         raise InvalidInput("Link the reason to at least one call type (--type)", field="type")
@@ -303,7 +304,7 @@ def set_closure_reason(reason: ClosureReason, actor: Analyst | None = None, *, a
     if active is not UNSET:
         reason.active = bool(active)
     if label is not UNSET:
-        reason.label = require_text(label, "label", "A reason label")
+        reason.label = limits.REASON_LABEL.clean(label)
     if call_types is not UNSET:
         types = {parse_choice(CallType, t, "type") for t in call_types}
         if not types:

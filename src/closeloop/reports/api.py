@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from closeloop.api.auth import caller
-from closeloop.api.schemas import Text, responses
+from closeloop.api.schemas import Text, limited, responses
+from closeloop.closure import limits
 from closeloop.partitions.services import get_partition
 
 from .export import csv_filename, report_csv
@@ -71,8 +72,8 @@ class ProblemIn(Schema):
     partition: Text = Field(..., examples=["Default"])
     refs: list[Text] = Field(..., min_length=1, examples=[["INC-000012", "INC-000031"]],
                              description="The calls of the recurring issue")
-    summary: Text = Field(..., examples=["Recurring: VPN disconnects every few minutes"])
-    description: Text = ""
+    summary: Text = limited(limits.SUMMARY, examples=["Recurring: VPN disconnects every few minutes"])
+    description: Text = limited(limits.DESCRIPTION, "")
 
 
 class ProblemOut(Schema):

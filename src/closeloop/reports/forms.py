@@ -7,6 +7,9 @@ from typing import Any
 
 from django import forms
 
+from closeloop.closure import limits
+from closeloop.web.fields import limited_text
+
 __all__ = ["PeriodForm", "ProblemForm", "ChecklistItemForm", "CategoryForm", "CategoryLabelForm"]
 
 
@@ -27,31 +30,31 @@ class ProblemForm(forms.Form):
     """Raise a Problem for one recurring issue: the calls come from the report, the summary from the closer."""
 
     refs = forms.CharField(widget=forms.HiddenInput)
-    summary = forms.CharField(max_length=200, label="Problem summary")
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    summary = limited_text(limits.SUMMARY, label="Problem summary")
+    description = limited_text(limits.DESCRIPTION, rows=2)
 
     def ref_list(self) -> list[str]:
         return str(self.cleaned_data["refs"]).split()
 
 
 def _change_reason() -> forms.CharField:
-    return forms.CharField(required=False, label="Change reason",
-                           help_text="Recorded in the audit trail with the list before and after")
+    return limited_text(limits.CHANGE_REASON, required=False, label="Change reason",
+                        help_text="Recorded in the audit trail with the list before and after")
 
 
 class ChecklistItemForm(forms.Form):
-    text = forms.CharField(required=False, max_length=200, label="Check")
+    text = limited_text(limits.CHECKLIST_TEXT, required=False, label="Check")
     required = forms.BooleanField(required=False, initial=True, label="Required to close")
     position = forms.IntegerField(required=False, min_value=1, label="Position")
     change_reason = _change_reason()
 
 
 class CategoryForm(forms.Form):
-    code = forms.CharField(required=False, max_length=40, help_text="No spaces, e.g. not_fixed")
-    label = forms.CharField(required=False, max_length=120)
+    code = limited_text(limits.CATEGORY_CODE, required=False, help_text="No spaces, e.g. not_fixed")
+    label = limited_text(limits.CATEGORY_LABEL, required=False)
     change_reason = _change_reason()
 
 
 class CategoryLabelForm(forms.Form):
-    label = forms.CharField(required=False, max_length=120)
+    label = limited_text(limits.CATEGORY_LABEL, required=False)
     change_reason = _change_reason()

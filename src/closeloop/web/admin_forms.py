@@ -7,8 +7,10 @@ from typing import Any
 from django import forms
 
 from closeloop.accounts.models import Analyst, GeneralAccessRole, IpkRole
-from closeloop.closure import CallType, ClosureMethod, ClosureRule
+from closeloop.closure import CallType, ClosureMethod, ClosureRule, limits
 from closeloop.partitions.models import ClosureSettings, IpkGroup, Partition
+
+from .fields import limited_text
 
 __all__ = ["ClosureSettingsForm", "GroupForm", "MemberForm", "AnalystForm", "RoleForm", "ReasonForm",
            "ReasonTypesForm", "CALL_TYPE_CHOICES"]
@@ -42,8 +44,8 @@ class ClosureSettingsForm(forms.Form):
     closure_reason_required = forms.BooleanField(required=False,
                                                  help_text="Closing needs a reason linked to the call type")
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
-    change_reason = forms.CharField(label="Change reason", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                    help_text="Why this change is made; kept in the settings history")
+    change_reason = limited_text(limits.CHANGE_REASON, rows=3, label="Change reason", required=False,
+                                 help_text="Why this change is made; kept in the settings history")
 
     def __init__(self, *args: Any, row: ClosureSettings, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {}).update({
@@ -67,7 +69,7 @@ def _analysts_of(partition: Partition) -> Any:
 
 
 class GroupForm(forms.Form):
-    name = forms.CharField(label="Group name", max_length=80)
+    name = limited_text(limits.GROUP_NAME, label="Group name")
     members = forms.ModelMultipleChoiceField(queryset=Analyst.objects.none(), required=False,
                                              widget=forms.CheckboxSelectMultiple)
 
@@ -91,10 +93,10 @@ class MemberForm(forms.Form):
 class AnalystForm(forms.Form):
     """Create an analyst in the current partition (or add an existing one to it)."""
 
-    username = forms.CharField(label="User name", max_length=150)
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(required=False)
+    username = limited_text(limits.USERNAME, label="User name")
+    first_name = limited_text(limits.FIRST_NAME)
+    last_name = limited_text(limits.LAST_NAME)
+    email = forms.EmailField(required=False, max_length=limits.EMAIL.max_length)
     password = forms.CharField(widget=forms.PasswordInput(render_value=False), required=False,
                                help_text="At least 12 characters, not a common password nor like the user name; "
                                          "leave empty for an API-only account")
@@ -123,8 +125,8 @@ class RoleForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    code = forms.CharField(max_length=40, help_text="Short code, e.g. FIXED")
-    label = forms.CharField(max_length=120)
+    code = limited_text(limits.REASON_CODE, help_text="Short code, e.g. FIXED")
+    label = limited_text(limits.REASON_LABEL)
     call_types = forms.MultipleChoiceField(label="Linked call types", choices=CALL_TYPE_CHOICES,
                                            widget=forms.CheckboxSelectMultiple)
 

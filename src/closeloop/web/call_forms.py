@@ -14,8 +14,10 @@ from django.db.models import QuerySet
 from closeloop.accounts.models import Analyst
 from closeloop.calls.models import Call
 from closeloop.calls.services import closure_choices
-from closeloop.closure import CallType
+from closeloop.closure import CallType, limits
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
+
+from .fields import limited_text
 
 __all__ = [
     "LogCallForm",
@@ -47,8 +49,8 @@ class LogCallForm(forms.Form):
     """Log a call in the current partition, optionally assigning it at once."""
 
     call_type = forms.ChoiceField(label="Type", choices=[(t.value, t.label) for t in CallType])
-    summary = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    summary = limited_text(limits.SUMMARY)
+    description = limited_text(limits.DESCRIPTION, rows=4)
     priority = forms.TypedChoiceField(choices=[(1, "1 - Critical"), (2, "2 - High"), (3, "3 - Medium"),
                                                (4, "4 - Low")], coerce=int, initial=3)
     log_group = forms.ModelChoiceField(queryset=IpkGroup.objects.none(), required=False,
@@ -79,7 +81,7 @@ class CallActionForm(forms.Form):
 class NoteForm(CallActionForm):
     """Take, hold and resume: an optional note."""
 
-    reason = forms.CharField(label="Note", required=False, max_length=500)
+    reason = limited_text(limits.CALL_NOTE, label="Note")
 
 
 def split_target(value: str) -> tuple[int | None, int | None]:
@@ -129,7 +131,7 @@ class ResolveForm(CallActionForm):
     """Resolve: under `comments` the resolver picks the validator; under `rules` the rule routes it
     (or a designated closer when the partition allows one); under `immediate` it closes at once."""
 
-    resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    resolution = limited_text(limits.RESOLUTION, rows=3)
     closer = forms.ChoiceField(label="Closing analyst or group", required=False)
     reason = _ReasonChoice(label="Closure reason", queryset=ClosureReason.objects.none(), required=False,
                            to_field_name="code")
@@ -162,7 +164,7 @@ class ForwardForm(CallActionForm):
     """Re-forward a call in the closure stage to another eligible analyst or group."""
 
     target = forms.ChoiceField(label="Forward to")
-    reason = forms.CharField(label="Reason for forwarding", max_length=500)
+    reason = limited_text(limits.FORWARD_REASON, label="Reason for forwarding")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -192,7 +194,7 @@ class CloseForm(CallActionForm, _ChecklistMixin):
 
     reason = _ReasonChoice(label="Closure reason", queryset=ClosureReason.objects.none(), required=False,
                            to_field_name="code", empty_label="- choose a reason -")
-    comments = forms.CharField(label="Closure comments", widget=forms.Textarea(attrs={"rows": 3}))
+    comments = limited_text(limits.CLOSURE_COMMENTS, rows=3, label="Closure comments")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -203,7 +205,7 @@ class CloseForm(CallActionForm, _ChecklistMixin):
 class RejectForm(CallActionForm, _ChecklistMixin):
     """Send the resolution back to the resolver with a reason (and, for reports, a category)."""
 
-    reason = forms.CharField(label="Why the resolution is rejected", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = limited_text(limits.REJECTION_REASON, rows=2, label="Why the resolution is rejected")
     category = forms.ModelChoiceField(label="Rejection category", queryset=RejectionCategory.objects.none(),
                                       required=False, to_field_name="code", empty_label="- none -")
 

@@ -91,7 +91,10 @@ def test_an_analyst_of_several_partitions_is_asked_to_name_one(as_, desk):
     ({"log_group": "Network"}, 400, "invalid_input", "log_group"),
     ({"log_group": "Nowhere"}, 404, "not_found", "log_group"),
     ({"assigned_analyst": "nobody"}, 404, "not_found", "assigned_analyst"),
-    ({"summary": "nul \x00 byte"}, 422, "invalid_input", "summary"),
+    ({"summary": "nul \x00 byte"}, 400, "invalid_input", "summary"),
+    ({"summary": "lone \ud800 surrogate"}, 400, "invalid_input", "summary"),
+    ({"description": "x" * 20_001}, 400, "invalid_input", "description"),
+    ({"priority": True}, 422, "invalid_input", "priority"),
 ])
 def test_logging_refuses_bad_values_naming_the_field(as_, change, status, error, field):
     body = {"partition": "Default", "type": "incident", "summary": "Cannot print", **change}
