@@ -1,18 +1,9 @@
-"""The one place the API turns a refusal into an HTTP status and the JSON error body.
+"""The one place the API turns an error into its HTTP status and the JSON error body.
 
-Every error the API returns has the same shape, `{"error": code, "message": text, "field": name}`:
-
-| error                | status | when                                                              |
-|----------------------|--------|-------------------------------------------------------------------|
-| `invalid_input`      | 400    | a value was refused: blank, too long, a character no database stores |
-| `invalid_input`      | 422    | the request does not match the schema (wrong type, missing field) |
-| `unauthenticated`    | 401    | no token, an unknown or revoked token, and no signed-in session   |
-| `not_allowed`        | 403    | a right is missing (the message names it), or the CSRF check fails |
-| `not_found`          | 404    | unknown object, or one in a partition the caller cannot see       |
-| `invalid_transition` | 409    | the action is not possible from the call's current status         |
-| `changed_by_other`   | 409    | `If-Match`/`version` no longer matches: reload and try again      |
-| `settings_rejected`  | 409    | the settings or membership change would strand calls              |
-| `too_large`          | 413    | the request body is over the upload limit (2.5 MB unless configured) |
+Every error the API returns has the same shape, `{"error": code, "message": text, "field": name}`, and the
+status of its code in `closure.errors.ERROR_CODES` (docs/api.md lists them). The one exception: a request
+that does not match the schema (wrong type, missing field) is `invalid_input` with 422, as OpenAPI clients
+expect from a validation error.
 """
 
 from __future__ import annotations
@@ -27,23 +18,15 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from closeloop.closure import CloseloopError
+from closeloop.closure.errors import ERROR_CODES, error_code
 from closeloop.closure.limits import DESCRIPTION
 
-__all__ = ["STATUS_FOR", "ApiErrorShapeMiddleware", "install_error_handlers", "error_body",
-           "upload_limit_text"]
+__all__ = ["ApiErrorShapeMiddleware", "install_error_handlers", "error_body", "upload_limit_text"]
 
-STATUS_FOR: dict[str, int] = {
-    "invalid_input": 400,
-    "not_allowed": 403,
-    "not_found": 404,
-    "invalid_transition": 409,
-    "changed_by_other": 409,
-    "settings_rejected": 409,
-}
-
-_HTTP_CODES: dict[int, str] = {400: "invalid_input", 401: "unauthenticated", 403: "not_allowed",
-                               404: "not_found", 405: "method_not_allowed", 409: "conflict",
-                               429: "too_many_requests"}
+# The code of an HTTP status that django-ninja or Django raise on their own (the first code with it).
+_CODE_FOR_STATUS: dict[int, str] = {}
+for _entry in ERROR_CODES:
+    _CODE_FOR_STATUS.setdefault(_entry.http_status, _entry.code)
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -90,7 +73,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     def refusal(request: HttpRequest, exc: CloseloopError) -> HttpResponse:
         return api.create_response(request, error_body(exc.code, exc.message, exc.field),
-                                   status=STATUS_FOR.get(exc.code, 400))
+                                   status=error_code(exc.code).http_status)
 
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         message, field = _validation_message(exc.errors)
@@ -105,7 +88,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return response
 
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = _HTTP_CODES.get(exc.status_code, "error")
+        code = _CODE_FOR_STATUS.get(exc.status_code, "server_error")
         return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
 
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
@@ -151,4 +134,8 @@ class ApiErrorShapeMiddleware:
                                              f"{request.path}; use {allowed}"), status=405)
             shaped["Allow"] = allowed
             return shaped
+        if response.status_code >= 500:  # Django's own 500 page, for an error of ours (logged by Django)
+            return JsonResponse(error_body("server_error", "Something went wrong on the server. It has been "
+                                           "logged; nothing was half-written. Try again, or tell your "
+                                           "administrator the time it happened."), status=500)
         return response

@@ -12,19 +12,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from closeloop.closure.errors import ERROR_CODES, error_code
+
 __all__ = ["main", "EXIT_CODES"]
 
-# Exit code per error family, so scripts can tell a refusal from a typo.
-EXIT_CODES = {
-    "invalid_input": 2,
-    "not_found": 3,
-    "not_allowed": 4,
-    "invalid_transition": 5,
-    "changed_by_other": 5,
-    "settings_rejected": 6,
-    "configuration": 7,
-    "database": 8,
-}
+# Exit code per error code, from the one error map, so scripts can tell a refusal from a typo.
+EXIT_CODES = {entry.code: entry.exit_code for entry in ERROR_CODES}
 
 
 def _setup_django() -> None:
@@ -53,7 +46,7 @@ def _emit_error(code: str, message: str, field: str | None, as_json: bool) -> in
         print(json.dumps(body), file=sys.stderr)
     else:
         print(f"error: {message}", file=sys.stderr)
-    return EXIT_CODES.get(code, 1)
+    return error_code(code).exit_code
 
 
 def _unreadable_argument(argv: Sequence[str]) -> tuple[str, str] | None:

@@ -16,17 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from closeloop.closure import CloseloopError, NotAllowed, NotFound
+from closeloop.closure.errors import error_code
 
-__all__ = ["STATUS_FOR", "refuse_in_form", "refusals_as_http"]
-
-STATUS_FOR: dict[str, int] = {
-    "invalid_input": 400,
-    "not_found": 404,
-    "not_allowed": 403,
-    "invalid_transition": 409,
-    "changed_by_other": 409,
-    "settings_rejected": 409,
-}
+__all__ = ["refuse_in_form", "refusals_as_http"]
 
 # Service field names that a form shows under a differently named input.
 _FIELD_ALIASES: dict[str, str | None] = {"closer_group": "closer", "type": "call_type", "checklist": "ticked",
@@ -37,7 +29,7 @@ def refuse_in_form(form: forms.Form, exc: CloseloopError) -> int:
     """Put the refusal on the form (on the named field if the form has it) and return the HTTP status."""
     name = _FIELD_ALIASES.get(exc.field, exc.field) if exc.field else None
     form.add_error(name if name in form.fields else None, exc.message)
-    return STATUS_FOR.get(exc.code, 400)
+    return error_code(exc.code).http_status
 
 
 def refusals_as_http(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

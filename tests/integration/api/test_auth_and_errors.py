@@ -124,3 +124,18 @@ def test_a_method_an_endpoint_does_not_take_is_a_json_405_naming_the_allowed_one
     assert body["error"] == "method_not_allowed" and body["field"] is None
     assert body["message"].startswith("DELETE is not allowed on /api/v1/calls; use ")
     assert set(reply["Allow"].split(", ")) == {"GET", "POST"}
+
+
+def test_an_error_of_ours_is_a_json_500_with_no_trace_of_the_code(desk, settings, monkeypatch):
+    """Outside debug mode Django would answer its HTML 500 page; under /api/ it is the one error shape."""
+    settings.DEBUG = False
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("closeloop.calls.api.search_calls", broken)
+    _, key = create_token(desk.carol)
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/calls", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 500 and response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "server_error" and "secret" not in response.content.decode()
