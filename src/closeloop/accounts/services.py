@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from closeloop.closure import Actor, AdminRight, Directory, InvalidInput, NotFound, Right
@@ -25,6 +26,7 @@ __all__ = [
     "get_ipk_role",
     "get_access_role",
     "actor_in",
+    "colleagues",
     "add_analyst",
     "set_membership",
     "deactivate_analyst",
@@ -57,6 +59,22 @@ def get_analyst(username: str, field: str = "analyst") -> Analyst:
     if analyst is None:
         raise NotFound(f"No analyst with user name {username!r}", field=field)
     return analyst
+
+
+def colleagues(viewer: Analyst | None, partition_name: str | None = None) -> QuerySet[Analyst]:
+    """Analysts working in the named partition, or in any the viewer works in, with their memberships
+    and groups there only: never anyone, or any role, from a partition the viewer cannot read.
+    The system operator, naming no partition, sees every analyst (also those in no partition yet)."""
+    from closeloop.partitions.models import IpkGroup
+    from closeloop.partitions.services import readable_partitions
+
+    shared = readable_partitions(partition_name, viewer)
+    everyone = viewer is None and not partition_name
+    qs = Analyst.objects.all() if everyone else Analyst.objects.filter(memberships__partition__in=shared).distinct()
+    return qs.prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.filter(partition__in=shared).select_related(
+            "partition", "ipk_role").order_by("partition__name")),
+        Prefetch("ipk_groups", queryset=IpkGroup.objects.filter(partition__in=shared)))
 
 
 def get_ipk_role(name: str) -> IpkRole:

@@ -129,9 +129,7 @@ def analyst_deactivate(args: Namespace, actor: Actor) -> Output:
 
 
 def analyst_list(args: Namespace, actor: Actor) -> Output:
-    qs = Analyst.objects.prefetch_related("memberships__partition", "memberships__ipk_role").order_by("username")
-    if args.partition:
-        qs = qs.filter(memberships__partition=partitions.get_partition(args.partition, actor))
+    qs = accounts.colleagues(actor, args.partition).order_by("username")
     data = [{"username": a.username, "active": a.is_active,
              "roles": {m.partition.name: m.ipk_role.name for m in a.memberships.all()}} for a in qs]
     lines = [f"{d['username']}{'' if d['active'] else ' (deactivated)'}: "

@@ -33,6 +33,7 @@ __all__ = [
     "get_partition",
     "partition_for",
     "partitions_for",
+    "readable_partitions",
     "get_group",
     "load_directory",
     "load_settings",
@@ -64,9 +65,12 @@ def require_admin(actor: Analyst | None, right: AdminRight) -> None:
 
 
 def get_partition(name: str, viewer: Analyst | None = None) -> Partition:
-    """A partition by name, if the viewer belongs to it or administers the desk."""
-    partition = Partition.objects.filter(name=name).first()
-    if partition is None or (viewer is not None and not _may_see(viewer, partition)):
+    """A partition by name, if the viewer works in it (any, for the system operator).
+
+    Another partition is refused exactly like one that does not exist, so its name does not leak.
+    """
+    partition = Partition.objects.visible_to(viewer).filter(name=name).first()
+    if partition is None:
         raise NotFound(f"No partition named {name!r}", field="partition")
     return partition
 
@@ -82,18 +86,14 @@ def partition_for(name: str | None, viewer: Analyst | None = None) -> Partition:
     return mine[0]
 
 
-def _may_see(viewer: Analyst, partition: Partition) -> bool:
-    if viewer.has_admin_right(AdminRight.IPK_SETUP) or viewer.has_admin_right(AdminRight.SECURITY_ADMIN):
-        return True
-    return Membership.objects.filter(analyst=viewer, partition=partition).exists()
-
-
 def partitions_for(viewer: Analyst | None) -> list[Partition]:
     """Partitions the viewer works in (all of them for the system operator)."""
-    qs = Partition.objects.all()
-    if viewer is not None:
-        qs = qs.filter(memberships__analyst=viewer)
-    return list(qs.order_by("name"))
+    return list(Partition.objects.visible_to(viewer).order_by("name"))
+
+
+def readable_partitions(name: str | None, viewer: Analyst | None) -> list[Partition]:
+    """What a list filtered by an optional partition name covers: that partition, or all of the viewer's."""
+    return [get_partition(name, viewer)] if name else partitions_for(viewer)
 
 
 def get_group(partition: Partition, name: str, field: str = "group") -> IpkGroup:
