@@ -127,3 +127,48 @@ class TestTheCli:
         code, out, _ = cli(capsys, "analyst", "list", "--as", "alice", "--json")
         listed = {a["username"]: a["roles"] for a in json.loads(out)}
         assert code == 0 and "olga" not in listed and listed["alice"] == {"Default": "Analyst"}
+
+
+class TestListFilters:
+    """A name given to a list filter tells nothing about analysts outside one's partitions."""
+
+    @pytest.mark.parametrize("name", ["assigned_analyst", "closure_target_analyst"])
+    def test_an_analyst_elsewhere_is_answered_like_an_unknown_name(self, desk, other_call, name):
+        elsewhere = api_get(desk.alice, f"/api/v1/calls?{name}=olga")
+        unknown = api_get(desk.alice, f"/api/v1/calls?{name}=nobody")
+        assert elsewhere[0] == unknown[0] == 400
+        assert elsewhere[1]["message"].replace("olga", "X") == unknown[1]["message"].replace("nobody", "X")
+        assert elsewhere[1]["field"] == unknown[1]["field"] == name
+
+    def test_a_group_elsewhere_is_answered_like_an_unknown_group(self, desk, other_call):
+        elsewhere = api_get(desk.alice, f"/api/v1/calls?assigned_group={desk.other_group.id}")
+        unknown = api_get(desk.alice, "/api/v1/calls?assigned_group=999999")
+        assert elsewhere == unknown and elsewhere[1]["count"] == 0
+
+    def test_a_colleague_filters_the_list(self, desk, other_call):
+        status, body = api_get(desk.olga, "/api/v1/calls?assigned_analyst=olga")
+        assert status == 200 and body["count"] == 0
+
+
+class TestNamesInActions:
+    """Naming an analyst from another partition in an action is refused like naming nobody."""
+
+    def test_logging_a_call_for_an_analyst_elsewhere_is_answered_like_an_unknown_name(self, desk):
+        token = create_token(desk.alice, "access tests")[1]
+
+        def log_for(name):  # type: ignore[no-untyped-def]
+            response = Client().post("/api/v1/calls", json.dumps(
+                {"partition": "Default", "type": "incident", "summary": "Printer", "assigned_analyst": name}),
+                content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+            return response.status_code, json.loads(response.content)
+
+        (elsewhere, told), (unknown, told_unknown) = log_for("olga"), log_for("nobody")
+        assert elsewhere == unknown == 404
+        assert told["message"].replace("olga", "X") == told_unknown["message"].replace("nobody", "X")
+
+    def test_assigning_to_an_analyst_elsewhere_on_the_cli_is_answered_like_an_unknown_name(self, capsys, desk):
+        ref = calls.log_call(desk.default, "incident", "Printer", actor=desk.alice).ref
+        elsewhere = cli(capsys, "call", "assign", ref, "--analyst", "olga", "--as", "carol", "--json")
+        unknown = cli(capsys, "call", "assign", ref, "--analyst", "nobody", "--as", "carol", "--json")
+        assert elsewhere[0] == unknown[0] == 3
+        assert elsewhere[2].replace("olga", "X") == unknown[2].replace("nobody", "X")

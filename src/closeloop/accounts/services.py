@@ -27,6 +27,7 @@ __all__ = [
     "get_access_role",
     "actor_in",
     "colleagues",
+    "get_colleague",
     "add_analyst",
     "set_membership",
     "deactivate_analyst",
@@ -75,6 +76,18 @@ def colleagues(viewer: Analyst | None, partition_name: str | None = None) -> Que
         Prefetch("memberships", queryset=Membership.objects.filter(partition__in=shared).select_related(
             "partition", "ipk_role").order_by("partition__name")),
         Prefetch("ipk_groups", queryset=IpkGroup.objects.filter(partition__in=shared)))
+
+
+def get_colleague(viewer: Analyst | None, username: str, field: str = "analyst") -> Analyst:
+    """An analyst working in one of the viewer's partitions, by user name. Anyone else is refused
+    exactly like a name nobody has, so a name cannot be tried to learn who works elsewhere."""
+    from closeloop.partitions.models import Partition
+
+    shared = Partition.objects.visible_to(viewer)
+    analyst = Analyst.objects.filter(username=username, memberships__partition__in=shared).first()
+    if analyst is None:
+        raise NotFound(f"No analyst with user name {username!r} in your partitions", field=field)
+    return analyst
 
 
 def get_ipk_role(name: str) -> IpkRole:
