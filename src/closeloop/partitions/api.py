@@ -43,8 +43,7 @@ def _settings(row: ClosureSettings) -> dict[str, Any]:
 @router.get("", response=responses(list[PartitionOut]), summary="Partitions you work in")
 def list_partitions(request: HttpRequest) -> list[dict[str, Any]]:
     return [{"id": p.id, "name": p.name, "settings_version": p.closure_settings.version}
-            for p in Partition.objects.filter(id__in=[p.id for p in partitions.partitions_for(caller(request))])
-            .select_related("closure_settings")]
+            for p in Partition.objects.visible_to(caller(request)).select_related("closure_settings")]
 
 
 @router.get("/{name}/closure-settings", response=responses(ClosureSettingsOut), summary="Closure settings")
