@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
@@ -12,23 +11,13 @@ from closeloop.api.auth import caller
 from closeloop.api.partition_schemas import AnalystOut
 from closeloop.api.schemas import Text, Username, responses
 from closeloop.closure import NotFound
-from closeloop.partitions.models import IpkGroup
-from closeloop.partitions.services import get_partition, partitions_for
+from closeloop.partitions.services import colleagues, partitions_for
 
-from .models import Analyst, Membership
+from .models import Analyst
 
 __all__ = ["router"]
 
 router = Router(tags=["analysts"])
-
-
-def _colleagues(viewer: Analyst, partition_name: str | None) -> QuerySet[Analyst]:
-    """Analysts sharing a partition with the viewer (never anyone from partitions they cannot see)."""
-    shared = [get_partition(partition_name, viewer)] if partition_name else partitions_for(viewer)
-    return Analyst.objects.filter(memberships__partition__in=shared).distinct().prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.filter(partition__in=shared).select_related(
-            "partition", "ipk_role")),
-        Prefetch("ipk_groups", queryset=IpkGroup.objects.filter(partition__in=shared)))
 
 
 def _shown(analyst: Analyst) -> dict[str, Any]:
@@ -44,18 +33,18 @@ class _AnalystFilter(Schema):
 
 @router.get("", response=responses(list[AnalystOut]), summary="Analysts in your partitions")
 def list_analysts(request: HttpRequest, filters: Query[_AnalystFilter]) -> list[dict[str, Any]]:
-    return [_shown(a) for a in _colleagues(caller(request), filters.partition).order_by("username")]
+    return [_shown(a) for a in colleagues(caller(request), filters.partition).order_by("username")]
 
 
 @router.get("/me", response=responses(AnalystOut), summary="The analyst this token acts for")
 def who_am_i(request: HttpRequest) -> dict[str, Any]:
     viewer = caller(request)
-    return _shown(_colleagues(viewer, None).get(pk=viewer.pk)) if partitions_for(viewer) else _shown(viewer)
+    return _shown(colleagues(viewer).get(pk=viewer.pk)) if partitions_for(viewer) else _shown(viewer)
 
 
 @router.get("/{username}", response=responses(AnalystOut), summary="An analyst in your partitions")
 def read_analyst(request: HttpRequest, username: Username) -> dict[str, Any]:
-    analyst = _colleagues(caller(request), None).filter(username=username).first()
+    analyst = colleagues(caller(request)).filter(username=username).first()
     if analyst is None:
         raise NotFound(f"No analyst {username!r} in your partitions", field="username")
     return _shown(analyst)

@@ -14,7 +14,6 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 
 from closeloop.accounts.models import Analyst
-from closeloop.accounts.services import get_analyst
 from closeloop.api.auth import caller, expected_version
 from closeloop.api.call_schemas import (
     AssignIn,
@@ -35,7 +34,7 @@ from closeloop.api.pagination import PageParams, page_of
 from closeloop.api.schemas import CallRef, Page, responses
 from closeloop.closure import Action, InvalidInput, NotFound
 from closeloop.partitions.models import IpkGroup, Partition
-from closeloop.partitions.services import get_group, get_partition, partition_for
+from closeloop.partitions.services import get_colleague, get_group, get_partition, partition_for
 
 from . import services as calls
 from .models import Call
@@ -68,8 +67,8 @@ def _with_etag(response: HttpResponse, call: dict[str, Any]) -> HttpResponse:
     return response
 
 
-def _analyst(username: str | None, field: str) -> Analyst | None:
-    return get_analyst(username, field=field) if username else None
+def _analyst(viewer: Analyst, username: str | None, field: str) -> Analyst | None:
+    return get_colleague(viewer, username, field=field) if username else None
 
 
 def _group(partition: Partition, name: str | None, field: str) -> IpkGroup | None:
@@ -82,13 +81,12 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _analyst_id(username: str | None, field: str) -> int | None:
-    if not username:
-        return None
+def _colleague_id(viewer: Analyst, username: str | None, field: str) -> int | None:
+    """A list filter's analyst: a name nobody in the viewer's partitions has is a bad filter (400)."""
     try:
-        return get_analyst(username, field=field).id
-    except NotFound:
-        raise InvalidInput(f"No analyst with user name {username!r}", field=field) from None
+        return get_colleague(viewer, username, field=field).id if username else None
+    except NotFound as unknown:
+        raise InvalidInput(unknown.message, field=field) from None
 
 
 @router.get("", response=responses(Page[CallOut]), summary="List calls in your partitions")
@@ -99,9 +97,9 @@ def list_calls(request: HttpRequest, filters: Query[CallFilters], paging: Query[
     rows = search_calls(
         viewer, partition_id=partition_id, status=filters.status, call_type=filters.type,
         assigned_group_id=filters.assigned_group,
-        assigned_analyst_id=_analyst_id(filters.assigned_analyst, "assigned_analyst"),
+        assigned_analyst_id=_colleague_id(viewer, filters.assigned_analyst, "assigned_analyst"),
         target_group_id=filters.closure_target_group,
-        target_analyst_id=_analyst_id(filters.closure_target_analyst, "closure_target_analyst"),
+        target_analyst_id=_colleague_id(viewer, filters.closure_target_analyst, "closure_target_analyst"),
         logged_after=_aware(filters.logged_after), logged_before=_aware(filters.logged_before),
         text=filters.q, sort=filters.sort)
     return page_of(rows, paging, call_as_dict)
@@ -115,7 +113,7 @@ def log_call(request: HttpRequest, body: CallCreate) -> Status[dict[str, Any]]:
         partition, body.type, body.summary, description=body.description, priority=body.priority,
         log_group=_group(partition, body.log_group, "log_group"),
         assigned_group=_group(partition, body.assigned_group, "assigned_group"),
-        assigned_analyst=_analyst(body.assigned_analyst, "assigned_analyst"), actor=actor)
+        assigned_analyst=_analyst(actor, body.assigned_analyst, "assigned_analyst"), actor=actor)
     return Status(201, _shown(call, actor))
 
 
@@ -139,7 +137,7 @@ def assign(request: HttpRequest, ref: CallRef, body: AssignIn) -> dict[str, Any]
     actor = caller(request)
     call = calls.get_call(ref, actor)
     call = calls.assign_call(call.ref, actor, group=_group(call.partition, body.group, "group"),
-                             analyst=_analyst(body.analyst, "analyst"),
+                             analyst=_analyst(actor, body.analyst, "analyst"),
                              expected_version=expected_version(request, body.version))
     return _shown(call, actor)
 
@@ -161,7 +159,7 @@ def resolve(request: HttpRequest, ref: CallRef, body: ResolveIn) -> dict[str, An
     """The call goes to the analyst or group that must validate it, as the partition's settings say."""
     actor = caller(request)
     call = calls.get_call(ref, actor)
-    call = calls.resolve_call(call.ref, actor, body.resolution, closer=_analyst(body.closer, "closer"),
+    call = calls.resolve_call(call.ref, actor, body.resolution, closer=_analyst(actor, body.closer, "closer"),
                               closer_group=_group(call.partition, body.closer_group, "closer_group"),
                               reason=body.reason, comments=body.comments,
                               expected_version=expected_version(request, body.version))
@@ -178,7 +176,7 @@ def take(request: HttpRequest, ref: CallRef, body: VersionIn) -> dict[str, Any]:
 def forward(request: HttpRequest, ref: CallRef, body: ForwardIn) -> dict[str, Any]:
     actor = caller(request)
     call = calls.get_call(ref, actor)
-    call = calls.forward_call(call.ref, actor, body.reason, to_analyst=_analyst(body.to_analyst, "to_analyst"),
+    call = calls.forward_call(call.ref, actor, body.reason, to_analyst=_analyst(actor, body.to_analyst, "to_analyst"),
                               to_group=_group(call.partition, body.to_group, "to_group"),
                               expected_version=expected_version(request, body.version))
     return _shown(call, actor)

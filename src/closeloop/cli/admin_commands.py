@@ -137,10 +137,7 @@ def analyst_unlock(args: Namespace, actor: Actor) -> Output:
 
 
 def analyst_list(args: Namespace, actor: Actor) -> Output:
-    qs = Analyst.objects.prefetch_related("memberships__partition", "memberships__ipk_role").order_by("username")
-    if args.partition:
-        qs = qs.filter(memberships__partition=partitions.get_partition(args.partition, actor))
-    analysts = list(qs)
+    analysts = list(partitions.colleagues(actor, args.partition).order_by("username"))
     locked = accounts.locked_out_usernames(a.username for a in analysts)
     data = [{"username": a.username, "active": a.is_active, "locked_out": a.username in locked,
              "roles": {m.partition.name: m.ipk_role.name for m in a.memberships.all()}} for a in analysts]

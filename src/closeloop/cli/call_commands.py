@@ -5,14 +5,13 @@ from __future__ import annotations
 from argparse import Namespace
 from typing import Any
 
-from closeloop.accounts.services import get_analyst
 from closeloop.calls import services as calls
 from closeloop.calls.models import Call
 from closeloop.calls.present import call_as_dict, event_as_dict
 from closeloop.calls.queries import QUEUES, age_of, outstanding_calls, outstanding_summary
 from closeloop.closure import NotAllowed
 from closeloop.partitions.models import IpkGroup
-from closeloop.partitions.services import get_group, get_partition, partition_for
+from closeloop.partitions.services import get_colleague, get_group, get_partition, partition_for
 
 from .commands import CommandTree, Output
 
@@ -23,8 +22,8 @@ def _group_of(call: Call, name: str | None, field: str) -> IpkGroup | None:
     return get_group(call.partition, name, field=field) if name else None
 
 
-def _analyst(name: str | None, field: str) -> Any:
-    return get_analyst(name, field=field) if name else None
+def _analyst(actor: Actor, name: str | None, field: str) -> Any:
+    return get_colleague(actor, name, field=field) if name else None
 
 
 def _result(call: Call, verb: str) -> Output:
@@ -44,14 +43,14 @@ def call_log(args: Namespace, actor: Actor) -> Output:
         partition, args.type, args.summary, description=args.description, priority=args.priority,
         log_group=get_group(partition, args.group, field="group") if args.group else None,
         assigned_group=get_group(partition, args.assign_group, field="assign_group") if args.assign_group else None,
-        assigned_analyst=_analyst(args.assign_analyst, "assign_analyst"), actor=actor)
+        assigned_analyst=_analyst(actor, args.assign_analyst, "assign_analyst"), actor=actor)
     return _result(call, "logged")
 
 
 def call_assign(args: Namespace, actor: Actor) -> Output:
     call = calls.get_call(args.ref, actor)
     call = calls.assign_call(call.ref, actor, group=_group_of(call, args.group, "group"),
-                             analyst=_analyst(args.analyst, "analyst"))
+                             analyst=_analyst(actor, args.analyst, "analyst"))
     return _result(call, "assigned")
 
 
@@ -65,7 +64,7 @@ def call_resume(args: Namespace, actor: Actor) -> Output:
 
 def call_resolve(args: Namespace, actor: Actor) -> Output:
     call = calls.get_call(args.ref, actor)
-    call = calls.resolve_call(call.ref, actor, args.resolution, closer=_analyst(args.closer, "closer"),
+    call = calls.resolve_call(call.ref, actor, args.resolution, closer=_analyst(actor, args.closer, "closer"),
                               closer_group=_group_of(call, args.closer_group, "closer_group"),
                               reason=args.reason, comments=args.comments)
     return _result(call, "resolved")
@@ -77,7 +76,7 @@ def call_take(args: Namespace, actor: Actor) -> Output:
 
 def call_forward(args: Namespace, actor: Actor) -> Output:
     call = calls.get_call(args.ref, actor)
-    call = calls.forward_call(call.ref, actor, args.reason, to_analyst=_analyst(args.to_analyst, "to_analyst"),
+    call = calls.forward_call(call.ref, actor, args.reason, to_analyst=_analyst(actor, args.to_analyst, "to_analyst"),
                               to_group=_group_of(call, args.to_group, "to_group"))
     return _result(call, "forwarded")
 

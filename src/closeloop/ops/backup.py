@@ -11,11 +11,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -77,6 +78,13 @@ def _snapshot() -> None:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
 
+def _private_file(path: Path) -> BinaryIO:
+    """A new file only its owner may read, whatever the umask: a backup holds password and token hashes.
+    The mode is set as the file is created, before a byte is written; a leftover file is replaced."""
+    path.unlink(missing_ok=True)
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
 def backup_desk(path: str | Path, progress: Callable[[str, int], None] | None = None) -> BackupResult:
     """Write every desk table to `path` with per-table counts and checksums."""
     target = Path(path)
@@ -86,7 +94,8 @@ def backup_desk(path: str | Path, progress: Callable[[str, int], None] | None = 
     result = BackupResult(target)
     partial = target.with_name(target.name + ".partial")
     outermost = not connection.in_atomic_block
-    with transaction.atomic(), gzip.open(partial, "wt", encoding="utf-8", compresslevel=5) as out:
+    with transaction.atomic(), _private_file(partial) as raw, \
+            gzip.open(raw, "wt", encoding="utf-8", compresslevel=5) as out:
         if outermost:  # inside a caller's transaction, that transaction's view is the snapshot
             _snapshot()
         header = {"format": FORMAT, "version": VERSION, "created_at": timezone.now().isoformat(),

@@ -7,6 +7,7 @@ debug mode, and a Content-Security-Policy that forbids inline scripts is sent wi
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,10 +95,12 @@ def _partition_problems() -> list[Problem]:
     for partition in Partition.objects.order_by("name"):
         problem = settings_problem(load_settings(partition), load_directory(partition))
         if problem:
+            name = shlex.quote(partition.name)
             problems.append(Problem("closure-settings", f"partition {partition.name}: {problem}",
-                                    f"give the group an active closer (`closeloop group add-member` with a "
-                                    f"Closer) or change the settings (`closeloop settings set --partition "
-                                    f"'{partition.name}' ... --change-reason ...`)"))
+                                    f"give the group an active closer (`closeloop group add-member {name} GROUP "
+                                    f"USER` with a Closer) or change the settings (`closeloop settings set {name} "
+                                    "--closure-group GROUP --change-reason 'WHY'`, see `closeloop settings set "
+                                    "--help`)"))
     return problems
 
 

@@ -40,16 +40,10 @@ def _settings(row: ClosureSettings) -> dict[str, Any]:
     return {"partition": row.partition.name, "version": row.version, **partitions.settings_snapshot(row)}
 
 
-def _visible_partitions(request: HttpRequest, name: str | None) -> list[Partition]:
-    viewer = caller(request)
-    return [partitions.get_partition(name, viewer)] if name else partitions.partitions_for(viewer)
-
-
 @router.get("", response=responses(list[PartitionOut]), summary="Partitions you work in")
 def list_partitions(request: HttpRequest) -> list[dict[str, Any]]:
     return [{"id": p.id, "name": p.name, "settings_version": p.closure_settings.version}
-            for p in Partition.objects.filter(id__in=[p.id for p in partitions.partitions_for(caller(request))])
-            .select_related("closure_settings")]
+            for p in Partition.objects.visible_to(caller(request)).select_related("closure_settings")]
 
 
 @router.get("/{name}/closure-settings", response=responses(ClosureSettingsOut), summary="Closure settings")
@@ -104,7 +98,7 @@ class _PartitionFilter(Schema):
 
 @groups_router.get("", response=responses(list[GroupOut]), summary="IPK groups")
 def list_groups(request: HttpRequest, filters: Query[_PartitionFilter]) -> list[dict[str, Any]]:
-    rows = IpkGroup.objects.filter(partition__in=_visible_partitions(request, filters.partition)
+    rows = IpkGroup.objects.filter(partition__in=partitions.readable_partitions(filters.partition, caller(request))
                                    ).select_related("partition").prefetch_related("members")
     return [{"id": g.id, "partition": g.partition.name, "name": g.name, "active": g.active,
              "members": sorted(m.username for m in g.members.all())} for g in rows]
@@ -117,7 +111,8 @@ class _ReasonFilter(_PartitionFilter):
 
 @closure_reasons_router.get("", response=responses(list[ClosureReasonOut]), summary="Closure reasons")
 def list_closure_reasons(request: HttpRequest, filters: Query[_ReasonFilter]) -> list[dict[str, Any]]:
-    rows = ClosureReason.objects.filter(partition__in=_visible_partitions(request, filters.partition))
+    shown = partitions.readable_partitions(filters.partition, caller(request))
+    rows = ClosureReason.objects.filter(partition__in=shown)
     if filters.call_type:
         rows = rows.filter(type_links__call_type=parse_choice(CallType, filters.call_type, "call_type").value)
     if filters.active is not None:

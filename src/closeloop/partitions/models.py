@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from closeloop.closure import CallType, ClosureMethod, ClosureRule, PartitionSettings
 
 __all__ = [
+    "PartitionQuerySet",
     "Partition",
     "IpkGroup",
     "ClosureSettings",
@@ -21,11 +24,23 @@ __all__ = [
 CALL_TYPE_CHOICES = [(t.value, t.label) for t in CallType]
 
 
+class PartitionQuerySet(models.QuerySet["Partition"]):
+    """The one rule for which partitions someone may read: those they work in (a membership gives
+    them an IPK role there). A General Access role does not widen it; the system operator sees all."""
+
+    def visible_to(self, analyst: Any) -> PartitionQuerySet:
+        if analyst is None:
+            return self
+        return self.filter(memberships__analyst=analyst)
+
+
 class Partition(models.Model):
     """A segment of the service desk with its own analysts, groups, calls and closure settings."""
 
     name = models.CharField(max_length=80, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartitionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch, QuerySet
 
 from closeloop.accounts.models import Analyst, Membership
 from closeloop.accounts.services import require_admin
@@ -35,7 +36,10 @@ __all__ = [
     "get_partition",
     "partition_for",
     "partitions_for",
+    "readable_partitions",
     "get_group",
+    "colleagues",
+    "get_colleague",
     "load_directory",
     "load_settings",
     "create_partition",
@@ -59,9 +63,12 @@ UNSET: Any = _Unset()
 
 
 def get_partition(name: str, viewer: Analyst | None = None) -> Partition:
-    """A partition by name, if the viewer belongs to it or administers the desk."""
-    partition = Partition.objects.filter(name=name).first()
-    if partition is None or (viewer is not None and not _may_see(viewer, partition)):
+    """A partition by name, if the viewer works in it (any, for the system operator).
+
+    Another partition is refused exactly like one that does not exist, so its name does not leak.
+    """
+    partition = Partition.objects.visible_to(viewer).filter(name=name).first()
+    if partition is None:
         raise NotFound(f"No partition named {name!r}", field="partition")
     return partition
 
@@ -77,18 +84,14 @@ def partition_for(name: str | None, viewer: Analyst | None = None) -> Partition:
     return mine[0]
 
 
-def _may_see(viewer: Analyst, partition: Partition) -> bool:
-    if viewer.has_admin_right(AdminRight.IPK_SETUP) or viewer.has_admin_right(AdminRight.SECURITY_ADMIN):
-        return True
-    return Membership.objects.filter(analyst=viewer, partition=partition).exists()
-
-
 def partitions_for(viewer: Analyst | None) -> list[Partition]:
     """Partitions the viewer works in (all of them for the system operator)."""
-    qs = Partition.objects.all()
-    if viewer is not None:
-        qs = qs.filter(memberships__analyst=viewer)
-    return list(qs.order_by("name"))
+    return list(Partition.objects.visible_to(viewer).order_by("name"))
+
+
+def readable_partitions(name: str | None, viewer: Analyst | None) -> list[Partition]:
+    """What a list filtered by an optional partition name covers: that partition, or all of the viewer's."""
+    return [get_partition(name, viewer)] if name else partitions_for(viewer)
 
 
 def get_group(partition: Partition, name: str, field: str = "group") -> IpkGroup:
@@ -317,3 +320,26 @@ def set_closure_reason(reason: ClosureReason, actor: Analyst | None = None, *, a
                            change_reason or f"Changed closure reason {reason.code}", before,
                            _reason_snapshot(reason.partition))
     return reason
+
+
+def colleagues(viewer: Analyst | None, partition_name: str | None = None) -> QuerySet[Analyst]:
+    """Analysts working in the named partition, or in any the viewer works in, with their memberships
+    and groups there only: never anyone, or any role, from a partition the viewer cannot read.
+    The system operator, naming no partition, sees every analyst (also those in no partition yet)."""
+    shared = readable_partitions(partition_name, viewer)
+    everyone = viewer is None and not partition_name
+    qs = Analyst.objects.all() if everyone else Analyst.objects.filter(memberships__partition__in=shared).distinct()
+    return qs.prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.filter(partition__in=shared).select_related(
+            "partition", "ipk_role").order_by("partition__name")),
+        Prefetch("ipk_groups", queryset=IpkGroup.objects.filter(partition__in=shared)))
+
+
+def get_colleague(viewer: Analyst | None, username: str, field: str = "analyst") -> Analyst:
+    """An analyst working in one of the viewer's partitions, by user name. Anyone else is refused
+    exactly like a name nobody has, so a name cannot be tried to learn who works elsewhere."""
+    shared = Partition.objects.visible_to(viewer)
+    analyst = Analyst.objects.filter(username=username, memberships__partition__in=shared).first()
+    if analyst is None:
+        raise NotFound(f"No analyst with user name {username!r} in your partitions", field=field)
+    return analyst

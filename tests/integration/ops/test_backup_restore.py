@@ -130,3 +130,39 @@ def test_backup_and_restore_refuse_to_run_as_an_analyst(desk, capsys, tmp_path):
 
     assert main(["backup", str(tmp_path / "x.gz"), "--as", "alice"]) == 4
     assert "leave out --as" in capsys.readouterr().err
+
+
+@pytest.fixture
+def open_umask():  # type: ignore[no-untyped-def]
+    """The most permissive umask, so only the backup's own file mode keeps it private."""
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+def test_a_backup_is_readable_by_its_owner_only_even_while_it_is_written(desk, tmp_path, monkeypatch, open_umask):
+    import closeloop.ops.backup as backup
+
+    file = tmp_path / "desk.closeloop.gz"
+    (tmp_path / "desk.closeloop.gz.partial").write_text("left over from a backup that was cut short")
+    (tmp_path / "desk.closeloop.gz.partial").chmod(0o644)
+    modes_while_writing, table_rows = [], backup.table_rows
+
+    def rows_noting_the_mode(*args):  # type: ignore[no-untyped-def]
+        modes_while_writing.append((tmp_path / "desk.closeloop.gz.partial").stat().st_mode & 0o777)
+        return table_rows(*args)
+
+    monkeypatch.setattr(backup, "table_rows", rows_noting_the_mode)
+    backup_desk(file)
+    assert file.stat().st_mode & 0o777 == 0o600
+    assert set(modes_while_writing) == {0o600}
+
+
+def test_closeloop_backup_replaces_a_world_readable_file_with_a_private_one(desk, capsys, tmp_path, open_umask):
+    from closeloop.cli.main import main
+
+    file = tmp_path / "desk.closeloop.gz"
+    file.write_text("an older backup")
+    file.chmod(0o644)
+    assert main(["backup", str(file)]) == 0
+    assert file.stat().st_mode & 0o777 == 0o600

@@ -10,7 +10,7 @@ import pytest
 
 from closeloop.closure import CloseloopError
 from closeloop.ops.checks import DeployNotReady, check_deploy, deploy_problems
-from closeloop.partitions.models import ClosureSettings
+from closeloop.partitions.models import ClosureSettings, Partition
 
 from .scratch import cli_env, closeloop
 
@@ -36,7 +36,27 @@ def test_a_partition_whose_closure_group_lost_its_closers_is_reported(desk):
     problems = [p for p in deploy_problems() if p.check == "closure-settings"]
     assert len(problems) == 1
     assert "partition Default" in problems[0].message and "Network" in problems[0].message
-    assert "closeloop settings set --partition 'Default'" in problems[0].fix
+    assert "`closeloop settings set Default --closure-group GROUP" in problems[0].fix
+
+
+def test_the_commands_suggested_for_a_stranded_partition_are_real_commands(desk):
+    import argparse
+    import re
+    import shlex
+
+    from closeloop.cli.commands import build_parser
+
+    class Strict(argparse.ArgumentParser):
+        def error(self, message):  # type: ignore[no-untyped-def]
+            raise AssertionError(message)
+
+    partition = Partition.objects.create(name="Field Engineers' Desk")
+    ClosureSettings.objects.create(partition=partition, closure_method="rules", closure_rule="closure_group")
+    fix = next(p.fix for p in deploy_problems() if "Field Engineers' Desk" in p.message)
+    suggested = [shlex.split(command) for command in re.findall(r"`closeloop ([^`]+)`", fix)]
+    parsed = [build_parser(Strict).parse_args(argv) for argv in suggested if "--help" not in argv]
+    assert [(a.handler.__name__, a.partition) for a in parsed] == [
+        ("group_add_member", "Field Engineers' Desk"), ("settings_set", "Field Engineers' Desk")]
 
 
 def test_a_production_install_with_everything_in_place_passes(tmp_path):
