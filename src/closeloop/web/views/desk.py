@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -22,7 +23,7 @@ from closeloop.closure import CloseloopError
 from ..desk_context import choose_partition, current_partition
 from ..errors import refusals_as_http, refuse_in_form
 
-__all__ = ["SignInView", "switch_partition", "calls_outstanding", "queue_counts", "profile", "revoke"]
+__all__ = ["SignInView", "favicon", "switch_partition", "calls_outstanding", "queue_counts", "profile", "revoke"]
 
 PAGE_SIZE = 25
 # The sorts an analyst can pick on Calls Outstanding: oldest first is the desk's default.
@@ -48,6 +49,11 @@ def _demo_credentials() -> dict[str, Any] | None:
     if sample is None or not sample.check_password(DEMO_PASSWORD):
         return None
     return {"password": DEMO_PASSWORD, "users": ["admin", *DEMO_ANALYSTS]}
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on every page whatever the page links: send them to Closeloop's icon."""
+    return redirect(static("closeloop/favicon.svg"))
 
 
 @login_required
