@@ -89,3 +89,9 @@ def test_settings_page_lists_every_kind_of_change_readably(client_for, desk):
                  "Rejection category “not_fixed”", "closers asked for it"):
         assert text in html, text
     assert "{&#x27;" not in html and "[&#x27;" not in html
+
+
+def test_quality_settings_audit_trail_shows_the_same_readable_rows(client_for, desk):
+    quality.add_checklist_item(desk.default, "User confirmed", "first check")
+    html = client_for("admin").get("/reports/quality/").content.decode()
+    assert "Checklist item “User confirmed”" in html and "<del>—</del>" in html and "first check" in html
