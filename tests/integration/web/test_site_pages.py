@@ -31,12 +31,14 @@ def test_an_unknown_address_shows_closeloops_own_not_found_page_when_debug_is_of
     html = response.content.decode()
     assert response.status_code == 404
     assert "<h1>Not found</h1>" in html and "· Closeloop</title>" in html and "Calls Outstanding" in html
+    assert "Nothing here, or it is in a partition you do not work in." in html and "Resolver404" not in html
 
 
-def test_another_partitions_call_shows_the_not_found_page_with_the_reason(settings, client_for):
+def test_a_call_outside_the_analysts_partitions_shows_the_not_found_page_with_the_reason(settings, client_for):
     settings.DEBUG = False
     response = client_for("olga").get("/calls/INC-999999/")
-    assert response.status_code == 404 and "<h1>Not found</h1>" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 404 and "<h1>Not found</h1>" in html and "No call &#x27;INC-999999&#x27;" in html
 
 
 def test_server_error_page_is_closeloops_and_needs_no_request_context():
