@@ -95,3 +95,14 @@ def test_quality_settings_audit_trail_shows_the_same_readable_rows(client_for, d
     quality.add_checklist_item(desk.default, "User confirmed", "first check")
     html = client_for("admin").get("/reports/quality/").content.decode()
     assert "Checklist item “User confirmed”" in html and "<del>—</del>" in html and "first check" in html
+
+
+def test_older_and_hand_recorded_shapes_read_without_python_punctuation():
+    checklist = SettingsChange(subject="checklist", before={}, after={"Root cause named": {"required": True}})
+    categories = SettingsChange(subject="rejection_categories", before={"other": "Other"},
+                                after={"other": "Something else", "dup": ["a", {"b": None}]})
+    assert [(r.what, r.before, r.after) for r in describe_change(checklist)] == [
+        ("Checklist item “Root cause named”", "—", "required to close: yes")]
+    assert [(r.what, r.before, r.after) for r in describe_change(categories)] == [
+        ("Rejection category “other”", "Other", "Something else"),
+        ("Rejection category “dup”", "—", "a, b: —")]
