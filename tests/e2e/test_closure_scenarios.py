@@ -37,7 +37,7 @@ def test_admin_sets_log_group_rule_with_a_change_reason_and_sees_it_in_history(s
     history = page.locator("section", has=page.get_by_role("heading", name="Settings history"))
     first = history.locator("tbody tr").first
     assert "Log groups know their callers best" in first.inner_text()
-    assert "log_group" in first.locator("ins").all_inner_texts()
+    assert "Log Group" in first.locator("ins").all_inner_texts()
     assert page.get_by_label("Closure rule").input_value() == "log_group"
     screenshot(page, "1-settings-history")
 

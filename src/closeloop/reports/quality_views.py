@@ -22,6 +22,7 @@ from closeloop.partitions.models import Partition, SettingsChange
 from closeloop.partitions.services import UNSET, require_admin
 from closeloop.web.desk_context import current_partition
 from closeloop.web.errors import refusals_as_http, refuse_in_form
+from closeloop.web.settings_history import history_entries
 
 from .forms import CategoryForm, CategoryLabelForm, ChecklistItemForm
 from .services import REPORTS
@@ -112,7 +113,7 @@ def quality_settings(request: HttpRequest) -> HttpResponse:
     history = SettingsChange.objects.filter(partition=partition, subject__in=_SUBJECTS).select_related(
         "changed_by")[:30]
     return render(request, "reports/quality.html", {
-        "partition": partition, "reports": REPORTS.values(), "history": history,
+        "partition": partition, "reports": REPORTS.values(), "entries": history_entries(history),
         "items": _item_forms(partition, failed), "categories": _category_forms(partition, failed),
         "new_item": failed[1] if failed and failed[0] == "new-item" else ChecklistItemForm(prefix="new-item"),
         "new_category": failed[1] if failed and failed[0] == "new-category" else CategoryForm(prefix="new-category"),

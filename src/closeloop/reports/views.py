@@ -120,7 +120,10 @@ def report_page(request: HttpRequest, name: str) -> HttpResponse:
 @refusals_as_http
 def report_download(request: HttpRequest, name: str) -> HttpResponse:
     _names, chosen = _choices(request)
-    report = run_report(name, chosen, _viewer(request), request.GET.get("from"), request.GET.get("to"))
+    try:
+        report = run_report(name, chosen, _viewer(request), request.GET.get("from"), request.GET.get("to"))
+    except InvalidInput:
+        return _render_report(request, name)  # the report's page, its period form saying what to fix
     response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{csv_filename(report)}"'
     return response

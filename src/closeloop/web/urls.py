@@ -6,6 +6,7 @@ from django.urls import path
 from .views import admin, calls, desk
 
 urlpatterns = [
+    path("favicon.ico", desk.favicon, name="favicon"),
     path("login/", desk.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", desk.calls_outstanding, name="outstanding"),

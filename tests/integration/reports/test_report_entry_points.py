@@ -179,6 +179,12 @@ class TestTheWebPages:
                                                               "to": "2026-03-01"})
         assert page.status_code == 400 and "swap --from and --to" in page.content.decode()
 
+    def test_a_csv_download_with_bad_dates_reshows_the_report_form_with_the_message(self, desk):
+        response = signed_in(desk.alice).get("/reports/trends/csv/", {"partition": "Default", "from": "junk"})
+        html = response.content.decode()
+        assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
+        assert "junk" in html and 'name="from"' in html
+
     def test_another_partitions_reports_are_not_found(self, desk):
         assert signed_in(desk.olga).get("/reports/trends/", {"partition": "Default"}).status_code == 404
         assert signed_in(desk.olga).get("/reports/trends/csv/", {"partition": "Default"}).status_code == 404

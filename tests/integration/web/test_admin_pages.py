@@ -66,8 +66,8 @@ def test_confirming_with_a_reason_saves_and_shows_it_in_the_history(client_for, 
     assert response.status_code == 302
     assert ClosureSettings.objects.get(partition=desk.default).closure_rule == "closure_group"
     html = client.get("/system/settings/").content.decode()
-    assert "Closure Group validates everything" in html and "<ins>closure_group</ins>" in html
-    assert "<del>log_group</del>" in html and "admin" in html
+    assert "Closure Group validates everything" in html and "<ins>Closure Group</ins>" in html
+    assert "<del>Log Group</del>" in html and "admin" in html
 
 
 def test_settings_that_strand_calls_are_refused_with_the_validators_message(client_for, desk):

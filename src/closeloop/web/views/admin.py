@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -23,8 +24,11 @@ from closeloop.partitions.models import ClosureReason, ClosureSettings, IpkGroup
 from ..admin_forms import AnalystForm, ClosureSettingsForm, GroupForm, MemberForm, ReasonForm, ReasonTypesForm, RoleForm
 from ..desk_context import current_partition
 from ..errors import refusals_as_http, refuse_in_form
+from ..settings_history import history_entries
 
 __all__ = ["admin_index", "closure_settings", "groups", "analysts", "reasons"]
+
+HISTORY_PAGE_SIZE = 50
 
 
 def _admin_page(request: HttpRequest, right: AdminRight) -> tuple[Analyst, Partition]:
@@ -68,9 +72,11 @@ def closure_settings(request: HttpRequest) -> HttpResponse:
             confirm = True
     elif request.method == "POST":
         status = 400
-    history = SettingsChange.objects.filter(partition=partition).select_related("changed_by")[:50]
+    changes = SettingsChange.objects.filter(partition=partition).select_related("changed_by")
+    history = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/admin/settings.html", {
         "form": form, "row": row, "partition": partition, "confirm": confirm, "history": history,
+        "entries": history_entries(history.object_list),
     }, status=status)
 
 

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,8 @@ from ..desk_context import choose_partition, current_partition
 from ..errors import refusals_as_http, refuse_in_form
 from ..sessions import not_activity
 
-__all__ = ["SignInView", "locked_out", "switch_partition", "calls_outstanding", "queue_counts", "profile", "revoke"]
+__all__ = ["SignInView", "favicon", "locked_out", "switch_partition", "calls_outstanding", "queue_counts",
+           "profile", "revoke"]
 
 PAGE_SIZE = 25
 # The sorts an analyst can pick on Calls Outstanding: oldest first is the desk's default.
@@ -64,6 +66,11 @@ def _demo_credentials() -> dict[str, Any] | None:
     if sample is None or not sample.check_password(DEMO_PASSWORD):
         return None
     return {"password": DEMO_PASSWORD, "users": ["admin", *DEMO_ANALYSTS]}
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on every page whatever the page links: send them to Closeloop's icon."""
+    return redirect(static("closeloop/favicon.svg"))
 
 
 @login_required
