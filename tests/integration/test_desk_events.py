@@ -74,3 +74,50 @@ def test_a_handler_that_refuses_rolls_back_the_change_that_published_it(desk):
 def test_publish_sums_the_calls_each_handler_moved(desk):
     event = DirectoryChanged(DeskEvent.ANALYST_DEACTIVATED, desk.default.id, None, "Nothing", "nothing changed")
     assert publish(event) == 0
+
+
+def test_every_audited_setter_records_one_row_and_publishes_one_event_through_the_same_path(desk):
+    from closeloop.closure.events import SettingsChanged
+    from closeloop.partitions import quality
+
+    seen: list[SettingsChanged] = []
+
+    def listen(event: SettingsChanged) -> None:
+        seen.append(event)
+
+    subscribe(SettingsChanged, listen)
+    try:
+        before = SettingsChange.objects.filter(partition=desk.default).count()
+        partitions.update_closure_settings(desk.default, "closure group reviews", desk.admin,
+                                           closure_rule="closure_group")
+        reason = partitions.add_closure_reason(desk.default, "WORKAROUND", "Workaround", ["incident"], desk.admin)
+        partitions.set_closure_reason(reason, desk.admin, label="Workaround given")
+        quality.add_checklist_item(desk.default, "Resolution documented", "we check the notes", desk.admin)
+        item = quality.add_checklist_item(desk.default, "User confirmed", "we check with users", desk.admin)
+        quality.set_checklist_item(item, "optional for now", desk.admin, required=False)
+        quality.move_checklist_item(item, 1, "first thing to check", desk.admin)
+        quality.move_checklist_item(item, 1, "already first: nothing changes", desk.admin)
+        category = quality.add_rejection_category(desk.default, "not_fixed", "Not fixed", "needed", desk.admin)
+        quality.set_rejection_category(category, "clearer", desk.admin, label="Still broken")
+        quality.set_rejection_category(category, "no change at all", desk.admin, label="Still broken")
+    finally:
+        unsubscribe(SettingsChanged, listen)
+    rows = SettingsChange.objects.filter(partition=desk.default).order_by("id")[before:]
+    # one row and one event per change; the two changes that changed nothing leave neither
+    assert [r.subject for r in rows] == ["closure_settings", "closure_reasons", "closure_reasons", "checklist",
+                                         "checklist", "checklist", "checklist", "rejection_categories",
+                                         "rejection_categories"]
+    assert [e.name.value for e in seen] == [f"{r.subject}_changed" for r in rows]
+    assert rows[0].version == desk.default.closure_settings.__class__.objects.get(partition=desk.default).version
+    assert all(r.version is None for r in rows[1:])  # only closure settings are versioned
+
+
+def test_an_audited_change_needs_the_ipk_setup_right_and_a_change_reason(desk):
+    from closeloop.closure import InvalidInput, NotAllowed
+    from closeloop.partitions import quality
+
+    with pytest.raises(NotAllowed, match="IPK Setup"):
+        quality.add_checklist_item(desk.default, "User confirmed", "why", desk.carol)
+    with pytest.raises(InvalidInput) as err:
+        quality.add_checklist_item(desk.default, "User confirmed", "  ", desk.admin)
+    assert err.value.field == "change_reason" and not quality.checklist(desk.default)

@@ -7,7 +7,7 @@ close them move along the fallback chain, with the reason in their history.
 
 from __future__ import annotations
 
-from closeloop.closure.events import ClosureSettingsChanged, DirectoryChanged, subscribe
+from closeloop.closure.events import DeskEvent, DirectoryChanged, SettingsChanged, subscribe
 from closeloop.closure.rules import check_directory_change, validate_settings
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import load_directory, load_settings
@@ -25,9 +25,11 @@ def guard_directory_change(event: DirectoryChanged) -> int:
     return reroute_stranded_calls(partition, event.because)
 
 
-def guard_settings_change(event: ClosureSettingsChanged) -> int:
+def guard_settings_change(event: SettingsChanged) -> int:
     """Refuse closure settings that strand a waiting call; re-route the calls they moved (e.g. requiring an
     independent closer strands calls whose only possible closer resolved them)."""
+    if event.name is not DeskEvent.CLOSURE_SETTINGS_CHANGED:
+        return 0  # reasons, checklist and categories do not decide who closes
     partition = Partition.objects.get(pk=event.partition_id)
     validate_settings(load_settings(partition), load_directory(partition), awaiting_closure(partition))
     return reroute_stranded_calls(partition, event.because)
@@ -35,4 +37,4 @@ def guard_settings_change(event: ClosureSettingsChanged) -> int:
 
 def subscribe_handlers() -> None:
     subscribe(DirectoryChanged, guard_directory_change)
-    subscribe(ClosureSettingsChanged, guard_settings_change)
+    subscribe(SettingsChanged, guard_settings_change)

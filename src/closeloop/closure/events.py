@@ -6,7 +6,8 @@ no call awaiting closure is left with nobody to close it (raising refuses the wh
 the calls whose target can no longer close them; the partitions area records the change in the audit
 trail. So a lower area never calls a higher one's services: it publishes, and the higher one subscribes.
 
-Changes to a call are recorded as call events (`lifecycle.Action`) in the call's history.
+Every one of these changes is also a row of the partition's audit trail. Changes to a call are recorded
+as call events (`lifecycle.Action`) in the call's history.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, TypeVar
 __all__ = [
     "DeskEvent",
     "DirectoryChanged",
-    "ClosureSettingsChanged",
+    "SettingsChanged",
     "subscribe",
     "unsubscribe",
     "publish",
@@ -30,6 +31,9 @@ class DeskEvent(StrEnum):
     """The closed list of changes to a partition's people, groups and settings."""
 
     CLOSURE_SETTINGS_CHANGED = "closure_settings_changed"
+    CLOSURE_REASONS_CHANGED = "closure_reasons_changed"
+    CHECKLIST_CHANGED = "checklist_changed"
+    REJECTION_CATEGORIES_CHANGED = "rejection_categories_changed"
     GROUP_MEMBER_ADDED = "group_member_added"
     GROUP_MEMBER_REMOVED = "group_member_removed"
     ANALYST_ROLE_CHANGED = "analyst_role_changed"
@@ -54,15 +58,16 @@ class DirectoryChanged:
 
 
 @dataclass(frozen=True)
-class ClosureSettingsChanged:
-    """A partition's closure settings changed (already written and audited, not yet committed)."""
+class SettingsChanged:
+    """A partition's closure settings, reasons, checklist or rejection categories changed (already written
+    and audited, not yet committed); `because` is said in the history of a call re-routed by it."""
 
+    name: DeskEvent
     partition_id: int
     because: str
-    name: DeskEvent = DeskEvent.CLOSURE_SETTINGS_CHANGED
 
 
-E = TypeVar("E", DirectoryChanged, ClosureSettingsChanged)
+E = TypeVar("E", DirectoryChanged, SettingsChanged)
 # A handler returns how many calls it moved (re-routed), or None when it moves none by nature.
 Handler = Callable[[E], int | None]
 _handlers: dict[type[Any], list[Callable[[Any], int | None]]] = {}
@@ -83,7 +88,7 @@ def unsubscribe(event_type: type[E], handler: Handler[E]) -> None:
         handlers.remove(handler)
 
 
-def publish(event: DirectoryChanged | ClosureSettingsChanged) -> int:
+def publish(event: DirectoryChanged | SettingsChanged) -> int:
     """Hand the event to each of its handlers in turn; a handler that raises refuses the change.
 
     Returns how many calls the handlers moved because of it (shown to the administrator).

@@ -16,6 +16,7 @@ from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import add_analyst, get_access_role, get_ipk_role
 from closeloop.closure import CallType, Directory, PartitionSettings, Right
 from closeloop.desk import DEFAULT_PARTITION, init_desk
+from closeloop.partitions import quality
 from closeloop.partitions import services as partitions
 from closeloop.partitions.models import (
     ChecklistItem,
@@ -23,7 +24,6 @@ from closeloop.partitions.models import (
     IpkGroup,
     Partition,
     RejectionCategory,
-    SettingsChange,
 )
 
 __all__ = ["PartitionPlan", "build_synthetic_desk", "WORK_GROUPS", "CLOSURE_GROUP", "partition_name"]
@@ -106,17 +106,11 @@ def _configure(partition: Partition, index: int) -> None:
         if code not in existing:
             partitions.add_closure_reason(partition, code, label, types)
     if not RejectionCategory.objects.filter(partition=partition).exists():
-        RejectionCategory.objects.bulk_create(RejectionCategory(partition=partition, code=c, label=label)
-                                              for c, label in REJECTION_CATEGORIES)
-        partitions.record_settings_change(partition, SettingsChange.Subject.REJECTION_CATEGORIES, None,
-                                          "Synthetic desk: rejection categories", {},
-                                          {c: label for c, label in REJECTION_CATEGORIES})
+        for code, label in REJECTION_CATEGORIES:
+            quality.add_rejection_category(partition, code, label, "Synthetic desk: rejection categories")
     if not ChecklistItem.objects.filter(partition=partition).exists():
-        ChecklistItem.objects.bulk_create(ChecklistItem(partition=partition, text=t, required=r, position=n)
-                                          for n, (t, r) in enumerate(CHECKLIST))
-        partitions.record_settings_change(partition, SettingsChange.Subject.CHECKLIST, None,
-                                          "Synthetic desk: closure checklist", {},
-                                          {t: {"required": r} for t, r in CHECKLIST})
+        for text, required in CHECKLIST:
+            quality.add_checklist_item(partition, text, "Synthetic desk: closure checklist", required=required)
     rule, independent, designated = SETTINGS_CYCLE[index % len(SETTINGS_CYCLE)]
     partitions.update_closure_settings(
         partition, "Synthetic desk: validated by rule, Closure Group as the last fallback",

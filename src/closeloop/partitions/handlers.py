@@ -5,8 +5,8 @@ from __future__ import annotations
 from closeloop.accounts.models import Analyst
 from closeloop.closure.events import DeskEvent, DirectoryChanged, subscribe
 
+from .audit import record_settings_change
 from .models import Partition, SettingsChange
-from .services import record_settings_change
 
 __all__ = ["audit_directory_change", "subscribe_handlers"]
 

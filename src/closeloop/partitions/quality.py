@@ -13,10 +13,11 @@ from django.db import transaction
 from django.db.models import Max
 
 from closeloop.accounts.models import Analyst
-from closeloop.closure import AdminRight, InvalidInput, NotFound, limits
+from closeloop.closure import InvalidInput, NotFound, limits
 
+from .audit import audited_change
 from .models import ChecklistItem, Partition, RejectionCategory, SettingsChange
-from .services import UNSET, record_settings_change, require_admin
+from .services import UNSET, Unset
 
 __all__ = [
     "checklist",
@@ -31,8 +32,8 @@ __all__ = [
 ]
 
 
-def _reason(change_reason: str) -> str:
-    return limits.CHANGE_REASON.clean(change_reason)
+_CHECKLIST = SettingsChange.Subject.CHECKLIST
+_CATEGORIES = SettingsChange.Subject.REJECTION_CATEGORIES
 
 
 def checklist(partition: Partition, include_inactive: bool = False) -> list[ChecklistItem]:
@@ -59,47 +60,35 @@ def get_checklist_item(partition: Partition, item_id: int | str) -> ChecklistIte
     return item
 
 
-def _audit_checklist(partition: Partition, actor: Analyst | None, reason: str, before: dict[str, Any]) -> None:
-    record_settings_change(partition, SettingsChange.Subject.CHECKLIST, actor, reason, before,
-                           _checklist_snapshot(partition))
-
-
 @transaction.atomic
 def add_checklist_item(partition: Partition, text: str, change_reason: str, actor: Analyst | None = None, *,
                        required: bool = True) -> ChecklistItem:
     """Add a check closers make before closing ("User confirmed service restored"), at the end of the list."""
-    require_admin(actor, AdminRight.IPK_SETUP)
-    reason = _reason(change_reason)
     text = limits.CHECKLIST_TEXT.clean(text)
-    Partition.objects.select_for_update().get(pk=partition.pk)  # one checklist edit at a time per partition
-    if ChecklistItem.objects.filter(partition=partition, active=True, text__iexact=text).exists():
-        raise InvalidInput(f"The checklist of {partition.name} already has {text!r}", field="text")
-    before = _checklist_snapshot(partition)
-    last = ChecklistItem.objects.filter(partition=partition).aggregate(last=Max("position"))["last"]
-    item = ChecklistItem.objects.create(partition=partition, text=text, required=bool(required),
-                                        position=0 if last is None else last + 1)
-    _audit_checklist(partition, actor, reason, before)
+    with audited_change(partition, _CHECKLIST, actor, change_reason, lambda: _checklist_snapshot(partition)):
+        if ChecklistItem.objects.filter(partition=partition, active=True, text__iexact=text).exists():
+            raise InvalidInput(f"The checklist of {partition.name} already has {text!r}", field="text")
+        last = ChecklistItem.objects.filter(partition=partition).aggregate(last=Max("position"))["last"]
+        item = ChecklistItem.objects.create(partition=partition, text=text, required=bool(required),
+                                            position=0 if last is None else last + 1)
     return item
 
 
 @transaction.atomic
 def set_checklist_item(item: ChecklistItem, change_reason: str, actor: Analyst | None = None, *,
-                       text: str = UNSET, required: bool = UNSET, active: bool = UNSET) -> ChecklistItem:
+                       text: str | Unset = UNSET, required: bool | Unset = UNSET,
+                       active: bool | Unset = UNSET) -> ChecklistItem:
     """Reword an item, make it optional or required, deactivate or reactivate it (audited)."""
-    require_admin(actor, AdminRight.IPK_SETUP)
-    reason = _reason(change_reason)
-    partition = Partition.objects.select_for_update().get(pk=item.partition_id)
-    item = ChecklistItem.objects.get(pk=item.pk)
-    before = _checklist_snapshot(partition)
-    if text is not UNSET:
-        item.text = limits.CHECKLIST_TEXT.clean(text)
-    if required is not UNSET:
-        item.required = bool(required)
-    if active is not UNSET:
-        item.active = bool(active)
-    item.save()
-    if _checklist_snapshot(partition) != before:
-        _audit_checklist(partition, actor, reason, before)
+    partition = item.partition
+    with audited_change(partition, _CHECKLIST, actor, change_reason, lambda: _checklist_snapshot(partition)):
+        item = ChecklistItem.objects.get(pk=item.pk)
+        if text is not UNSET:
+            item.text = limits.CHECKLIST_TEXT.clean(text)
+        if required is not UNSET:
+            item.required = bool(required)
+        if active is not UNSET:
+            item.active = bool(active)
+        item.save()
     return item
 
 
@@ -117,20 +106,16 @@ def _position(raw: int | str, count: int) -> int:
 def move_checklist_item(item: ChecklistItem, position: int, change_reason: str,
                         actor: Analyst | None = None) -> list[ChecklistItem]:
     """Put an item at a new place (1 = first) in the checklist; the others keep their order (audited)."""
-    require_admin(actor, AdminRight.IPK_SETUP)
-    reason = _reason(change_reason)
-    partition = Partition.objects.select_for_update().get(pk=item.partition_id)
-    items = checklist(partition, include_inactive=True)
-    place = _position(position, len(items))
-    before = _checklist_snapshot(partition)
-    ordered = [i for i in items if i.pk != item.pk]
-    ordered.insert(place - 1, next(i for i in items if i.pk == item.pk))
-    for index, entry in enumerate(ordered):
-        if entry.position != index:
-            entry.position = index
-            entry.save(update_fields=["position"])
-    if _checklist_snapshot(partition) != before:
-        _audit_checklist(partition, actor, reason, before)
+    partition = item.partition
+    with audited_change(partition, _CHECKLIST, actor, change_reason, lambda: _checklist_snapshot(partition)):
+        items = checklist(partition, include_inactive=True)
+        place = _position(position, len(items))
+        ordered = [i for i in items if i.pk != item.pk]
+        ordered.insert(place - 1, next(i for i in items if i.pk == item.pk))
+        for index, entry in enumerate(ordered):
+            if entry.position != index:
+                entry.position = index
+                entry.save(update_fields=["position"])
     return checklist(partition, include_inactive=True)
 
 
@@ -158,37 +143,28 @@ def get_rejection_category(partition: Partition, code: str) -> RejectionCategory
 def add_rejection_category(partition: Partition, code: str, label: str, change_reason: str,
                            actor: Analyst | None = None) -> RejectionCategory:
     """Add a reason category for rejections ("not_fixed" - Not fixed), audited."""
-    require_admin(actor, AdminRight.IPK_SETUP)
-    reason = _reason(change_reason)
     code = limits.CATEGORY_CODE.clean(code)
     if any(ch.isspace() for ch in code):
         raise InvalidInput(f"A category code has no spaces (got {code!r}); use e.g. not_fixed", field="code")
     label = limits.CATEGORY_LABEL.clean(label)
-    Partition.objects.select_for_update().get(pk=partition.pk)
-    if RejectionCategory.objects.filter(partition=partition, code=code).exists():
-        raise InvalidInput(f"Partition {partition.name} already has a rejection category {code!r}", field="code")
-    before = _category_snapshot(partition)
-    category = RejectionCategory.objects.create(partition=partition, code=code, label=label)
-    record_settings_change(partition, SettingsChange.Subject.REJECTION_CATEGORIES, actor, reason, before,
-                           _category_snapshot(partition))
+    with audited_change(partition, _CATEGORIES, actor, change_reason, lambda: _category_snapshot(partition)):
+        if RejectionCategory.objects.filter(partition=partition, code=code).exists():
+            raise InvalidInput(f"Partition {partition.name} already has a rejection category {code!r}",
+                               field="code")
+        category = RejectionCategory.objects.create(partition=partition, code=code, label=label)
     return category
 
 
 @transaction.atomic
 def set_rejection_category(category: RejectionCategory, change_reason: str, actor: Analyst | None = None, *,
-                           label: str = UNSET, active: bool = UNSET) -> RejectionCategory:
+                           label: str | Unset = UNSET, active: bool | Unset = UNSET) -> RejectionCategory:
     """Relabel, deactivate or reactivate a rejection category (audited)."""
-    require_admin(actor, AdminRight.IPK_SETUP)
-    reason = _reason(change_reason)
-    partition = Partition.objects.select_for_update().get(pk=category.partition_id)
-    category = RejectionCategory.objects.get(pk=category.pk)
-    before = _category_snapshot(partition)
-    if label is not UNSET:
-        category.label = limits.CATEGORY_LABEL.clean(label)
-    if active is not UNSET:
-        category.active = bool(active)
-    category.save()
-    after = _category_snapshot(partition)
-    if after != before:
-        record_settings_change(partition, SettingsChange.Subject.REJECTION_CATEGORIES, actor, reason, before, after)
+    partition = category.partition
+    with audited_change(partition, _CATEGORIES, actor, change_reason, lambda: _category_snapshot(partition)):
+        category = RejectionCategory.objects.get(pk=category.pk)
+        if label is not UNSET:
+            category.label = limits.CATEGORY_LABEL.clean(label)
+        if active is not UNSET:
+            category.active = bool(active)
+        category.save()
     return category

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
@@ -24,14 +25,16 @@ from closeloop.closure import (
     limits,
     parse_choice,
 )
-from closeloop.closure.events import ClosureSettingsChanged, DeskEvent, DirectoryChanged, publish
+from closeloop.closure.events import DeskEvent, DirectoryChanged, publish
 from closeloop.closure.rules import validate_settings
 
+from .audit import audited_change
 from .models import ClosureReason, ClosureReasonType, ClosureSettings, IpkGroup, Partition, SettingsChange
 from .snapshot import remembered
 
 __all__ = [
     "UNSET",
+    "Unset",
     "require_admin",
     "get_partition",
     "partition_for",
@@ -50,16 +53,16 @@ __all__ = [
     "update_closure_settings",
     "add_closure_reason",
     "set_closure_reason",
-    "record_settings_change",
 ]
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
+class Unset(Enum):
+    """A setter's "leave this as it is": None is a real value (no closure group), so it cannot say that."""
+
+    UNSET = "unset"
 
 
-UNSET: Any = _Unset()
+UNSET: Final = Unset.UNSET
 
 
 def get_partition(name: str, viewer: Analyst | None = None) -> Partition:
@@ -200,26 +203,18 @@ def settings_snapshot(row: ClosureSettings) -> dict[str, Any]:
     }
 
 
-def record_settings_change(partition: Partition, subject: str, actor: Analyst | None, reason: str,
-                           before: dict[str, Any], after: dict[str, Any],
-                           version: int | None = None) -> SettingsChange:
-    """The one place a configuration change is audited."""
-    return SettingsChange.objects.create(partition=partition, subject=subject, version=version,
-                                         changed_by=actor, change_reason=reason, before=before, after=after)
-
-
 @transaction.atomic
 def update_closure_settings(
     partition: Partition,
     change_reason: str,
     actor: Analyst | None = None,
     *,
-    closure_method: str | ClosureMethod = UNSET,
-    closure_rule: str | ClosureRule = UNSET,
-    closure_group: IpkGroup | str | None = UNSET,
-    require_independent_closer: bool = UNSET,
-    allow_designated_closer: bool = UNSET,
-    closure_reason_required: bool = UNSET,
+    closure_method: str | ClosureMethod | Unset = UNSET,
+    closure_rule: str | ClosureRule | Unset = UNSET,
+    closure_group: IpkGroup | str | None | Unset = UNSET,
+    require_independent_closer: bool | Unset = UNSET,
+    allow_designated_closer: bool | Unset = UNSET,
+    closure_reason_required: bool | Unset = UNSET,
     expected_version: int | None = None,
     dry_run: bool = False,
 ) -> ClosureSettings:
@@ -228,49 +223,36 @@ def update_closure_settings(
 
     With `dry_run` the settings are checked exactly as for a save, which is then rolled back.
     """
-    require_admin(actor, AdminRight.IPK_SETUP)
-    reason = limits.CHANGE_REASON.clean(change_reason)
     row = _settings_row(partition, lock=True)
-    if expected_version is not None and expected_version != row.version:
-        raise ChangedByOther(f"The closure settings of {partition.name} were changed by someone else "
-                             f"(now version {row.version}); reload them and try again", field="version")
-    before = settings_snapshot(row)
-    if closure_method is not UNSET:
-        row.closure_method = parse_choice(ClosureMethod, str(closure_method), "closure_method").value
-    if closure_rule is not UNSET:
-        row.closure_rule = parse_choice(ClosureRule, str(closure_rule), "closure_rule").value
-    if closure_group is not UNSET:
-        if isinstance(closure_group, str):
-            closure_group = get_group(partition, closure_group, field="closure_group")
-        if closure_group is not None and closure_group.partition_id != partition.id:
-            raise InvalidInput("The closure group must be an IPK group of this partition", field="closure_group")
-        row.closure_group = closure_group
-    for name, value in (("require_independent_closer", require_independent_closer),
-                        ("allow_designated_closer", allow_designated_closer),
-                        ("closure_reason_required", closure_reason_required)):
-        if value is not UNSET:
-            setattr(row, name, bool(value))
-    validate_settings(row.as_value(), load_directory(partition))
-    after = settings_snapshot(row)
-    if after == before:
-        return row
-    try:
-        with transaction.atomic():
-            row.version += 1
+    version = row.version
+    with audited_change(partition, SettingsChange.Subject.CLOSURE_SETTINGS, actor, change_reason,
+                        lambda: settings_snapshot(row), dry_run=dry_run) as change:
+        if expected_version is not None and expected_version != row.version:
+            raise ChangedByOther(f"The closure settings of {partition.name} were changed by someone else "
+                                 f"(now version {row.version}); reload them and try again", field="version")
+        if closure_method is not UNSET:
+            row.closure_method = parse_choice(ClosureMethod, str(closure_method), "closure_method").value
+        if closure_rule is not UNSET:
+            row.closure_rule = parse_choice(ClosureRule, str(closure_rule), "closure_rule").value
+        if closure_group is not UNSET:
+            if isinstance(closure_group, str):
+                closure_group = get_group(partition, closure_group, field="closure_group")
+            if closure_group is not None and closure_group.partition_id != partition.id:
+                raise InvalidInput("The closure group must be an IPK group of this partition",
+                                   field="closure_group")
+            row.closure_group = closure_group
+        for name, value in (("require_independent_closer", require_independent_closer),
+                            ("allow_designated_closer", allow_designated_closer),
+                            ("closure_reason_required", closure_reason_required)):
+            if value is not UNSET:
+                setattr(row, name, bool(value))
+        validate_settings(row.as_value(), load_directory(partition))
+        if settings_snapshot(row) != change.before:
+            row.version = change.version = version + 1
             row.save()
-            record_settings_change(partition, SettingsChange.Subject.CLOSURE_SETTINGS, actor, reason, before,
-                                   after, row.version)
-            # the calls area refuses settings that strand waiting calls, and re-routes those that moved
-            publish(ClosureSettingsChanged(partition.id, f"the closure settings changed ({reason})"))
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        row.version -= 1
+    if dry_run:
+        row.version = version  # the save was rolled back
     return row
-
-
-class _DryRun(Exception):
-    """Rolls back a settings save that was only a check."""
 
 
 def _reason_snapshot(partition: Partition) -> dict[str, Any]:
@@ -282,43 +264,39 @@ def _reason_snapshot(partition: Partition) -> dict[str, Any]:
 def add_closure_reason(partition: Partition, code: str, label: str, call_types: Iterable[str],
                        actor: Analyst | None = None, change_reason: str = "") -> ClosureReason:
     """Add a closure reason linked to the call types it applies to (audited)."""
-    require_admin(actor, AdminRight.IPK_SETUP)
     code, label = limits.REASON_CODE.clean(code), limits.REASON_LABEL.clean(label)
-    types = {parse_choice(CallType, t, "type") for t in call_types}
-    if not types:
-        raise InvalidInput("Link the reason to at least one call type (--type)", field="type")
-    if ClosureReason.objects.filter(partition=partition, code=code).exists():
-        raise InvalidInput(f"Partition {partition.name} already has a closure reason {code!r}", field="code")
-    before = _reason_snapshot(partition)
-    reason = ClosureReason.objects.create(partition=partition, code=code, label=label)
-    ClosureReasonType.objects.bulk_create(ClosureReasonType(reason=reason, call_type=t.value) for t in types)
-    record_settings_change(partition, SettingsChange.Subject.CLOSURE_REASONS, actor,
-                           change_reason or f"Added closure reason {code}", before, _reason_snapshot(partition))
+    with audited_change(partition, SettingsChange.Subject.CLOSURE_REASONS, actor,
+                        change_reason or f"Added closure reason {code}", lambda: _reason_snapshot(partition)):
+        types = {parse_choice(CallType, t, "type") for t in call_types}
+        if not types:
+            raise InvalidInput("Link the reason to at least one call type (--type)", field="type")
+        if ClosureReason.objects.filter(partition=partition, code=code).exists():
+            raise InvalidInput(f"Partition {partition.name} already has a closure reason {code!r}", field="code")
+        reason = ClosureReason.objects.create(partition=partition, code=code, label=label)
+        ClosureReasonType.objects.bulk_create(ClosureReasonType(reason=reason, call_type=t.value) for t in types)
     return reason
 
 
 @transaction.atomic
-def set_closure_reason(reason: ClosureReason, actor: Analyst | None = None, *, active: bool = UNSET,
-                       label: str = UNSET, call_types: Iterable[str] = UNSET,
+def set_closure_reason(reason: ClosureReason, actor: Analyst | None = None, *, active: bool | Unset = UNSET,
+                       label: str | Unset = UNSET, call_types: Iterable[str] | Unset = UNSET,
                        change_reason: str = "") -> ClosureReason:
     """Deactivate/reactivate a reason, relabel it, or change the call types it is linked to (audited)."""
-    require_admin(actor, AdminRight.IPK_SETUP)
-    before = _reason_snapshot(reason.partition)
-    if active is not UNSET:
-        reason.active = bool(active)
-    if label is not UNSET:
-        reason.label = limits.REASON_LABEL.clean(label)
-    if call_types is not UNSET:
-        types = {parse_choice(CallType, t, "type") for t in call_types}
-        if not types:
-            raise InvalidInput("Link the reason to at least one call type", field="type")
-        reason.type_links.exclude(call_type__in=[t.value for t in types]).delete()
-        for t in types:
-            ClosureReasonType.objects.get_or_create(reason=reason, call_type=t.value)
-    reason.save()
-    record_settings_change(reason.partition, SettingsChange.Subject.CLOSURE_REASONS, actor,
-                           change_reason or f"Changed closure reason {reason.code}", before,
-                           _reason_snapshot(reason.partition))
+    with audited_change(reason.partition, SettingsChange.Subject.CLOSURE_REASONS, actor,
+                        change_reason or f"Changed closure reason {reason.code}",
+                        lambda: _reason_snapshot(reason.partition)):
+        if active is not UNSET:
+            reason.active = bool(active)
+        if label is not UNSET:
+            reason.label = limits.REASON_LABEL.clean(label)
+        if call_types is not UNSET:
+            types = {parse_choice(CallType, t, "type") for t in call_types}
+            if not types:
+                raise InvalidInput("Link the reason to at least one call type", field="type")
+            reason.type_links.exclude(call_type__in=[t.value for t in types]).delete()
+            for t in types:
+                ClosureReasonType.objects.get_or_create(reason=reason, call_type=t.value)
+        reason.save()
     return reason
 
 
