@@ -34,7 +34,7 @@ from closeloop.api.pagination import PageParams, page_of
 from closeloop.api.schemas import CallRef, Page, responses
 from closeloop.closure import Action, InvalidInput, NotFound
 from closeloop.partitions.models import IpkGroup, Partition
-from closeloop.partitions.services import get_colleague, get_group, get_partition, partition_for
+from closeloop.partitions.services import get_colleague, get_group, get_partition, load_directory, partition_for
 
 from . import services as calls
 from .models import Call
@@ -57,9 +57,9 @@ _ACTION_ORDER = ["assign", "hold", "resume", "resolve", "take", "forward", "clos
 
 
 def _shown(call: Call, viewer: Analyst) -> dict[str, Any]:
-    call = calls.get_call(call.ref, viewer)  # re-read with its relations after a change
+    """The call as the action left it, named from the directory the action decided with (no re-read)."""
     names = {_ENDPOINT_FOR[a] for a in calls.actions_for(call, viewer) if a in _ENDPOINT_FOR}
-    return {**call_as_dict(call), "actions": [n for n in _ACTION_ORDER if n in names]}
+    return {**call_as_dict(call, load_directory(call.partition)), "actions": [n for n in _ACTION_ORDER if n in names]}
 
 
 def _with_etag(response: HttpResponse, call: dict[str, Any]) -> HttpResponse:
@@ -135,8 +135,7 @@ def call_history(request: HttpRequest, ref: CallRef) -> list[dict[str, Any]]:
 @router.post("/{ref}/assign", response=responses(CallOut), summary="Assign a call")
 def assign(request: HttpRequest, ref: CallRef, body: AssignIn) -> dict[str, Any]:
     actor = caller(request)
-    call = calls.get_call(ref, actor)
-    call = calls.assign_call(call.ref, actor, group=_group(call.partition, body.group, "group"),
+    call = calls.assign_call(ref, actor, group=body.group,
                              analyst=_analyst(actor, body.analyst, "analyst"),
                              expected_version=expected_version(request, body.version))
     return _shown(call, actor)
@@ -158,9 +157,8 @@ def resume(request: HttpRequest, ref: CallRef, body: ReasonIn) -> dict[str, Any]
 def resolve(request: HttpRequest, ref: CallRef, body: ResolveIn) -> dict[str, Any]:
     """The call goes to the analyst or group that must validate it, as the partition's settings say."""
     actor = caller(request)
-    call = calls.get_call(ref, actor)
-    call = calls.resolve_call(call.ref, actor, body.resolution, closer=_analyst(actor, body.closer, "closer"),
-                              closer_group=_group(call.partition, body.closer_group, "closer_group"),
+    call = calls.resolve_call(ref, actor, body.resolution, closer=_analyst(actor, body.closer, "closer"),
+                              closer_group=body.closer_group,
                               reason=body.reason, comments=body.comments,
                               expected_version=expected_version(request, body.version))
     return _shown(call, actor)
@@ -175,9 +173,8 @@ def take(request: HttpRequest, ref: CallRef, body: VersionIn) -> dict[str, Any]:
 @router.post("/{ref}/forward", response=responses(CallOut), summary="Re-forward a call for closure")
 def forward(request: HttpRequest, ref: CallRef, body: ForwardIn) -> dict[str, Any]:
     actor = caller(request)
-    call = calls.get_call(ref, actor)
-    call = calls.forward_call(call.ref, actor, body.reason, to_analyst=_analyst(actor, body.to_analyst, "to_analyst"),
-                              to_group=_group(call.partition, body.to_group, "to_group"),
+    call = calls.forward_call(ref, actor, body.reason, to_analyst=_analyst(actor, body.to_analyst, "to_analyst"),
+                              to_group=body.to_group,
                               expected_version=expected_version(request, body.version))
     return _shown(call, actor)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from closeloop.closure import CallType, Status
+from closeloop.closure import CallType, Directory, Status
 
 from .models import Call, CallEvent
 
@@ -22,7 +22,28 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def call_as_dict(call: Call) -> dict[str, Any]:
+def _names_from(call: Call, directory: Directory | None) -> tuple[Any, Any]:
+    """Name lookups for the analysts and groups a call names: from the partition's directory when the
+    caller has it (no query), else from the call's related rows."""
+
+    def analyst(field: str) -> str | None:
+        analyst_id = getattr(call, f"{field}_id")
+        if directory is not None and (analyst_id is None or analyst_id in directory.analysts):
+            return directory.analysts[analyst_id].name if analyst_id is not None else None
+        return _name(getattr(call, field))
+
+    def group(field: str) -> str | None:
+        group_id = getattr(call, f"{field}_id")
+        if directory is not None and (group_id is None or group_id in directory.group_names):
+            return directory.group_names[group_id] if group_id is not None else None
+        return _name(getattr(call, field))
+
+    return analyst, group
+
+
+def call_as_dict(call: Call, directory: Directory | None = None) -> dict[str, Any]:
+    """The call as the API and `--json` show it; with the partition's directory no name costs a query."""
+    analyst, group = _names_from(call, directory)
     return {
         "ref": call.ref,
         "partition": call.partition.name,
@@ -33,20 +54,20 @@ def call_as_dict(call: Call) -> dict[str, Any]:
         "priority": call.priority,
         "status": call.status,
         "status_label": Status(call.status).label,
-        "logged_by": _name(call.logged_by),
+        "logged_by": analyst("logged_by"),
         "logged_at": _iso(call.logged_at),
-        "log_group": _name(call.log_group),
-        "assigned_group": _name(call.assigned_group),
-        "assigned_analyst": _name(call.assigned_analyst),
+        "log_group": group("log_group"),
+        "assigned_group": group("assigned_group"),
+        "assigned_analyst": analyst("assigned_analyst"),
         "resolution": call.resolution,
-        "resolved_by": _name(call.resolved_by),
+        "resolved_by": analyst("resolved_by"),
         "resolved_at": _iso(call.resolved_at),
-        "closure_target_analyst": _name(call.closure_target_analyst),
-        "closure_target_group": _name(call.closure_target_group),
+        "closure_target_analyst": analyst("closure_target_analyst"),
+        "closure_target_group": group("closure_target_group"),
         "forwarded_at": _iso(call.forwarded_at),
         "closure_reason": call.closure_reason.code if call.closure_reason else None,
         "closure_comments": call.closure_comments,
-        "closed_by": _name(call.closed_by),
+        "closed_by": analyst("closed_by"),
         "closed_at": _iso(call.closed_at),
         "times_rejected": call.times_rejected,
         "version": call.version,

@@ -121,6 +121,19 @@ def _group_in(partition: Partition, group: IpkGroup | None, field: str) -> IpkGr
     return group
 
 
+def _group_id(partition: Partition, directory: Directory, group: IpkGroup | str | None, field: str) -> int | None:
+    """The id of a group the caller names, as a row or by its name, read from the partition's directory."""
+    if group is None:
+        return None
+    if isinstance(group, IpkGroup):
+        _group_in(partition, group, field)
+        return int(group.id)
+    for group_id, name in directory.group_names.items():
+        if name == group.strip():
+            return group_id
+    raise NotFound(f"No IPK group named {group.strip()!r} in partition {partition.name}", field=field)
+
+
 @transaction.atomic
 def log_call(
     partition: Partition,
@@ -157,15 +170,15 @@ def log_call(
 
 
 @transaction.atomic
-def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | None = None,
+def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | str | None = None,
                 analyst: Analyst | None = None, expected_version: int | None = None,
                 at: datetime | None = None) -> Call:
     """Assign to a group (its queue), an analyst, or an analyst within a group."""
     call = _lock(ref, actor, expected_version)
     directory = load_directory(call.partition)
-    _group_in(call.partition, group, "group")
+    group_id = _group_id(call.partition, directory, group, "group")
     who = actor_in(actor, call.partition_id, directory)
-    return save_change(call, actor, changes.assign(call.facts(), who, _naming(directory, analyst), group and group.id,
+    return save_change(call, actor, changes.assign(call.facts(), who, _naming(directory, analyst), group_id,
                                                    analyst and analyst.id), at)
 
 
@@ -222,7 +235,7 @@ def resolve_call(
     resolution: str,
     *,
     closer: Analyst | None = None,
-    closer_group: IpkGroup | None = None,
+    closer_group: IpkGroup | str | None = None,
     reason: str | None = None,
     comments: str | None = None,
     expected_version: int | None = None,
@@ -231,7 +244,8 @@ def resolve_call(
     """Resolve a call: it goes to its validator (two-part), or is closed at once (method immediate)."""
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
-    target = Target(closer and closer.id, closer_group and closer_group.id) if closer or closer_group else None
+    group_id = _group_id(call.partition, directory, closer_group, "closer_group")
+    target = Target(closer and closer.id, group_id) if closer or group_id else None
     reason_facts = _reason_facts(call, reason)[1] if settings.closure_method is ClosureMethod.IMMEDIATE else None
     change = changes.resolve(call.facts(), actor_in(actor, call.partition_id, directory), settings,
                              _naming(directory, closer), resolution, at or timezone.now(), target=target,
@@ -252,12 +266,12 @@ def take_call(ref: str, actor: Analyst | None, expected_version: int | None = No
 
 @transaction.atomic
 def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: Analyst | None = None,
-                 to_group: IpkGroup | None = None, expected_version: int | None = None,
+                 to_group: IpkGroup | str | None = None, expected_version: int | None = None,
                  at: datetime | None = None) -> Call:
     """Re-forward a call in the closure stage to another eligible analyst or group, with a reason."""
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
-    target = Target(to_analyst and to_analyst.id, to_group and to_group.id)
+    target = Target(to_analyst and to_analyst.id, _group_id(call.partition, directory, to_group, "to_group"))
     change = changes.forward(call.facts(), actor_in(actor, call.partition_id, directory), settings,
                              _naming(directory, to_analyst), target, reason, at or timezone.now())
     return save_change(call, actor, change, change.after.forwarded_at)

@@ -147,7 +147,7 @@ def analyst_list(args: Namespace, actor: Actor) -> Output:
 
 
 def _settings_data(row: Any) -> dict[str, Any]:
-    return {"partition": row.partition.name, "version": row.version, **partitions.settings_snapshot(row)}
+    return {"partition": row.partition.name, "version": row.version, **partitions.audited_settings(row)}
 
 
 def settings_show(args: Namespace, actor: Actor) -> Output:

@@ -10,16 +10,11 @@ from closeloop.calls.models import Call
 from closeloop.calls.present import call_as_dict, event_as_dict
 from closeloop.calls.queries import QUEUES, age_of, outstanding_calls, outstanding_summary
 from closeloop.closure import NotAllowed
-from closeloop.partitions.models import IpkGroup
-from closeloop.partitions.services import get_colleague, get_group, get_partition, partition_for
+from closeloop.partitions.services import get_colleague, get_group, get_partition, load_directory, partition_for
 
 from .commands import CommandTree, Output
 
 Actor = Any
-
-
-def _group_of(call: Call, name: str | None, field: str) -> IpkGroup | None:
-    return get_group(call.partition, name, field=field) if name else None
 
 
 def _analyst(actor: Actor, name: str | None, field: str) -> Any:
@@ -27,8 +22,7 @@ def _analyst(actor: Actor, name: str | None, field: str) -> Any:
 
 
 def _result(call: Call, verb: str) -> Output:
-    call = calls.get_call(call.ref, None)
-    data = call_as_dict(call)
+    data = call_as_dict(call, load_directory(call.partition))  # as the action left it: no re-read
     where = ""
     if data["closure_target_analyst"] and call.in_closure_stage:
         where = f" -> {data['closure_target_analyst']}"
@@ -48,8 +42,7 @@ def call_log(args: Namespace, actor: Actor) -> Output:
 
 
 def call_assign(args: Namespace, actor: Actor) -> Output:
-    call = calls.get_call(args.ref, actor)
-    call = calls.assign_call(call.ref, actor, group=_group_of(call, args.group, "group"),
+    call = calls.assign_call(args.ref, actor, group=args.group,
                              analyst=_analyst(actor, args.analyst, "analyst"))
     return _result(call, "assigned")
 
@@ -63,9 +56,8 @@ def call_resume(args: Namespace, actor: Actor) -> Output:
 
 
 def call_resolve(args: Namespace, actor: Actor) -> Output:
-    call = calls.get_call(args.ref, actor)
-    call = calls.resolve_call(call.ref, actor, args.resolution, closer=_analyst(actor, args.closer, "closer"),
-                              closer_group=_group_of(call, args.closer_group, "closer_group"),
+    call = calls.resolve_call(args.ref, actor, args.resolution, closer=_analyst(actor, args.closer, "closer"),
+                              closer_group=args.closer_group,
                               reason=args.reason, comments=args.comments)
     return _result(call, "resolved")
 
@@ -75,9 +67,8 @@ def call_take(args: Namespace, actor: Actor) -> Output:
 
 
 def call_forward(args: Namespace, actor: Actor) -> Output:
-    call = calls.get_call(args.ref, actor)
-    call = calls.forward_call(call.ref, actor, args.reason, to_analyst=_analyst(actor, args.to_analyst, "to_analyst"),
-                              to_group=_group_of(call, args.to_group, "to_group"))
+    call = calls.forward_call(args.ref, actor, args.reason, to_analyst=_analyst(actor, args.to_analyst, "to_analyst"),
+                              to_group=args.to_group)
     return _result(call, "forwarded")
 
 

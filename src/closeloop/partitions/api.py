@@ -37,7 +37,7 @@ closure_reasons_router = Router(tags=["partitions"])
 
 
 def _settings(row: ClosureSettings) -> dict[str, Any]:
-    return {"partition": row.partition.name, "version": row.version, **partitions.settings_snapshot(row)}
+    return {"partition": row.partition.name, "version": row.version, **partitions.audited_settings(row)}
 
 
 @router.get("", response=responses(list[PartitionOut]), summary="Partitions you work in")
@@ -59,12 +59,12 @@ def change_closure_settings(request: HttpRequest, name: PartitionName, body: Clo
     settings_rejected). With `dry_run=true` the answer says what would be saved, and nothing is."""
     actor = caller(request)
     partition = partitions.get_partition(name, actor)
-    before = partitions.settings_snapshot(partition.closure_settings)
+    before = partitions.audited_settings(partition.closure_settings)
     given = body.model_dump(exclude_unset=True, exclude={"change_reason", "version"})
     changes = {key: value for key, value in given.items() if value is not None or key == "closure_group"}
     row = partitions.update_closure_settings(partition, body.change_reason, actor, dry_run=dry_run,
                                              expected_version=expected_version(request, body.version), **changes)
-    return {**_settings(row), "dry_run": dry_run, "changed": partitions.settings_snapshot(row) != before}
+    return {**_settings(row), "dry_run": dry_run, "changed": partitions.audited_settings(row) != before}
 
 
 @router.get("/{name}/closure-settings/history", response=responses(Page[SettingsChangeOut]),

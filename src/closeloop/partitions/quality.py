@@ -44,7 +44,7 @@ def checklist(partition: Partition, include_inactive: bool = False) -> list[Chec
     return list(qs.order_by("position", "id"))
 
 
-def _checklist_snapshot(partition: Partition) -> dict[str, Any]:
+def _audited_checklist(partition: Partition) -> dict[str, Any]:
     return {"items": [{"id": i.id, "text": i.text, "required": i.required, "active": i.active,
                        "position": i.position} for i in checklist(partition, include_inactive=True)]}
 
@@ -65,7 +65,7 @@ def add_checklist_item(partition: Partition, text: str, change_reason: str, acto
                        required: bool = True) -> ChecklistItem:
     """Add a check closers make before closing ("User confirmed service restored"), at the end of the list."""
     text = limits.CHECKLIST_TEXT.clean(text)
-    with audited_change(partition, _CHECKLIST, actor, change_reason, lambda: _checklist_snapshot(partition)):
+    with audited_change(partition, _CHECKLIST, actor, change_reason, lambda: _audited_checklist(partition)):
         if ChecklistItem.objects.filter(partition=partition, active=True, text__iexact=text).exists():
             raise InvalidInput(f"The checklist of {partition.name} already has {text!r}", field="text")
         last = ChecklistItem.objects.filter(partition=partition).aggregate(last=Max("position"))["last"]
@@ -80,7 +80,7 @@ def set_checklist_item(item: ChecklistItem, change_reason: str, actor: Analyst |
                        active: bool | Unset = UNSET) -> ChecklistItem:
     """Reword an item, make it optional or required, deactivate or reactivate it (audited)."""
     partition = item.partition
-    with audited_change(partition, _CHECKLIST, actor, change_reason, lambda: _checklist_snapshot(partition)):
+    with audited_change(partition, _CHECKLIST, actor, change_reason, lambda: _audited_checklist(partition)):
         item = ChecklistItem.objects.get(pk=item.pk)
         if text is not UNSET:
             item.text = limits.CHECKLIST_TEXT.clean(text)
@@ -107,7 +107,7 @@ def move_checklist_item(item: ChecklistItem, position: int, change_reason: str,
                         actor: Analyst | None = None) -> list[ChecklistItem]:
     """Put an item at a new place (1 = first) in the checklist; the others keep their order (audited)."""
     partition = item.partition
-    with audited_change(partition, _CHECKLIST, actor, change_reason, lambda: _checklist_snapshot(partition)):
+    with audited_change(partition, _CHECKLIST, actor, change_reason, lambda: _audited_checklist(partition)):
         items = checklist(partition, include_inactive=True)
         place = _position(position, len(items))
         ordered = [i for i in items if i.pk != item.pk]
@@ -127,7 +127,7 @@ def rejection_categories(partition: Partition, include_inactive: bool = False) -
     return list(qs.order_by("code"))
 
 
-def _category_snapshot(partition: Partition) -> dict[str, Any]:
+def _audited_categories(partition: Partition) -> dict[str, Any]:
     return {c.code: {"label": c.label, "active": c.active}
             for c in rejection_categories(partition, include_inactive=True)}
 
@@ -147,7 +147,7 @@ def add_rejection_category(partition: Partition, code: str, label: str, change_r
     if any(ch.isspace() for ch in code):
         raise InvalidInput(f"A category code has no spaces (got {code!r}); use e.g. not_fixed", field="code")
     label = limits.CATEGORY_LABEL.clean(label)
-    with audited_change(partition, _CATEGORIES, actor, change_reason, lambda: _category_snapshot(partition)):
+    with audited_change(partition, _CATEGORIES, actor, change_reason, lambda: _audited_categories(partition)):
         if RejectionCategory.objects.filter(partition=partition, code=code).exists():
             raise InvalidInput(f"Partition {partition.name} already has a rejection category {code!r}",
                                field="code")
@@ -160,7 +160,7 @@ def set_rejection_category(category: RejectionCategory, change_reason: str, acto
                            label: str | Unset = UNSET, active: bool | Unset = UNSET) -> RejectionCategory:
     """Relabel, deactivate or reactivate a rejection category (audited)."""
     partition = category.partition
-    with audited_change(partition, _CATEGORIES, actor, change_reason, lambda: _category_snapshot(partition)):
+    with audited_change(partition, _CATEGORIES, actor, change_reason, lambda: _audited_categories(partition)):
         category = RejectionCategory.objects.get(pk=category.pk)
         if label is not UNSET:
             category.label = limits.CATEGORY_LABEL.clean(label)

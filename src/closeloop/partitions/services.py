@@ -49,7 +49,7 @@ __all__ = [
     "create_group",
     "add_group_member",
     "remove_group_member",
-    "settings_snapshot",
+    "audited_settings",
     "update_closure_settings",
     "add_closure_reason",
     "set_closure_reason",
@@ -117,14 +117,14 @@ def _read_directory(partition: Partition) -> Directory:
     }
     groups: dict[int, set[int]] = {}
     names: dict[int, str] = {}
-    for group in IpkGroup.objects.filter(partition=partition):
-        names[group.id] = group.name  # inactive ones too: a refusal naming one says its name
-        if group.active:
-            groups[group.id] = set()
-    through = IpkGroup.members.through
-    for group_id, analyst_id in through.objects.filter(ipkgroup_id__in=list(groups)).values_list(
-            "ipkgroup_id", "analyst_id"):
-        groups[group_id].add(analyst_id)
+    # every group with each of its members, in one query (a group with none comes once, member None)
+    for group_id, name, active, member_id in IpkGroup.objects.filter(partition=partition).values_list(
+            "id", "name", "active", "members__id"):
+        names[group_id] = name  # inactive ones too: a refusal naming one says its name
+        if active:
+            groups.setdefault(group_id, set())
+            if member_id is not None:
+                groups[group_id].add(member_id)
     return Directory(partition.name, analysts, {g: frozenset(m) for g, m in groups.items()}, names)
 
 
@@ -192,7 +192,7 @@ def load_settings(partition: Partition) -> PartitionSettings:
     return remembered(("settings", partition.id), lambda: _settings_row(partition).as_value())
 
 
-def settings_snapshot(row: ClosureSettings) -> dict[str, Any]:
+def audited_settings(row: ClosureSettings) -> dict[str, Any]:
     return {
         "closure_method": row.closure_method,
         "closure_rule": row.closure_rule,
@@ -226,7 +226,7 @@ def update_closure_settings(
     row = _settings_row(partition, lock=True)
     version = row.version
     with audited_change(partition, SettingsChange.Subject.CLOSURE_SETTINGS, actor, change_reason,
-                        lambda: settings_snapshot(row), dry_run=dry_run) as change:
+                        lambda: audited_settings(row), dry_run=dry_run) as change:
         if expected_version is not None and expected_version != row.version:
             raise ChangedByOther(f"The closure settings of {partition.name} were changed by someone else "
                                  f"(now version {row.version}); reload them and try again", field="version")
@@ -247,7 +247,7 @@ def update_closure_settings(
             if value is not UNSET:
                 setattr(row, name, bool(value))
         validate_settings(row.as_value(), load_directory(partition))
-        if settings_snapshot(row) != change.before:
+        if audited_settings(row) != change.before:
             row.version = change.version = version + 1
             row.save()
     if dry_run:
@@ -255,7 +255,7 @@ def update_closure_settings(
     return row
 
 
-def _reason_snapshot(partition: Partition) -> dict[str, Any]:
+def _audited_reasons(partition: Partition) -> dict[str, Any]:
     return {r.code: {"label": r.label, "active": r.active, "types": sorted(r.call_types)}
             for r in ClosureReason.objects.filter(partition=partition).prefetch_related("type_links")}
 
@@ -266,7 +266,7 @@ def add_closure_reason(partition: Partition, code: str, label: str, call_types: 
     """Add a closure reason linked to the call types it applies to (audited)."""
     code, label = limits.REASON_CODE.clean(code), limits.REASON_LABEL.clean(label)
     with audited_change(partition, SettingsChange.Subject.CLOSURE_REASONS, actor,
-                        change_reason or f"Added closure reason {code}", lambda: _reason_snapshot(partition)):
+                        change_reason or f"Added closure reason {code}", lambda: _audited_reasons(partition)):
         types = {parse_choice(CallType, t, "type") for t in call_types}
         if not types:
             raise InvalidInput("Link the reason to at least one call type (--type)", field="type")
@@ -284,7 +284,7 @@ def set_closure_reason(reason: ClosureReason, actor: Analyst | None = None, *, a
     """Deactivate/reactivate a reason, relabel it, or change the call types it is linked to (audited)."""
     with audited_change(reason.partition, SettingsChange.Subject.CLOSURE_REASONS, actor,
                         change_reason or f"Changed closure reason {reason.code}",
-                        lambda: _reason_snapshot(reason.partition)):
+                        lambda: _audited_reasons(reason.partition)):
         if active is not UNSET:
             reason.active = bool(active)
         if label is not UNSET:
