@@ -12,8 +12,9 @@ from typing import Any
 from closeloop.accounts import services as accounts
 from closeloop.accounts.models import Analyst
 from closeloop.closure import InvalidInput, NotAllowed
+from closeloop.partitions import lists
 from closeloop.partitions import services as partitions
-from closeloop.partitions.models import ClosureReason, IpkGroup, SettingsChange
+from closeloop.partitions.models import ClosureReason, IpkGroup
 from closeloop.partitions.services import UNSET
 
 from .commands import CommandTree, Output
@@ -95,9 +96,8 @@ def group_remove_member(args: Namespace, actor: Actor) -> Output:
 
 
 def group_list(args: Namespace, actor: Actor) -> Output:
-    partition = partitions.get_partition(args.partition, actor)
     data = [{"name": g.name, "active": g.active, "members": sorted(m.username for m in g.members.all())}
-            for g in IpkGroup.objects.filter(partition=partition).prefetch_related("members")]
+            for g in lists.groups(actor, args.partition)]
     return Output("\n".join(f"{g['name']}: {', '.join(g['members']) or '(no members)'}" for g in data), data)
 
 
@@ -177,8 +177,7 @@ def _flag(value: bool | None) -> Any:
 
 
 def settings_history(args: Namespace, actor: Actor) -> Output:
-    partition = partitions.get_partition(args.partition, actor)
-    changes = SettingsChange.objects.filter(partition=partition).select_related("changed_by")
+    changes = lists.settings_changes(actor, args.partition)
     data = [{"at": c.changed_at.isoformat(), "by": c.changed_by_name, "subject": c.subject,
              "version": c.version, "reason": c.change_reason,
              "diff": {k: {"before": b, "after": a} for k, (b, a) in c.diff.items()}} for c in changes]
@@ -195,9 +194,8 @@ def reason_add(args: Namespace, actor: Actor) -> Output:
 
 
 def reason_list(args: Namespace, actor: Actor) -> Output:
-    partition = partitions.get_partition(args.partition, actor)
     data = [{"code": r.code, "label": r.label, "active": r.active, "types": sorted(r.call_types)}
-            for r in ClosureReason.objects.filter(partition=partition).prefetch_related("type_links")]
+            for r in lists.closure_reasons(actor, args.partition)]
     return Output("\n".join(f"{d['code']}: {d['label']} ({', '.join(d['types'])})"
                             f"{'' if d['active'] else ' [inactive]'}" for d in data), data)
 

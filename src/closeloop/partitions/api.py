@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
@@ -23,11 +22,10 @@ from closeloop.api.partition_schemas import (
     SettingsChangeOut,
 )
 from closeloop.api.schemas import Page, PartitionName, Text, responses
-from closeloop.closure import CallType, parse_choice
 
-from . import quality
+from . import lists, quality
 from . import services as partitions
-from .models import ClosureReason, ClosureSettings, IpkGroup, Partition, SettingsChange
+from .models import ClosureSettings, Partition, SettingsChange
 
 __all__ = ["router", "groups_router", "closure_reasons_router"]
 
@@ -70,9 +68,7 @@ def change_closure_settings(request: HttpRequest, name: PartitionName, body: Clo
 @router.get("/{name}/closure-settings/history", response=responses(Page[SettingsChangeOut]),
             summary="Audit trail of the closure settings")
 def closure_settings_history(request: HttpRequest, name: PartitionName, paging: Query[PageParams]) -> dict[str, Any]:
-    partition = partitions.get_partition(name, caller(request))
-    rows = SettingsChange.objects.filter(partition=partition, subject=SettingsChange.Subject.CLOSURE_SETTINGS
-                                         ).select_related("changed_by")
+    rows = lists.settings_changes(caller(request), name, [SettingsChange.Subject.CLOSURE_SETTINGS])
     return page_of(rows, paging, lambda c: {
         "at": c.changed_at, "by": c.changed_by_name, "version": c.version, "change_reason": c.change_reason,
         "changes": {k: {"before": b, "after": a} for k, (b, a) in c.diff.items()}})
@@ -98,8 +94,7 @@ class _PartitionFilter(Schema):
 
 @groups_router.get("", response=responses(list[GroupOut]), summary="IPK groups")
 def list_groups(request: HttpRequest, filters: Query[_PartitionFilter]) -> list[dict[str, Any]]:
-    rows = IpkGroup.objects.filter(partition__in=partitions.readable_partitions(filters.partition, caller(request))
-                                   ).select_related("partition").prefetch_related("members")
+    rows = lists.groups(caller(request), filters.partition)
     return [{"id": g.id, "partition": g.partition.name, "name": g.name, "active": g.active,
              "members": sorted(m.username for m in g.members.all())} for g in rows]
 
@@ -111,14 +106,9 @@ class _ReasonFilter(_PartitionFilter):
 
 @closure_reasons_router.get("", response=responses(list[ClosureReasonOut]), summary="Closure reasons")
 def list_closure_reasons(request: HttpRequest, filters: Query[_ReasonFilter]) -> list[dict[str, Any]]:
-    shown = partitions.readable_partitions(filters.partition, caller(request))
-    rows = ClosureReason.objects.filter(partition__in=shown)
-    if filters.call_type:
-        rows = rows.filter(type_links__call_type=parse_choice(CallType, filters.call_type, "call_type").value)
-    if filters.active is not None:
-        rows = rows.filter(Q(active=filters.active))
+    rows = lists.closure_reasons(caller(request), filters.partition, call_type=filters.call_type,
+                                 active=filters.active)
     return [{"id": r.id, "partition": r.partition.name, "code": r.code, "label": r.label, "active": r.active,
-             "call_types": sorted(r.call_types)}
-            for r in rows.select_related("partition").prefetch_related("type_links").distinct()]
+             "call_types": sorted(r.call_types)} for r in rows]
 
 

@@ -11,6 +11,7 @@ from closeloop.closure import CallType, ClosureMethod, ClosureRule, PartitionSet
 
 __all__ = [
     "PartitionQuerySet",
+    "PartitionScopedQuerySet",
     "Partition",
     "IpkGroup",
     "ClosureSettings",
@@ -34,6 +35,14 @@ class PartitionQuerySet(models.QuerySet["Partition"]):
         return self.filter(memberships__analyst=analyst)
 
 
+class PartitionScopedQuerySet(models.QuerySet[Any]):
+    """Rows that belong to one partition (groups, closure reasons, checklist items, rejection categories,
+    audit rows): every list of them reads through `visible_to`, the partitions' one rule."""
+
+    def visible_to(self, analyst: Any) -> PartitionScopedQuerySet:
+        return self.filter(partition__in=Partition.objects.visible_to(analyst))
+
+
 class Partition(models.Model):
     """A segment of the service desk with its own analysts, groups, calls and closure settings."""
 
@@ -52,6 +61,7 @@ class Partition(models.Model):
 class IpkGroup(models.Model):
     """A group of analysts that calls are logged by, assigned to, or forwarded to for closure."""
 
+    objects = PartitionScopedQuerySet.as_manager()
     partition = models.ForeignKey(Partition, on_delete=models.PROTECT, related_name="groups")
     name = models.CharField(max_length=80)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="ipk_groups", blank=True)
@@ -113,6 +123,7 @@ class SettingsChange(models.Model):
         GROUPS = "groups", "IPK groups"
         ANALYSTS = "analysts", "Analysts and roles"
 
+    objects = PartitionScopedQuerySet.as_manager()
     partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="settings_changes")
     subject = models.CharField(max_length=30, choices=Subject.choices)
     version = models.PositiveIntegerField(null=True, blank=True)
@@ -141,6 +152,7 @@ class SettingsChange(models.Model):
 class ClosureReason(models.Model):
     """Why a call was closed ("Fixed", "Workaround given"); linked to the call types it applies to."""
 
+    objects = PartitionScopedQuerySet.as_manager()
     partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="closure_reasons")
     code = models.CharField(max_length=40)
     label = models.CharField(max_length=120)
@@ -171,6 +183,7 @@ class ClosureReasonType(models.Model):
 class ChecklistItem(models.Model):
     """One check a closer makes before closing ("Resolution describes root cause")."""
 
+    objects = PartitionScopedQuerySet.as_manager()
     partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="checklist_items")
     text = models.CharField(max_length=200)
     required = models.BooleanField(default=True)
@@ -187,6 +200,7 @@ class ChecklistItem(models.Model):
 class RejectionCategory(models.Model):
     """Why a resolution was sent back (incomplete documentation, not fixed, ...), for the reports."""
 
+    objects = PartitionScopedQuerySet.as_manager()
     partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="rejection_categories")
     code = models.CharField(max_length=40)
     label = models.CharField(max_length=120)

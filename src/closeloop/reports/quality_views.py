@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 
 from closeloop.accounts.models import Analyst
 from closeloop.closure import AdminRight, CloseloopError
-from closeloop.partitions import quality
+from closeloop.partitions import lists, quality
 from closeloop.partitions.models import Partition, SettingsChange
 from closeloop.partitions.services import UNSET, require_admin
 from closeloop.web.desk_context import current_partition
@@ -110,8 +110,7 @@ def quality_settings(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"{message} (change recorded in the audit trail).")
                 return redirect("report-quality")
-    history = SettingsChange.objects.filter(partition=partition, subject__in=_SUBJECTS).select_related(
-        "changed_by")[:30]
+    history = lists.settings_changes(request.user, partition.name, _SUBJECTS)[:30]
     return render(request, "reports/quality.html", {
         "partition": partition, "reports": REPORTS.values(), "entries": history_entries(history),
         "items": _item_forms(partition, failed), "categories": _category_forms(partition, failed),

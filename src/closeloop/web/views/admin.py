@@ -18,8 +18,9 @@ from django.shortcuts import redirect, render
 from closeloop.accounts import services as accounts
 from closeloop.accounts.models import Analyst, Membership
 from closeloop.closure import AdminRight, CloseloopError, NotFound
+from closeloop.partitions import lists
 from closeloop.partitions import services as partitions
-from closeloop.partitions.models import ClosureReason, ClosureSettings, IpkGroup, Partition, SettingsChange
+from closeloop.partitions.models import ClosureReason, ClosureSettings, IpkGroup, Partition
 
 from ..admin_forms import AnalystForm, ClosureSettingsForm, GroupForm, MemberForm, ReasonForm, ReasonTypesForm, RoleForm
 from ..desk_context import current_partition
@@ -72,7 +73,7 @@ def closure_settings(request: HttpRequest) -> HttpResponse:
             confirm = True
     elif request.method == "POST":
         status = 400
-    changes = SettingsChange.objects.filter(partition=partition).select_related("changed_by")
+    changes = lists.settings_changes(analyst, partition.name)
     history = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/admin/settings.html", {
         "form": form, "row": row, "partition": partition, "confirm": confirm, "history": history,
@@ -122,7 +123,7 @@ def groups(request: HttpRequest) -> HttpResponse:
                     return redirect("admin-groups")
             else:
                 status, refused = 400, member
-    rows = IpkGroup.objects.filter(partition=partition).prefetch_related("members").order_by("name")
+    rows = lists.groups(analyst, partition.name)
     listing = [(g, MemberForm(partition=partition, initial={"group": g.id}, auto_id=f"id_g{g.id}_%s"),
                 refused if refused is not None and refused.data.get("group") == str(g.id) else None)
                for g in rows]
@@ -250,7 +251,7 @@ def reasons(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Closure reason {reason.code} updated.")
                 return redirect("admin-reasons")
-    rows = ClosureReason.objects.filter(partition=partition).prefetch_related("type_links").order_by("code")
+    rows = lists.closure_reasons(actor, partition.name)
     listing = [(r, refused[1] if refused and refused[0] == r.id else
                 ReasonTypesForm(prefix=f"r{r.id}", initial={"call_types": r.call_types})) for r in rows]
     return render(request, "web/admin/reasons.html", {"partition": partition, "create": create,
