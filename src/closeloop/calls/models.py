@@ -130,16 +130,9 @@ class Call(models.Model):
         return f"{self.ref} {self.summary}"
 
     @property
-    def status_value(self) -> Status:
-        return Status(self.status)
-
-    @property
-    def type_value(self) -> CallType:
-        return CallType(self.call_type)
-
-    @property
     def in_closure_stage(self) -> bool:
-        return self.status_value in CLOSURE_STATUSES
+        """Resolved and waiting for its validator: the second part of the close."""
+        return Status(self.status) in CLOSURE_STATUSES
 
     def facts(self) -> CallFacts:
         """The call as the closure core sees it."""

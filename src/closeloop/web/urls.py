@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import admin, calls, desk
+from .views import calls, desk, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -17,9 +17,9 @@ urlpatterns = [
     path("calls/new/", calls.log_call, name="log-call"),
     path("calls/<str:ref>/", calls.call_detail, name="call"),
     path("calls/<str:ref>/<slug:action>/", calls.call_action, name="call-action"),
-    path("system/", admin.admin_index, name="admin-index"),
-    path("system/settings/", admin.closure_settings, name="admin-settings"),
-    path("system/groups/", admin.groups, name="admin-groups"),
-    path("system/analysts/", admin.analysts, name="admin-analysts"),
-    path("system/reasons/", admin.reasons, name="admin-reasons"),
+    path("system/", system.system_index, name="system-index"),
+    path("system/settings/", system.closure_settings, name="system-settings"),
+    path("system/groups/", system.groups, name="system-groups"),
+    path("system/analysts/", system.analysts, name="system-analysts"),
+    path("system/reasons/", system.reasons, name="system-reasons"),
 ]

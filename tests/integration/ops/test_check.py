@@ -62,7 +62,7 @@ def test_the_commands_suggested_for_a_stranded_partition_are_real_commands(desk)
 def test_a_production_install_with_everything_in_place_passes(tmp_path):
     url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
     env = {**PRODUCTION, "CLOSELOOP_VAR_DIR": str(tmp_path)}
-    assert closeloop(url, "init", "--admin-password", "admin-pass-123", **env).returncode == 0
+    assert closeloop(url, "init", "--admin-password", "system-pass-123", **env).returncode == 0
     missing = closeloop(url, "check", "--json", **env)
     assert missing.returncode == 7
     message = json.loads(missing.stderr)["message"]

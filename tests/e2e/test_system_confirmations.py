@@ -30,4 +30,4 @@ def test_deactivating_an_analyst_asks_first_and_cancelling_changes_nothing(live_
     page.wait_for_load_state()
     assert page.get_by_role("button", name="Deactivate tempworker").count() == 0
     assert {a["username"]: a for a in live_desk.cli("analyst", "list")}["tempworker"]["active"] is False
-    screenshot(page, "admin-deactivated-after-confirmation")
+    screenshot(page, "system-deactivated-after-confirmation")

@@ -22,17 +22,25 @@ from closeloop.partitions import lists
 from closeloop.partitions import services as partitions
 from closeloop.partitions.models import ClosureReason, ClosureSettings, IpkGroup, Partition
 
-from ..admin_forms import AnalystForm, ClosureSettingsForm, GroupForm, MemberForm, ReasonForm, ReasonTypesForm, RoleForm
 from ..desk_context import current_partition
 from ..errors import refusals_as_http, refuse_in_form
 from ..settings_history import history_entries
+from ..system_forms import (
+    AnalystForm,
+    ClosureSettingsForm,
+    GroupForm,
+    MemberForm,
+    ReasonForm,
+    ReasonTypesForm,
+    RoleForm,
+)
 
-__all__ = ["admin_index", "closure_settings", "groups", "analysts", "reasons"]
+__all__ = ["system_index", "closure_settings", "groups", "analysts", "reasons"]
 
 HISTORY_PAGE_SIZE = 50
 
 
-def _admin_page(request: HttpRequest, right: AdminRight) -> tuple[Analyst, Partition]:
+def _system_page(request: HttpRequest, right: AdminRight) -> tuple[Analyst, Partition]:
     analyst: Analyst = request.user
     partitions.require_admin(analyst, right)
     return analyst, current_partition(request)
@@ -40,19 +48,19 @@ def _admin_page(request: HttpRequest, right: AdminRight) -> tuple[Analyst, Parti
 
 @login_required
 @refusals_as_http
-def admin_index(request: HttpRequest) -> HttpResponse:
+def system_index(request: HttpRequest) -> HttpResponse:
     analyst: Analyst = request.user
     rights = [r for r in AdminRight if analyst.has_admin_right(r)]
     if not rights:
         partitions.require_admin(analyst, AdminRight.IPK_SETUP)
-    return render(request, "web/admin/index.html", {"rights": rights, "partition": current_partition(request)})
+    return render(request, "web/system/index.html", {"rights": rights, "partition": current_partition(request)})
 
 
 @login_required
 @refusals_as_http
 def closure_settings(request: HttpRequest) -> HttpResponse:
     """Save in two steps: the settings are checked, then the change reason is asked for and saved."""
-    analyst, partition = _admin_page(request, AdminRight.IPK_SETUP)
+    analyst, partition = _system_page(request, AdminRight.IPK_SETUP)
     row = ClosureSettings.objects.select_related("closure_group").get_or_create(partition=partition)[0]
     form = ClosureSettingsForm(request.POST or None, row=row)
     status, confirm = 200, False
@@ -69,13 +77,13 @@ def closure_settings(request: HttpRequest) -> HttpResponse:
         else:
             if confirming:
                 messages.success(request, f"Closure settings of {partition.name} saved; they apply at once.")
-                return redirect("admin-settings")
+                return redirect("system-settings")
             confirm = True
     elif request.method == "POST":
         status = 400
     changes = lists.settings_changes(analyst, partition.name)
     history = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "web/admin/settings.html", {
+    return render(request, "web/system/settings.html", {
         "form": form, "row": row, "partition": partition, "confirm": confirm, "history": history,
         "entries": history_entries(history.object_list),
     }, status=status)
@@ -85,7 +93,7 @@ def closure_settings(request: HttpRequest) -> HttpResponse:
 @refusals_as_http
 def groups(request: HttpRequest) -> HttpResponse:
     """IPK Groups: create a group, add or remove members (a removal that strands calls is refused)."""
-    analyst, partition = _admin_page(request, AdminRight.IPK_SETUP)
+    analyst, partition = _system_page(request, AdminRight.IPK_SETUP)
     create = GroupForm(partition=partition)
     refused: MemberForm | None = None
     status = 200
@@ -103,7 +111,7 @@ def groups(request: HttpRequest) -> HttpResponse:
                     status = refuse_in_form(create, exc)
                 else:
                     messages.success(request, f"Group {group.name} created.")
-                    return redirect("admin-groups")
+                    return redirect("system-groups")
         else:
             member = MemberForm(request.POST, partition=partition, auto_id=f"id_g{request.POST.get('group')}_%s")
             if member.is_valid():
@@ -120,14 +128,14 @@ def groups(request: HttpRequest) -> HttpResponse:
                     status, refused = refuse_in_form(member, exc), member
                 else:
                     messages.success(request, done + ".")
-                    return redirect("admin-groups")
+                    return redirect("system-groups")
             else:
                 status, refused = 400, member
     rows = lists.groups(analyst, partition.name)
     listing = [(g, MemberForm(partition=partition, initial={"group": g.id}, auto_id=f"id_g{g.id}_%s"),
                 refused if refused is not None and refused.data.get("group") == str(g.id) else None)
                for g in rows]
-    return render(request, "web/admin/groups.html", {"partition": partition, "create": create,
+    return render(request, "web/system/groups.html", {"partition": partition, "create": create,
                                                      "listing": listing}, status=status)
 
 
@@ -136,7 +144,7 @@ def groups(request: HttpRequest) -> HttpResponse:
 def analysts(request: HttpRequest) -> HttpResponse:
     """Analysts & roles: create, change IPK role, deactivate (refused if a closure group loses its last closer),
     and lift a sign-in lockout."""
-    actor, partition = _admin_page(request, AdminRight.SECURITY_ADMIN)
+    actor, partition = _system_page(request, AdminRight.SECURITY_ADMIN)
     create = AnalystForm(partition=partition)
     refused: dict[str, Any] = {}
     status = 200
@@ -152,7 +160,7 @@ def analysts(request: HttpRequest) -> HttpResponse:
                 refused = {"analyst": request.POST.get("analyst"), "form": refusal.form}
         else:
             messages.success(request, done)
-            return redirect("admin-analysts")
+            return redirect("system-analysts")
     members = Membership.objects.filter(partition=partition).select_related("analyst", "ipk_role").order_by(
         "analyst__username")
     groups_of: dict[int, list[str]] = {}
@@ -164,7 +172,7 @@ def analysts(request: HttpRequest) -> HttpResponse:
                 RoleForm(partition=partition, initial={"analyst": m.analyst_id, "ipk_role": m.ipk_role_id},
                          auto_id=f"id_m{m.analyst_id}_%s"),
                 refused.get("form") if refused.get("analyst") == str(m.analyst_id) else None) for m in members]
-    return render(request, "web/admin/analysts.html", {"partition": partition, "create": create,
+    return render(request, "web/system/analysts.html", {"partition": partition, "create": create,
                                                        "listing": listing, "locked": locked}, status=status)
 
 
@@ -213,7 +221,7 @@ def _analyst_change(op: str | None, request: HttpRequest, actor: Analyst, partit
 @refusals_as_http
 def reasons(request: HttpRequest) -> HttpResponse:
     """Closure reasons: add, deactivate or activate, and link to call types (each change audited)."""
-    actor, partition = _admin_page(request, AdminRight.IPK_SETUP)
+    actor, partition = _system_page(request, AdminRight.IPK_SETUP)
     create = ReasonForm()
     refused: tuple[int, forms.Form] | None = None
     status = 200
@@ -229,7 +237,7 @@ def reasons(request: HttpRequest) -> HttpResponse:
                     status = refuse_in_form(create, exc)
                 else:
                     messages.success(request, f"Closure reason {data['code']} added.")
-                    return redirect("admin-reasons")
+                    return redirect("system-reasons")
             else:
                 status = 400
         else:
@@ -250,9 +258,9 @@ def reasons(request: HttpRequest) -> HttpResponse:
                 status, refused = refuse_in_form(types, exc), (reason.id, types)
             else:
                 messages.success(request, f"Closure reason {reason.code} updated.")
-                return redirect("admin-reasons")
+                return redirect("system-reasons")
     rows = lists.closure_reasons(actor, partition.name)
     listing = [(r, refused[1] if refused and refused[0] == r.id else
                 ReasonTypesForm(prefix=f"r{r.id}", initial={"call_types": r.call_types})) for r in rows]
-    return render(request, "web/admin/reasons.html", {"partition": partition, "create": create,
+    return render(request, "web/system/reasons.html", {"partition": partition, "create": create,
                                                       "listing": listing}, status=status)

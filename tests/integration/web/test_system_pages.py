@@ -15,13 +15,13 @@ ADMIN_PAGES = ["/system/", "/system/settings/", "/system/groups/", "/system/anal
 
 
 @pytest.mark.parametrize("url", ADMIN_PAGES)
-def test_admin_pages_open_for_an_administrator(client_for, url):
+def test_system_pages_open_for_an_administrator(client_for, url):
     response = client_for("admin").get(url)
     assert response.status_code == 200 and b'<nav class="subnav"' in response.content
 
 
 @pytest.mark.parametrize("url", ADMIN_PAGES)
-def test_admin_pages_refuse_an_analyst_without_admin_rights_naming_the_right(client_for, url):
+def test_system_pages_refuse_an_analyst_without_admin_rights_naming_the_right(client_for, url):
     response = client_for("alice").get(url)
     assert response.status_code == 403 and b"lacks the" in response.content
 
