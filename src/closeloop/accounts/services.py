@@ -161,7 +161,12 @@ def set_membership(analyst: Analyst, partition: object, ipk_role: IpkRole,
     require_admin(actor, AdminRight.SECURITY_ADMIN)
     membership, created = Membership.objects.select_for_update().select_related("ipk_role").get_or_create(
         analyst=analyst, partition=partition, defaults={"ipk_role": ipk_role})
-    if not created and membership.ipk_role_id != ipk_role.id:
+    if created:
+        publish(DirectoryChanged(
+            DeskEvent.ANALYST_JOINED, membership.partition_id, actor and actor.id,
+            f"Adding {analyst.username} to the partition", f"{analyst.username} joined with role {ipk_role.name}",
+            {}, {f"{analyst.username}: IPK role": ipk_role.name}))
+    elif membership.ipk_role_id != ipk_role.id:
         before = membership.ipk_role.name
         membership.ipk_role = ipk_role
         membership.save(update_fields=["ipk_role"])

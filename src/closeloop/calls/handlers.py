@@ -7,7 +7,7 @@ close them move along the fallback chain, with the reason in their history.
 
 from __future__ import annotations
 
-from closeloop.closure.events import DeskEvent, DirectoryChanged, SettingsChanged, subscribe
+from closeloop.closure.events import ADDITIONS, DeskEvent, DirectoryChanged, SettingsChanged, subscribe
 from closeloop.closure.rules import check_directory_change, validate_settings
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import load_directory, load_settings
@@ -19,6 +19,8 @@ __all__ = ["guard_directory_change", "guard_settings_change", "subscribe_handler
 
 def guard_directory_change(event: DirectoryChanged) -> int:
     """Refuse a directory change that strands a waiting call; re-route the calls it moved."""
+    if event.name in ADDITIONS:
+        return 0  # more people or groups never strand a call (even where the settings still need fixing)
     partition = Partition.objects.get(pk=event.partition_id)
     check_directory_change(load_settings(partition), load_directory(partition), event.change,
                            awaiting_closure(partition))

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 __all__ = [
     "DeskEvent",
+    "ADDITIONS",
     "DirectoryChanged",
     "SettingsChanged",
     "subscribe",
@@ -34,10 +35,16 @@ class DeskEvent(StrEnum):
     CLOSURE_REASONS_CHANGED = "closure_reasons_changed"
     CHECKLIST_CHANGED = "checklist_changed"
     REJECTION_CATEGORIES_CHANGED = "rejection_categories_changed"
+    GROUP_CREATED = "group_created"
     GROUP_MEMBER_ADDED = "group_member_added"
     GROUP_MEMBER_REMOVED = "group_member_removed"
+    ANALYST_JOINED = "analyst_joined"
     ANALYST_ROLE_CHANGED = "analyst_role_changed"
     ANALYST_DEACTIVATED = "analyst_deactivated"
+
+
+# Changes that only add people or groups: they can never leave a call with nobody to close it.
+ADDITIONS = frozenset({DeskEvent.GROUP_CREATED, DeskEvent.GROUP_MEMBER_ADDED, DeskEvent.ANALYST_JOINED})
 
 
 @dataclass(frozen=True)

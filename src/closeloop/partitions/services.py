@@ -148,6 +148,8 @@ def create_group(partition: Partition, name: str, members: Iterable[Analyst] = (
         raise InvalidInput(f"Partition {partition.name} already has a group named {name!r}", field="name")
     group = IpkGroup.objects.create(partition=partition, name=name)
     group.members.add(*members)
+    publish(DirectoryChanged(DeskEvent.GROUP_CREATED, partition.id, actor and actor.id, f"Creating group {name}",
+                             f"group {name} was created", {}, _members(group)))
     return group
 
 
