@@ -23,7 +23,7 @@ from closeloop.closure import (
 )
 
 __all__ = ["DOCUMENTED", "WORKABLE", "AWAITING", "Route", "may_close", "group_may_close", "target_may_close",
-           "expected_route", "expected_named_route", "expected_reroute", "refusal_to_act",
+           "expected_route", "expected_named_route", "expected_reroute", "refusals_to_act",
            "guard_refuses"]
 
 LOGGED, ASSIGNED, ON_HOLD = Status.LOGGED, Status.ASSIGNED, Status.ON_HOLD
@@ -129,17 +129,20 @@ def expected_reroute(call: CallFacts, s: PartitionSettings, d: Directory) -> Rou
     return (TO_YOU, anyone[0], None) if anyone else None
 
 
-def refusal_to_act(call: CallFacts, action: Action, who: int, s: PartitionSettings,
-                   d: Directory) -> type[CloseloopError] | None:
-    """Why `who` may not take/close/reject/forward the call, or None: only an eligible closer of its target."""
+def refusals_to_act(call: CallFacts, action: Action, who: int, s: PartitionSettings,
+                    d: Directory) -> set[type[CloseloopError]]:
+    """Every reason `who` may not take/close/reject/forward the call (none: they may).
+
+    Only an eligible closer of the call's current target may act, and only from the documented statuses.
+    """
+    refusals: set[type[CloseloopError]] = set()
     if (call.status, action) not in DOCUMENTED:
-        return InvalidTransition
-    if not may_close(d, s, who, call.resolved_by_id):
-        return NotAllowed
-    if call.status is TO_YOU:
-        return None if call.target_analyst_id == who else NotAllowed
+        refusals.add(InvalidTransition)
     members = d.groups.get(call.target_group_id, frozenset()) if call.target_group_id is not None else frozenset()
-    return None if who in members else NotAllowed
+    at_target = call.target_analyst_id == who if call.status is TO_YOU else who in members
+    if not may_close(d, s, who, call.resolved_by_id) or not at_target:
+        refusals.add(NotAllowed)
+    return refusals
 
 
 def guard_refuses(s: PartitionSettings, d: Directory, waiting: list[CallFacts]) -> bool:
