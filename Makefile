@@ -26,7 +26,7 @@ chromium:
 	  else echo "Browser tests need Debian's Chromium: sudo apt-get install chromium"; fi; }
 
 lint: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
@@ -48,7 +48,7 @@ test: lint test-sqlite test-postgres
 BENCH_SIZES   ?= 10000,100000
 BENCH_ENGINES ?= sqlite,postgresql
 bench: install
-	$(BIN)/python -m closeloop.bench --sizes $(BENCH_SIZES) --engines $(BENCH_ENGINES) $(BENCH_ARGS)
+	$(BIN)/python -m bench --sizes $(BENCH_SIZES) --engines $(BENCH_ENGINES) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from closeloop.bench.servers import closeloop_env, free_port, serving
+from bench.servers import closeloop_env, free_port, serving
 
 from .ops.scratch import postgres_reachable, scratch_database
 

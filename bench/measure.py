@@ -1,6 +1,6 @@
 """Server-side timings on one bench database: Calls Outstanding, call page, call list, reports, EXPLAIN.
 
-Run as `python -m closeloop.bench.measure` with DATABASE_URL pointing at a generated desk; prints JSON.
+Run as `python -m bench.measure` with DATABASE_URL pointing at a generated desk; prints JSON.
 Requests go through Django's full stack (middleware, views, templates) in-process, so the time is
 the server's time without the network.
 """

@@ -1,4 +1,4 @@
-"""`make bench` / `python -m closeloop.bench`: measure, then write docs/benchmarks.md.
+"""`make bench` / `python -m bench`: measure, then write docs/benchmarks.md.
 
 For each engine and size: generate (or reuse) a desk of that many calls, time Calls Outstanding, the
 call page, the call list and the reports in-process, then run the workflow through HTTP on gunicorn
@@ -64,9 +64,9 @@ def _closeloop_runs(engine: str, size: int, args: argparse.Namespace) -> dict[st
     url = _prepare_closeloop(engine, size)
     env = closeloop_env(url)
     _log(f"{engine} {size:,}: timing pages, lists and reports")
-    measured: dict[str, Any] = run_json([sys.executable, "-m", "closeloop.bench.measure", str(args.repeat)],
+    measured: dict[str, Any] = run_json([sys.executable, "-m", "bench.measure", str(args.repeat)],
                                         env)  # type: ignore[assignment]
-    pairs: list[dict[str, Any]] = run_json([sys.executable, "-m", "closeloop.bench.workflow",
+    pairs: list[dict[str, Any]] = run_json([sys.executable, "-m", "bench.workflow",
                                             str(max(args.clients))], env)  # type: ignore[assignment]
     port = free_port()
     _log(f"{engine} {size:,}: workflow through HTTP on gunicorn ({args.workers} workers)")
@@ -151,7 +151,7 @@ def _save(command: str, runs: list[dict[str, Any]], args: argparse.Namespace, se
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m closeloop.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated call counts (BENCH_SIZES)")
     parser.add_argument("--engines", default="sqlite,postgresql", help="sqlite, postgresql or both")
     parser.add_argument("--clients", default="1,8,32", help="concurrent HTTP clients per load level")

@@ -115,7 +115,7 @@ def write_report(path: Path, command: str, runs: list[dict[str, Any]], args: arg
     text = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (`python -m closeloop.bench`); timings are measured here and never asserted in "
+        "Written by `make bench` (`python -m bench`); timings are measured here and never asserted in "
         "tests. Re-run it to refresh this page.",
         "",
         f"- Command: `{command}` ({args.seconds:g} s per load level, {args.repeat} timed repetitions per "

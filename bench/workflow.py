@@ -1,6 +1,6 @@
 """Closeloop's workflow through HTTP for the load test: log -> resolve -> take -> close via the REST API.
 
-`python -m closeloop.bench.workflow PAIRS` (DATABASE_URL set) prints, as JSON, resolver/closer pairs
+`python -m bench.workflow PAIRS` (DATABASE_URL set) prints, as JSON, resolver/closer pairs
 with API tokens from the Default partition of a generated desk; `steps()` is the workflow itself.
 """
 
