@@ -58,6 +58,13 @@ DOCUMENTED: dict[tuple[Status | None, Action], Status] = {
     (FOR_CLOSURE, Action.CLOSE): CLOSED,
     (TO_YOU, Action.REJECT): ASSIGNED,
     (FOR_CLOSURE, Action.REJECT): ASSIGNED,
+    # "any | link to a Problem | unchanged"
+    (LOGGED, Action.LINK_PROBLEM): LOGGED,
+    (ASSIGNED, Action.LINK_PROBLEM): ASSIGNED,
+    (ON_HOLD, Action.LINK_PROBLEM): ON_HOLD,
+    (TO_YOU, Action.LINK_PROBLEM): TO_YOU,
+    (FOR_CLOSURE, Action.LINK_PROBLEM): FOR_CLOSURE,
+    (CLOSED, Action.LINK_PROBLEM): CLOSED,
 }
 
 # Routing and fallback chains: the targets tried in order; method `comments` uses the logged-by chain.

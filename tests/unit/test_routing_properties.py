@@ -7,6 +7,7 @@ from the core's own routing functions.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -26,12 +27,14 @@ from closeloop.closure import (
     InvalidTransition,
     NotAllowed,
     PartitionSettings,
+    ReasonFacts,
     Right,
     Status,
     Target,
+    changes,
 )
+from closeloop.closure.guards import check_closer
 from closeloop.closure.routing import reroute_stranded, route_for_closure, route_to_target
-from closeloop.closure.rules import check_closer, decide_resolve, decide_take
 from tests.closure_oracle import (
     WORKABLE,
     Route,
@@ -98,8 +101,17 @@ def actor_of(d: Directory, analyst_id: int) -> Actor:
     return Actor(analyst_id, f"analyst{analyst_id}", c.rights if c is not None and c.active else frozenset())
 
 
-def shape(route: object) -> Route:
-    return route.status, route.analyst_id, route.group_id  # type: ignore[attr-defined]
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+ANY_TYPE = ReasonFacts("FIXED", True, frozenset(CallType))  # a reason that fits any call
+
+
+def shape(found: object) -> Route:
+    """(status, analyst, group) of a change the core applied, or of a route (an analyst's route makes the call
+    Forward to You for Close, a group's Forward for Closure: the documented statuses of the two targets)."""
+    if isinstance(found, changes.CallChange):
+        return found.after.status, found.after.target_analyst_id, found.after.target_group_id
+    analyst_id, group_id = found.analyst_id, found.group_id  # type: ignore[attr-defined]
+    return (TO_YOU if analyst_id is not None else FOR_CLOSURE), analyst_id, group_id
 
 
 # --- routing a resolved call ------------------------------------------------------------------------------
@@ -175,14 +187,14 @@ def test_resolving_closes_routes_or_refuses_as_the_settings_say(call, s, d, reso
             refusals.add(named)
 
     try:
-        route = decide_resolve(call, actor, s, d, target)
+        route = changes.resolve(call, actor, s, d, "Rebooted it", NOW, target=target, reason=ANY_TYPE)
     except CloseloopError as refused:
         assert type(refused) in refusals, f"{refused!r} not among {refusals}"
         return
     assert not refusals, f"resolved although {refusals} expected"
     assert shape(route) == expected
     if s.two_part:
-        assert route.status is not CLOSED
+        assert route.after.status is not CLOSED
 
 
 # --- who may act on a call awaiting closure -----------------------------------------------------------------
@@ -214,7 +226,7 @@ def test_only_an_eligible_closer_of_the_current_target_may_act_on_a_call_awaitin
 def test_taking_a_call_makes_it_forward_to_you_for_close_for_the_taker(call, s, d, data):
     who = data.draw(someone_at(call, d))
     try:
-        route = decide_take(call, actor_of(d, who), s, d)
+        route = changes.take(call, actor_of(d, who), s, d, NOW)
     except (InvalidTransition, NotAllowed):
         return
     assert call.status is FOR_CLOSURE and who in d.groups[call.target_group_id]  # type: ignore[index]
@@ -230,5 +242,5 @@ def test_a_stranded_call_moves_along_its_chain_then_to_any_eligible_closer(call,
     expected = expected_reroute(call, s, d)
     assert (route and shape(route)) == expected
     if route is not None:
-        assert may_close(d, s, route.analyst_id, call.resolved_by_id) if route.status is TO_YOU \
+        assert may_close(d, s, route.analyst_id, call.resolved_by_id) if route.to_analyst \
             else group_may_close(d, s, route.group_id, call.resolved_by_id)

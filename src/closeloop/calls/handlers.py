@@ -8,7 +8,7 @@ close them move along the fallback chain, with the reason in their history.
 from __future__ import annotations
 
 from closeloop.closure.events import ADDITIONS, DeskEvent, DirectoryChanged, SettingsChanged, subscribe
-from closeloop.closure.rules import check_directory_change, validate_settings
+from closeloop.closure.guards import check_directory_change, validate_settings
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import load_directory, load_settings
 

@@ -32,9 +32,9 @@ from closeloop.closure import (
     Right,
     Target,
     changes,
+    guards,
     limits,
     parse_choice,
-    rules,
 )
 from closeloop.closure.routing import eligible_closers, is_eligible_closer
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
@@ -151,7 +151,7 @@ def log_call(
     """Log a new call; with an assignment it is Assigned at once."""
     directory = load_directory(partition)
     who = actor_in(actor, partition.id, directory)
-    rules.require_right(who, Right.LOG, partition.name)  # before the values: a reader is told they may not log
+    guards.require_right(who, Right.LOG, partition.name)  # before the values: a reader is told they may not log
     kind = parse_choice(CallType, str(call_type), "type")
     summary, description = limits.SUMMARY.clean(summary), limits.DESCRIPTION.clean(description)
     level = _priority(priority)
@@ -353,7 +353,7 @@ def actions_for(call: Call, viewer: Analyst | None) -> frozenset[Action]:
     """What the viewer may do to this call right now (the call page shows only these)."""
     directory = load_directory(call.partition)
     who: Actor = actor_in(viewer, call.partition_id, directory)
-    return rules.permitted_actions(call.facts(), who, load_settings(call.partition), directory)
+    return guards.permitted_actions(call.facts(), who, load_settings(call.partition), directory)
 
 
 def closure_choices(call: Call, resolver: Analyst | None) -> tuple[list[Analyst], list[IpkGroup]]:

@@ -1,7 +1,8 @@
 """The closure core: Closeloop's two-part close rules in plain Python (no Django, stdlib only).
 
-Services build the frozen values of `model`, ask `lifecycle`, `routing` and `rules`, and apply what
-comes back inside a database transaction.
+Services build the frozen values of `model`, have `changes` decide and apply each call action (through
+`lifecycle`, `routing` and the `guards` every change passes), and write back what comes back inside a
+database transaction.
 """
 
 from .errors import (

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import InvalidInput, NotAllowed
+from .guards import check_assignment, check_close_values, check_closer, require_right
 from .lifecycle import TRANSITIONS, Action, next_status
 from .limits import CALL_NOTE, FORWARD_REASON, REJECTION_REASON, RESOLUTION
 from .model import (
@@ -31,7 +32,6 @@ from .model import (
     Target,
 )
 from .routing import reroute_stranded, route_for_closure, route_to_target
-from .rules import check_assignment, check_close_values, check_closer, require_right
 
 __all__ = [
     "CallChange",

@@ -1,7 +1,7 @@
 """Service-desk vocabulary as plain values: call types, statuses, rights, settings and facts.
 
 Nothing here knows about storage. Services turn database rows into these frozen values, ask the
-rules in `routing` and `rules`, and write back what they decide.
+functions of `changes`, `routing` and `guards`, and write back what they decide.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def _migration_problems() -> list[Problem]:
 
 
 def _partition_problems() -> list[Problem]:
-    from closeloop.closure.rules import settings_problem
+    from closeloop.closure.guards import settings_problem
     from closeloop.partitions.models import Partition
     from closeloop.partitions.services import load_directory, load_settings
 

@@ -26,7 +26,7 @@ from closeloop.closure import (
     parse_choice,
 )
 from closeloop.closure.events import DeskEvent, DirectoryChanged, publish
-from closeloop.closure.rules import validate_settings
+from closeloop.closure.guards import validate_settings
 
 from .audit import audited_change
 from .models import ClosureReason, ClosureReasonType, ClosureSettings, IpkGroup, Partition, SettingsChange

@@ -15,7 +15,7 @@ from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import actor_in
 from closeloop.calls.models import Call
 from closeloop.calls.services import log_call, save_change
-from closeloop.closure import CallType, InvalidInput, NotFound, Right, changes, rules
+from closeloop.closure import CallType, InvalidInput, NotFound, Right, changes, guards
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import get_partition, load_directory
 
@@ -81,7 +81,7 @@ def raise_problem(partition: Partition, refs: Iterable[str], summary: str, actor
     """
     directory = load_directory(partition)
     who = actor_in(actor, partition.id, directory)
-    rules.require_right(who, Right.CLOSE, partition.name)
+    guards.require_right(who, Right.CLOSE, partition.name)
     wanted = _clean_refs(refs)
     linked = list(Call.objects.select_for_update().filter(partition=partition, ref__in=wanted).order_by("ref"))
     if missing := sorted(set(wanted) - {c.ref for c in linked}):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from .errors import CloseloopError, InvalidInput, NotAllowed, SettingsRejected
 from .lifecycle import Action, allowed_actions, next_status
-from .limits import CLOSURE_COMMENTS, check_storable
+from .limits import CLOSURE_COMMENTS
 from .model import (
     Actor,
     CallFacts,
@@ -31,7 +31,6 @@ from .routing import (
 
 __all__ = [
     "require_right",
-    "require_text",
     "check_assignment",
     "check_closer",
     "check_close_values",
@@ -49,16 +48,6 @@ def require_right(actor: Actor, right: Right, partition_name: str) -> None:
         raise NotAllowed(
             f"{actor.name} lacks the '{right.label}' right ({right.value}) in partition {partition_name}"
         )
-
-
-def require_text(value: str | None, field: str, what: str) -> str:
-    """A non-blank text the user must give, stripped (texts that are stored use `limits`, which also caps
-    their length)."""
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(f"{what} is required and cannot be blank", field=field)
-    check_storable(text, field)
-    return text
 
 
 def check_assignment(directory: Directory, group_id: int | None, analyst_id: int | None) -> None:
