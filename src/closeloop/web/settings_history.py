@@ -34,6 +34,26 @@ _FIELD_LABELS = {
     "position": "Place in the list",
 }
 
+# The order fields are shown in: PostgreSQL's jsonb keeps no key order, so the stored order is not used.
+_FIELD_ORDER = ["closure_method", "closure_rule", "closure_group", "require_independent_closer",
+                "allow_designated_closer", "closure_reason_required", "label", "text", "required", "active", "types",
+                "position"]
+
+
+def _ordered(*groups_of_keys: Any) -> list[str]:
+    """Known fields in their set order, then entries (reason codes alphabetically, checklist items #id by
+    number): the same on every database."""
+    keys = dict.fromkeys(str(k) for group in groups_of_keys for k in group)
+
+    def rank(key: str) -> tuple[int, int, str]:
+        if key in _FIELD_ORDER:
+            return (0, _FIELD_ORDER.index(key), "")
+        number = key[1:] if key.startswith("#") else ""
+        return (1, int(number) if number.isdigit() else 0, key)
+
+    return sorted(keys, key=rank)
+
+
 _CHOICE_LABELS = {
     "immediate": "Immediate", "comments": "Comments", "rules": "Rules",
     "logged_by": "Logged By", "log_group": "Log Group", "closure_group": "Closure Group",
@@ -72,7 +92,7 @@ def describe_change(change: SettingsChange) -> list[ChangeRow]:
     before, after = _entries(change.subject, change.before), _entries(change.subject, change.after)
     entry_name = _ENTRY_NAMES.get(change.subject)
     rows: list[ChangeRow] = []
-    for key in dict.fromkeys([*before, *after]):
+    for key in _ordered(before, after):
         old, new = before.get(key, None), after.get(key, None)
         if old == new:
             continue
@@ -83,7 +103,7 @@ def describe_change(change: SettingsChange) -> list[ChangeRow]:
         if isinstance(old, dict) and isinstance(new, dict):
             rows.extend(ChangeRow(f"{name}: {_label(field).lower()}", _value(field, old.get(field)),
                                   _value(field, new.get(field)))
-                        for field in dict.fromkeys([*old, *new]) if old.get(field) != new.get(field))
+                        for field in _ordered(old, new) if old.get(field) != new.get(field))
         else:
             rows.append(ChangeRow(name, _summary(old), _summary(new)))
     return rows
@@ -119,7 +139,7 @@ def _summary(value: Any) -> str:
     if not isinstance(value, dict):
         return _plain(value)
     parts = [_plain(value["label"])] if "label" in value else []
-    parts += [f"{_label(k).lower()}: {_value(k, v)}" for k, v in value.items() if k not in ("label", "text")]
+    parts += [f"{_label(k).lower()}: {_value(k, value[k])}" for k in _ordered(value) if k not in ("label", "text")]
     return " · ".join(parts) or NOTHING
 
 

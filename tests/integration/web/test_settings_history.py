@@ -104,5 +104,5 @@ def test_older_and_hand_recorded_shapes_read_without_python_punctuation():
     assert [(r.what, r.before, r.after) for r in describe_change(checklist)] == [
         ("Checklist item “Root cause named”", "—", "required to close: yes")]
     assert [(r.what, r.before, r.after) for r in describe_change(categories)] == [
-        ("Rejection category “other”", "Other", "Something else"),
-        ("Rejection category “dup”", "—", "a, b: —")]
+        ("Rejection category “dup”", "—", "a, b: —"),
+        ("Rejection category “other”", "Other", "Something else")]
