@@ -69,7 +69,7 @@ def test_a_handler_that_refuses_rolls_back_the_change_that_published_it(desk):
     finally:
         unsubscribe(DirectoryChanged, refuse)
     assert not desk.network.members.filter(pk=desk.rita.pk).exists()
-    assert not audit(desk, SettingsChange.Subject.GROUPS).filter(change_reason__contains="rita").exists()
+    assert not audit(desk, SettingsChange.Subject.GROUPS).filter(change_reason="rita joined group Network").exists()
 
 
 def test_publish_sums_the_calls_each_handler_moved(desk):
@@ -132,6 +132,6 @@ def test_new_groups_and_analysts_joining_are_audited_and_never_refused_by_the_or
     group = partitions.create_group(desk.default, "Field Engineers", actor=desk.admin)
     add_analyst("fred", desk.default, get_ipk_role("Analyst"), groups=[group], actor=desk.admin)
     partitions.add_group_member(group, desk.rita, desk.admin)
-    reasons = [c.change_reason for c in SettingsChange.objects.filter(partition=desk.default)[:3]]
-    assert reasons == ["rita joined group Field Engineers", "fred joined with role Analyst",
-                       "group Field Engineers was created"]
+    reasons = [c.change_reason for c in SettingsChange.objects.filter(partition=desk.default)[:4]]
+    assert reasons == ["rita joined group Field Engineers", "fred joined group Field Engineers",
+                       "fred joined with role Analyst", "group Field Engineers was created"]

@@ -151,6 +151,10 @@ def add_analyst(
         if group.partition_id != partition.pk:  # type: ignore[attr-defined]
             raise InvalidInput(f"Group {group} is not in partition {partition}", field="group")
         group.members.add(analyst)  # type: ignore[attr-defined]
+        joined = f"{analyst.username} joined group {group}"
+        publish(DirectoryChanged(DeskEvent.GROUP_MEMBER_ADDED, partition.pk,  # type: ignore[attr-defined]
+                                 actor and actor.id, f"Adding {analyst.username} to group {group}", joined,
+                                 {}, {f"{group}: new member": analyst.username}))
     return analyst
 
 

@@ -50,6 +50,7 @@ _hosts = os.environ.get("ALLOWED_HOSTS", "")
 ALLOWED_HOSTS = [h.strip() for h in _hosts.split(",") if h.strip()] or LOCAL_HOSTS
 # Served only on this machine's local names (a trial or `make run`): plain HTTP is expected there.
 SERVED_LOCALLY = set(ALLOWED_HOSTS) <= set(LOCAL_HOSTS)
+CSRF_FAILURE_VIEW = "closeloop.web.views.desk.csrf_failure"
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [

@@ -67,3 +67,12 @@ def test_a_crashing_page_answers_with_closeloops_server_error_page(settings, cli
     client.raise_request_exception = False
     response = client.get("/")
     assert response.status_code == 500 and "Something went wrong" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_form_sent_without_its_security_token_gets_closeloops_own_page_saying_what_to_do(desk):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(desk.alice)
+    response = client.post("/calls/new/", {"summary": "Printer jams"})
+    page = response.content.decode()
+    assert response.status_code == 403 and "nothing was saved" in page and "CSRF verification failed" not in page

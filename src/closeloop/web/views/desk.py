@@ -25,8 +25,8 @@ from ..desk_context import choose_partition, current_partition
 from ..errors import refusals_as_http, refuse_in_form
 from ..sessions import not_activity
 
-__all__ = ["SignInView", "favicon", "locked_out", "switch_partition", "calls_outstanding", "queue_counts",
-           "profile", "revoke"]
+__all__ = ["SignInView", "csrf_failure", "favicon", "locked_out", "switch_partition", "calls_outstanding",
+           "queue_counts", "profile", "revoke"]
 
 PAGE_SIZE = 25
 # The sorts an analyst can pick on Calls Outstanding: oldest first is the desk's default.
@@ -66,6 +66,14 @@ def _demo_credentials() -> dict[str, Any] | None:
     if sample is None or not sample.check_password(DEMO_PASSWORD):
         return None
     return {"password": DEMO_PASSWORD, "users": ["admin", *DEMO_ANALYSTS]}
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its security token (an old tab, cookies blocked, or another site's page): say so
+    in Closeloop's own page, not Django's, and say what to do."""
+    message = ("This form had expired or did not come from Closeloop, so nothing was saved. Go back, reload the "
+               "page and send it again (Closeloop needs cookies to be allowed).")
+    return render(request, "403.html", {"exception": message}, status=403)
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
