@@ -128,7 +128,11 @@ def _entry_title(key: str, old: Any, new: Any) -> str:
 
 
 def _label(field: str) -> str:
-    return _FIELD_LABELS.get(field) or field.replace("_", " ").capitalize()
+    """A setting's name in users' words; a recorded phrase ("Network: members", "rita: IPK role") as written,
+    so group and user names keep their case."""
+    if field in _FIELD_LABELS or " " not in field:
+        return _FIELD_LABELS.get(field) or field.replace("_", " ").capitalize()
+    return field
 
 
 def _summary(value: Any) -> str:

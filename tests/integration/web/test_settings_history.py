@@ -106,3 +106,12 @@ def test_older_and_hand_recorded_shapes_read_without_python_punctuation():
     assert [(r.what, r.before, r.after) for r in describe_change(categories)] == [
         ("Rejection category “dup”", "—", "a, b: —"),
         ("Rejection category “other”", "Other", "Something else")]
+
+
+def test_group_and_role_changes_keep_the_names_of_groups_and_analysts_as_written():
+    change = SettingsChange(subject="groups", before={"Service Desk: members": ["alice"]},
+                            after={"Service Desk: members": ["alice", "rita"]})
+    role = SettingsChange(subject="analysts", before={"rita: IPK role": "Analyst"}, after={"rita: IPK role": "Closer"})
+    assert [(r.what, r.before, r.after) for r in describe_change(change)] == [
+        ("Service Desk: members", "alice", "alice, rita")]
+    assert [(r.what, r.before, r.after) for r in describe_change(role)] == [("rita: IPK role", "Analyst", "Closer")]
