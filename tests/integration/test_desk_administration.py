@@ -196,3 +196,11 @@ class TestTokens:
         _, key = accounts.create_token(desk.rita)
         accounts.deactivate_analyst(desk.rita)
         assert accounts.analyst_for_token(key) is None
+
+
+def test_a_deactivated_administrator_holds_no_administration_right(desk):
+    from closeloop.closure import AdminRight
+
+    desk.admin.is_active = False
+    assert not desk.admin.has_admin_right(AdminRight.IPK_SETUP)
+    assert not desk.admin.has_admin_right(AdminRight.SECURITY_ADMIN)

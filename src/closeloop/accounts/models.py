@@ -65,8 +65,9 @@ class Analyst(AbstractUser):
         return self.get_full_name() or self.username
 
     def has_admin_right(self, right: AdminRight) -> bool:
+        """A General Access right; a deactivated analyst holds none, whatever their role says."""
         role = self.general_access_role
-        return bool(role and right in role.rights)
+        return bool(self.is_active and role and right in role.rights)
 
 
 class Membership(models.Model):
