@@ -372,8 +372,14 @@ class DeskMachine(RuleBasedStateMachine):
 def test_random_desk_activity_does_what_the_closure_model_says(db):
     SUCCEEDED.clear()
     REFUSED.clear()
-    run_state_machine_as_test(DeskMachine, settings=settings(
-        max_examples=30, stateful_step_count=30, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
-    never = [name for name in RULES if not SUCCEEDED[name]]
+    # A run proves something only if every rule got through at least once. A rare rule (forward needs a call
+    # waiting for closure and a second closer) can miss a run by chance: then more runs add to the count,
+    # each checking every invariant again, up to three in all.
+    for _ in range(3):
+        run_state_machine_as_test(DeskMachine, settings=settings(
+            max_examples=30, stateful_step_count=30, deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+        never = [name for name in RULES if not SUCCEEDED[name]]
+        if not never:
+            break
     assert not never, f"never succeeded over the run: {never}; successes {dict(SUCCEEDED)}; refusals {dict(REFUSED)}"
