@@ -28,6 +28,7 @@ __all__ = ["DOCUMENTED", "WORKABLE", "AWAITING", "Route", "may_close", "group_ma
 
 LOGGED, ASSIGNED, ON_HOLD = Status.LOGGED, Status.ASSIGNED, Status.ON_HOLD
 TO_YOU, FOR_CLOSURE, CLOSED = Status.FORWARD_TO_YOU_FOR_CLOSE, Status.FORWARD_FOR_CLOSURE, Status.CLOSED
+UNRESOLVED = Status.CLOSED_UNRESOLVED
 
 WORKABLE = frozenset({LOGGED, ASSIGNED, ON_HOLD})
 AWAITING = frozenset({TO_YOU, FOR_CLOSURE})
@@ -65,6 +66,38 @@ DOCUMENTED: dict[tuple[Status | None, Action], Status] = {
     (TO_YOU, Action.LINK_PROBLEM): TO_YOU,
     (FOR_CLOSURE, Action.LINK_PROBLEM): FOR_CLOSURE,
     (CLOSED, Action.LINK_PROBLEM): CLOSED,
+    (UNRESOLVED, Action.LINK_PROBLEM): UNRESOLVED,
+    # "awaiting closure | the contact accepts | unchanged (confirmation recorded)"
+    (TO_YOU, Action.USER_ACCEPT): TO_YOU,
+    (FOR_CLOSURE, Action.USER_ACCEPT): FOR_CLOSURE,
+    (TO_YOU, Action.ACCEPT_AND_CLOSE): CLOSED,
+    (FOR_CLOSURE, Action.ACCEPT_AND_CLOSE): CLOSED,
+    (TO_YOU, Action.USER_REFUSE): ASSIGNED,
+    (FOR_CLOSURE, Action.USER_REFUSE): ASSIGNED,
+    # "open | close as unresolved | Closed/Unresolved"
+    (LOGGED, Action.CLOSE_UNRESOLVED): UNRESOLVED,
+    (ASSIGNED, Action.CLOSE_UNRESOLVED): UNRESOLVED,
+    (ON_HOLD, Action.CLOSE_UNRESOLVED): UNRESOLVED,
+    (TO_YOU, Action.CLOSE_UNRESOLVED): UNRESOLVED,
+    (FOR_CLOSURE, Action.CLOSE_UNRESOLVED): UNRESOLVED,
+    # "any | link a duplicate | unchanged"
+    (LOGGED, Action.LINK_DUPLICATE): LOGGED,
+    (ASSIGNED, Action.LINK_DUPLICATE): ASSIGNED,
+    (ON_HOLD, Action.LINK_DUPLICATE): ON_HOLD,
+    (TO_YOU, Action.LINK_DUPLICATE): TO_YOU,
+    (FOR_CLOSURE, Action.LINK_DUPLICATE): FOR_CLOSURE,
+    (CLOSED, Action.LINK_DUPLICATE): CLOSED,
+    (UNRESOLVED, Action.LINK_DUPLICATE): UNRESOLVED,
+    # Call Auto Close: "watched | reminder | unchanged", expiry closes or escalates
+    (TO_YOU, Action.REMIND): TO_YOU,
+    (FOR_CLOSURE, Action.REMIND): FOR_CLOSURE,
+    (ON_HOLD, Action.REMIND): ON_HOLD,
+    (TO_YOU, Action.AUTO_CLOSE): CLOSED,
+    (FOR_CLOSURE, Action.AUTO_CLOSE): CLOSED,
+    (ON_HOLD, Action.AUTO_CLOSE): UNRESOLVED,
+    (TO_YOU, Action.ESCALATE): FOR_CLOSURE,
+    (FOR_CLOSURE, Action.ESCALATE): FOR_CLOSURE,
+    (ON_HOLD, Action.ESCALATE): ASSIGNED,
 }
 
 # Routing and fallback chains: the targets tried in order; method `comments` uses the logged-by chain.

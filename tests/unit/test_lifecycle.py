@@ -35,7 +35,7 @@ def test_the_actions_offered_in_a_status_are_the_documented_ones(status):
 
 
 def test_a_closed_call_can_only_be_linked_to_a_problem():
-    assert allowed_actions(Status.CLOSED) == frozenset({Action.LINK_PROBLEM})
+    assert allowed_actions(Status.CLOSED) == frozenset({Action.LINK_PROBLEM, Action.LINK_DUPLICATE})
 
 
 def test_linking_a_problem_never_changes_the_status():
@@ -67,8 +67,12 @@ def test_any_sequence_of_actions_follows_the_documented_table_or_is_refused(acti
 
 
 def test_no_action_leaves_a_closed_call_and_only_closing_actions_reach_closed():
-    for action in set(Action) - {Action.LINK_PROBLEM}:  # linking a Problem keeps it Closed
-        with pytest.raises(InvalidTransition):
-            next_status(CLOSED, action)
+    for closed in (CLOSED, Status.CLOSED_UNRESOLVED):
+        for action in set(Action) - {Action.LINK_PROBLEM, Action.LINK_DUPLICATE}:  # links keep it closed
+            with pytest.raises(InvalidTransition):
+                next_status(closed, action)
     into_closed = {a for (s, a), to in TRANSITIONS.items() if to is CLOSED and s is not CLOSED}
-    assert into_closed == {Action.CLOSE, Action.RESOLVE_AND_CLOSE}
+    assert into_closed == {Action.CLOSE, Action.RESOLVE_AND_CLOSE, Action.ACCEPT_AND_CLOSE, Action.AUTO_CLOSE}
+    into_unresolved = {a for (s, a), to in TRANSITIONS.items()
+                       if to is Status.CLOSED_UNRESOLVED and s is not Status.CLOSED_UNRESOLVED}
+    assert into_unresolved == {Action.CLOSE_UNRESOLVED, Action.AUTO_CLOSE}

@@ -44,6 +44,12 @@ class ClosureSettingsOut(Schema):
     require_independent_closer: bool
     allow_designated_closer: bool
     closure_reason_required: bool
+    contact_required: bool = Field(..., description="New calls must name their contact")
+    acceptance_closes: bool = Field(..., description="The contact's acceptance closes the call at once")
+    acceptance_reason: str | None = Field(None, examples=["USER-CONFIRMED"],
+                                          description="Closure reason of calls closed on the contact's word")
+    resolver_may_close_unresolved: bool = Field(
+        ..., description="The resolver may close a call as Closed/Unresolved (cancelled, duplicate...)")
 
 
 class ClosureSettingsUpdate(Schema):
@@ -56,6 +62,11 @@ class ClosureSettingsUpdate(Schema):
     require_independent_closer: Flag | None = None
     allow_designated_closer: Flag | None = None
     closure_reason_required: Flag | None = None
+    contact_required: Flag | None = None
+    acceptance_closes: Flag | None = None
+    acceptance_reason: Text | None = Field(None, examples=["USER-CONFIRMED"],
+                                           description="Closure reason code; null clears it")
+    resolver_may_close_unresolved: Flag | None = None
     version: WholeNumber | None = Field(None, ge=0, le=2**31, description="The settings version you read (or If-Match)")
 
 

@@ -1,31 +1,22 @@
-"""The one place every call event is recorded, and where later features subscribe to events.
+"""The one place every call event is recorded and published.
 
-Notifications, auto-close reminders and SLA clocks register a listener with `on_call_event`; each
-listener runs after the transaction that recorded the event commits, so a refused action never
-notifies anybody.
+Each event is published as `closure.events.CallChanged` inside the transaction that records it, so its
+handlers (the notifications outbox, among others) write in the same transaction: a refused or rolled-back
+action notifies nobody.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from closeloop.closure import Action, Status
+from closeloop.closure.events import CallChanged, publish
 
 from .models import Call, CallEvent
 
-__all__ = ["record_event", "on_call_event"]
-
-_listeners: list[Callable[[CallEvent], None]] = []
-
-
-def on_call_event(listener: Callable[[CallEvent], None]) -> Callable[[CallEvent], None]:
-    """Register a listener called with each committed call event."""
-    _listeners.append(listener)
-    return listener
+__all__ = ["record_event"]
 
 
 def record_event(call: Call, actor: Any, action: Action | str, from_status: Status | str | None,
@@ -41,6 +32,7 @@ def record_event(call: Call, actor: Any, action: Action | str, from_status: Stat
         note=note,
         details={k: v for k, v in details.items() if v is not None},
     )
-    for listener in _listeners:
-        transaction.on_commit(lambda listener=listener: listener(event))
+    publish(CallChanged(call_id=call.id, ref=call.ref, partition_id=call.partition_id, event_id=event.id,
+                        action=event.action, from_status=event.from_status, to_status=event.to_status,
+                        actor_id=event.actor_id, at=event.at, note=event.note, details=event.details))
     return event

@@ -103,6 +103,16 @@ class Call(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     times_rejected = models.PositiveIntegerField(default=0)
+    contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="calls", help_text="The end user who reported the call")
+    user_confirmed_at = models.DateTimeField(null=True, blank=True,
+                                             help_text="When the contact accepted the resolution")
+    times_refused = models.PositiveIntegerField(default=0, help_text="Resolutions the contact refused")
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="duplicates", help_text="Closed/Unresolved as a duplicate of")
+    last_action_at = models.DateTimeField(null=True, blank=True,
+                                          help_text="The last action on the call (reminders excepted): "
+                                                    "Call Auto Close rules count idle time from it")
     problem = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="linked_calls", help_text="The Problem raised for this call")
     version = models.PositiveIntegerField(default=1)
@@ -121,6 +131,8 @@ class Call(models.Model):
             models.Index(fields=["partition", "status", "logged_at"], name="call_partition_status"),
             models.Index(fields=["partition", "logged_at"], name="call_partition_logged"),
             models.Index(fields=["partition", "closed_at"], name="call_partition_closed"),
+            # the auto-close pass: calls in a watched status, idle the longest first
+            models.Index(fields=["status", "last_action_at"], name="call_status_idle"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="call_priority_1_to_4"),
@@ -156,6 +168,10 @@ class Call(models.Model):
             closed_at=self.closed_at,
             times_rejected=self.times_rejected,
             problem_id=self.problem_id,
+            priority=self.priority,
+            user_confirmed_at=self.user_confirmed_at,
+            times_refused=self.times_refused,
+            duplicate_of_id=self.duplicate_of_id,
         )
 
     def take_facts(self, facts: CallFacts) -> None:
@@ -184,6 +200,10 @@ def fact_columns(facts: CallFacts) -> dict[str, Any]:
         "closed_at": facts.closed_at,
         "times_rejected": facts.times_rejected,
         "problem_id": facts.problem_id,
+        "priority": facts.priority,
+        "user_confirmed_at": facts.user_confirmed_at,
+        "times_refused": facts.times_refused,
+        "duplicate_of_id": facts.duplicate_of_id,
     }
 
 

@@ -88,6 +88,8 @@ def save_change(call: Call, actor: Analyst | None, change: changes.CallChange, a
     """Write what the core decided onto the call and record its history event, in the caller's transaction."""
     call.take_facts(change.after)
     call.version += 1
+    if change.action is not Action.REMIND:  # a reminder is not an action on the call: it stays idle
+        call.last_action_at = at or timezone.now()
     call.save()
     record_event(call, actor, change.action, change.from_status, change.note, at=at, **change.details, **details)
     return call
@@ -156,7 +158,7 @@ def log_call(
     summary, description = limits.SUMMARY.clean(summary), limits.DESCRIPTION.clean(description)
     level = _priority(priority)
     _group_in(partition, log_group, "log_group")
-    change = changes.log(_next_ref(kind), kind, who, directory, log_group and log_group.id)
+    change = changes.log(_next_ref(kind), kind, who, directory, log_group and log_group.id, level)
     at = at or timezone.now()
     call = Call(partition=partition, ref=change.after.ref, call_type=kind.value, summary=summary,
                 description=description, priority=level, logged_at=at, version=0)

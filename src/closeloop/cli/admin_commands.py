@@ -166,10 +166,19 @@ def settings_set(args: Namespace, actor: Actor) -> Output:
         closure_method=args.method or UNSET, closure_rule=args.rule or UNSET, closure_group=group,
         require_independent_closer=_flag(args.require_independent_closer),
         allow_designated_closer=_flag(args.allow_designated_closer),
-        closure_reason_required=_flag(args.closure_reason_required), dry_run=args.dry_run)
+        closure_reason_required=_flag(args.closure_reason_required),
+        contact_required=_flag(args.contact_required), acceptance_closes=_flag(args.acceptance_closes),
+        acceptance_reason=_acceptance_reason(args),
+        resolver_may_close_unresolved=_flag(args.resolver_may_close_unresolved), dry_run=args.dry_run)
     data = _settings_data(row)
     verb = "would be accepted (dry run, not saved)" if args.dry_run else f"saved as version {row.version}"
     return Output(f"Closure settings of {partition.name} {verb}.", {**data, "dry_run": args.dry_run})
+
+
+def _acceptance_reason(args: Namespace) -> Any:
+    if args.acceptance_reason and args.no_acceptance_reason:
+        raise InvalidInput("Give --acceptance-reason or --no-acceptance-reason, not both", field="acceptance_reason")
+    return args.acceptance_reason if args.acceptance_reason else (None if args.no_acceptance_reason else UNSET)
 
 
 def _flag(value: bool | None) -> Any:
@@ -305,7 +314,11 @@ def register(tree: CommandTree) -> None:
     p.add_argument("--rule", choices=["logged_by", "log_group", "closure_group"])
     p.add_argument("--closure-group", metavar="GROUP")
     p.add_argument("--no-closure-group", action="store_true", help="clear the closure group")
-    for flag in ("require-independent-closer", "allow-designated-closer", "closure-reason-required"):
+    p.add_argument("--acceptance-reason", metavar="CODE",
+                   help="closure reason of calls closed on the contact's acceptance")
+    p.add_argument("--no-acceptance-reason", action="store_true", help="clear the acceptance reason")
+    for flag in ("require-independent-closer", "allow-designated-closer", "closure-reason-required",
+                 "contact-required", "acceptance-closes", "resolver-may-close-unresolved"):
         p.add_argument(f"--{flag}", dest=flag.replace("-", "_"), action=argparse.BooleanOptionalAction,
                        default=None)
     p.add_argument("--change-reason", required=True)

@@ -16,6 +16,7 @@ from .errors import (
 )
 from .lifecycle import TRANSITIONS, Action, allowed_actions, next_status
 from .model import (
+    CLOSED_STATUSES,
     CLOSURE_STATUSES,
     OPEN_STATUSES,
     Actor,
@@ -40,6 +41,7 @@ __all__ = [
     "Action",
     "Actor",
     "AdminRight",
+    "CLOSED_STATUSES",
     "CLOSURE_STATUSES",
     "CallFacts",
     "CallType",

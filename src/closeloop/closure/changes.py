@@ -89,14 +89,16 @@ def _routed(call: CallFacts, route: ClosureRoute, to_analyst: Action, to_group: 
                   target_analyst_id=route.analyst_id, target_group_id=route.group_id, forwarded_at=at, **also)
 
 
-def log(ref: str, call_type: CallType, actor: Actor, directory: Directory, log_group_id: int | None) -> CallChange:
+def log(ref: str, call_type: CallType, actor: Actor, directory: Directory, log_group_id: int | None,
+        priority: int = 3) -> CallChange:
     """A new call, Logged, by an analyst with the Log right under one of their own groups."""
     require_right(actor, Right.LOG, directory.partition_name)
     if log_group_id is not None and not actor.is_system and actor.analyst_id not in directory.groups.get(
             log_group_id, frozenset()):
         raise InvalidInput(f"{actor.name} is not a member of group {directory.group_name(log_group_id)}: log the "
                            "call under one of your own groups", field="log_group")
-    after = CallFacts(ref, call_type, next_status(None, Action.LOG, ref), actor.analyst_id, log_group_id)
+    after = CallFacts(ref, call_type, next_status(None, Action.LOG, ref), actor.analyst_id, log_group_id,
+                      priority=priority)
     return CallChange(Action.LOG, None, after, "", {"type": call_type.value})
 
 

@@ -7,13 +7,16 @@ the calls whose target can no longer close them; the partitions area records the
 trail. So a lower area never calls a higher one's services: it publishes, and the higher one subscribes.
 
 Every one of these changes is also a row of the partition's audit trail. Changes to a call are recorded
-as call events (`lifecycle.Action`) in the call's history.
+as call events (`lifecycle.Action`) in the call's history, and each is published as `CallChanged` in the
+same transaction: the notifications area writes its outbox messages in its handler, so a change that is
+rolled back sends nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -22,6 +25,7 @@ __all__ = [
     "ADDITIONS",
     "DirectoryChanged",
     "SettingsChanged",
+    "CallChanged",
     "subscribe",
     "unsubscribe",
     "publish",
@@ -74,7 +78,28 @@ class SettingsChanged:
     because: str
 
 
-E = TypeVar("E", DirectoryChanged, SettingsChanged)
+@dataclass(frozen=True)
+class CallChanged:
+    """One event of a call's history, just recorded (not yet committed).
+
+    `action` and the statuses are the values of `lifecycle.Action` and `model.Status`; `details` are the
+    event's details as recorded (e.g. the reminder number, the closure reason, the user's words).
+    """
+
+    call_id: int
+    ref: str
+    partition_id: int
+    event_id: int
+    action: str
+    from_status: str
+    to_status: str
+    actor_id: int | None
+    at: datetime
+    note: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+E = TypeVar("E", DirectoryChanged, SettingsChanged, CallChanged)
 # A handler returns how many calls it moved (re-routed), or None when it moves none by nature.
 Handler = Callable[[E], int | None]
 _handlers: dict[type[Any], list[Callable[[Any], int | None]]] = {}
@@ -95,7 +120,7 @@ def unsubscribe(event_type: type[E], handler: Handler[E]) -> None:
         handlers.remove(handler)
 
 
-def publish(event: DirectoryChanged | SettingsChanged) -> int:
+def publish(event: DirectoryChanged | SettingsChanged | CallChanged) -> int:
     """Hand the event to each of its handlers in turn; a handler that raises refuses the change.
 
     Returns how many calls the handlers moved because of it (shown to the administrator).

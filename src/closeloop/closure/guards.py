@@ -136,6 +136,9 @@ def settings_problem(settings: PartitionSettings, directory: Directory) -> str |
             is_eligible_closer(c, settings) for c in directory.analysts.values()):
         return (f"closure method 'comments' needs at least one active analyst with the Closure Comments "
                 f"right in partition {directory.partition_name}")
+    if settings.acceptance_closes and settings.acceptance_reason_id is None:
+        return ("closing on the contact's acceptance needs an acceptance reason (the closure reason such calls "
+                "are closed with)")
     return None
 
 

@@ -29,6 +29,20 @@ class Action(StrEnum):
     CLOSE = "close"
     REJECT = "reject"
     LINK_PROBLEM = "link_problem"
+    # the contact answers the resolved e-mail: confirms it (the closure group still closes), confirms it
+    # and the partition closes on the user's word, or refuses it (back to the resolver)
+    USER_ACCEPT = "user_accept"
+    ACCEPT_AND_CLOSE = "accept_and_close"
+    USER_REFUSE = "user_refuse"
+    # closed without a resolution: cancelled, duplicate of another call, no response from the user
+    CLOSE_UNRESOLVED = "close_unresolved"
+    # the other call of a duplicate link hears of it; its status stays
+    LINK_DUPLICATE = "link_duplicate"
+    # Call Auto Close rules: a reminder (status stays; it does not restart the idle time), closing at
+    # expiry, or escalating instead (to another group, maybe at a higher priority)
+    REMIND = "remind"
+    AUTO_CLOSE = "auto_close"
+    ESCALATE = "escalate"
 
     @property
     def verb(self) -> str:
@@ -49,10 +63,20 @@ _VERBS = {
     Action.CLOSE: "close",
     Action.REJECT: "reject the resolution of",
     Action.LINK_PROBLEM: "link a problem to",
+    Action.USER_ACCEPT: "accept the resolution of",
+    Action.ACCEPT_AND_CLOSE: "accept the resolution of",
+    Action.USER_REFUSE: "refuse the resolution of",
+    Action.CLOSE_UNRESOLVED: "close as unresolved",
+    Action.LINK_DUPLICATE: "link a duplicate to",
+    Action.REMIND: "send a reminder for",
+    Action.AUTO_CLOSE: "auto-close",
+    Action.ESCALATE: "escalate",
 }
 
 _WORKABLE = (Status.LOGGED, Status.ASSIGNED, Status.ON_HOLD)
 _AWAITING_CLOSE = (Status.FORWARD_TO_YOU_FOR_CLOSE, Status.FORWARD_FOR_CLOSURE)
+# the statuses a Call Auto Close rule may watch
+_AUTO_CLOSE_WATCHED = (*_AWAITING_CLOSE, Status.ON_HOLD)
 
 TRANSITIONS: dict[tuple[Status | None, Action], Status] = {
     (None, Action.LOG): Status.LOGGED,
@@ -69,6 +93,18 @@ TRANSITIONS: dict[tuple[Status | None, Action], Status] = {
     **{(s, Action.REJECT): Status.ASSIGNED for s in _AWAITING_CLOSE},
     # a recurring issue is linked to the Problem raised for it whatever its status; the status stays
     **{(s, Action.LINK_PROBLEM): s for s in Status},
+    **{(s, Action.USER_ACCEPT): s for s in _AWAITING_CLOSE},
+    **{(s, Action.ACCEPT_AND_CLOSE): Status.CLOSED for s in _AWAITING_CLOSE},
+    **{(s, Action.USER_REFUSE): Status.ASSIGNED for s in _AWAITING_CLOSE},
+    **{(s, Action.CLOSE_UNRESOLVED): Status.CLOSED_UNRESOLVED for s in _WORKABLE + _AWAITING_CLOSE},
+    **{(s, Action.LINK_DUPLICATE): s for s in Status},
+    **{(s, Action.REMIND): s for s in _AUTO_CLOSE_WATCHED},
+    **{(s, Action.AUTO_CLOSE): Status.CLOSED for s in _AWAITING_CLOSE},
+    # a call on hold was never resolved: closing it at expiry ("no response from user") is unresolved
+    (Status.ON_HOLD, Action.AUTO_CLOSE): Status.CLOSED_UNRESOLVED,
+    **{(s, Action.ESCALATE): Status.FORWARD_FOR_CLOSURE for s in _AWAITING_CLOSE},
+    # an escalated call on hold goes off hold to the escalation group's queue
+    (Status.ON_HOLD, Action.ESCALATE): Status.ASSIGNED,
 }
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "Status",
     "CLOSURE_STATUSES",
     "OPEN_STATUSES",
+    "CLOSED_STATUSES",
     "Right",
     "AdminRight",
     "ClosureMethod",
@@ -85,6 +86,7 @@ class Status(StrEnum):
     FORWARD_TO_YOU_FOR_CLOSE = "forward_to_you_for_close"
     FORWARD_FOR_CLOSURE = "forward_for_closure"
     CLOSED = "closed"
+    CLOSED_UNRESOLVED = "closed_unresolved"
 
     @property
     def label(self) -> str:
@@ -98,10 +100,13 @@ _STATUS_LABELS = {
     Status.FORWARD_TO_YOU_FOR_CLOSE: "Forward to You for Close",
     Status.FORWARD_FOR_CLOSURE: "Forward for Closure",
     Status.CLOSED: "Closed",
+    Status.CLOSED_UNRESOLVED: "Closed/Unresolved",
 }
 
 CLOSURE_STATUSES = frozenset({Status.FORWARD_TO_YOU_FOR_CLOSE, Status.FORWARD_FOR_CLOSURE})
-OPEN_STATUSES = frozenset(Status) - {Status.CLOSED}
+# Closed after a resolution was validated, or Closed/Unresolved: cancelled, a duplicate, no response...
+CLOSED_STATUSES = frozenset({Status.CLOSED, Status.CLOSED_UNRESOLVED})
+OPEN_STATUSES = frozenset(Status) - CLOSED_STATUSES
 
 
 class Right(StrEnum):
@@ -154,6 +159,13 @@ class PartitionSettings:
     require_independent_closer: bool = False
     allow_designated_closer: bool = False
     closure_reason_required: bool = True
+    # New calls must name the contact (end user) who reported them
+    contact_required: bool = False
+    # The contact's acceptance of a resolution closes the call at once, with this closure reason
+    acceptance_closes: bool = False
+    acceptance_reason_id: int | None = None
+    # The resolver may close a call as Closed/Unresolved (cancelled, duplicate...) before resolving it
+    resolver_may_close_unresolved: bool = False
 
     @property
     def two_part(self) -> bool:
@@ -221,6 +233,11 @@ class CallFacts:
     closed_at: datetime | None = None
     times_rejected: int = 0
     problem_id: int | None = None
+    priority: int = 3
+    # The contact confirmed the resolution (accept link), and how often contacts refused one
+    user_confirmed_at: datetime | None = None
+    times_refused: int = 0
+    duplicate_of_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
             live_call(life, pick_status(rng, age))
             call_id = ids[Call] + index
             life.fields.update(id=call_id, partition_id=plan.partition.id, ref=life.ref, call_type=kind.value,
-                               version=len(life.events), updated_at=life.at)
+                               version=len(life.events), updated_at=life.at, last_action_at=life.at, contact_id=None)
             columns = life.columns()
             rows[Call].append([columns[c] for c in CALL_COLUMNS])
             for event in life.events:

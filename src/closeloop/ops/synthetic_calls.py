@@ -24,7 +24,8 @@ CALL_COLUMNS = ("id", "partition_id", "ref", "call_type", "summary", "descriptio
                 "logged_by_id", "logged_at", "log_group_id", "assigned_group_id", "assigned_analyst_id",
                 "resolution", "resolved_by_id", "resolved_at", "closure_target_analyst_id",
                 "closure_target_group_id", "forwarded_at", "closure_reason_id", "closure_comments", "closed_by_id",
-                "closed_at", "times_rejected", "problem_id", "version", "updated_at")
+                "closed_at", "times_rejected", "problem_id", "version", "updated_at", "times_refused",
+                "user_confirmed_at", "duplicate_of_id", "contact_id", "last_action_at")
 EVENT_COLUMNS = ("id", "call_id", "at", "actor_id", "action", "from_status", "to_status", "note", "details")
 DECISION_COLUMNS = ("id", "call_id", "partition_id", "decided_by_id", "decided_at", "outcome", "rejections_before",
                     "resolver_id", "resolver_group_id", "call_type", "resolved_at", "rejection_category_id",
@@ -179,7 +180,8 @@ def live_call(life: CallLife, target: Status) -> None:
     priority = rng.choice([1, 2, 3, 3, 3, 4, 4])
     life.fields.update(summary=summary.format(n=rng.randint(1, 9)), priority=priority,
                        description="Reported by phone.", logged_at=life.at)
-    life.apply(logger, changes.log(life.ref, life.kind, life.actor(logger), plan.directory, group), priority=priority)
+    life.apply(logger, changes.log(life.ref, life.kind, life.actor(logger), plan.directory, group, priority),
+               priority=priority)
     if target is Status.LOGGED:
         return
     worker_group = group if rng.random() < 0.7 else rng.choice(plan.work_groups)

@@ -59,7 +59,8 @@ def change_closure_settings(request: HttpRequest, name: PartitionName, body: Clo
     partition = partitions.get_partition(name, actor)
     before = partitions.audited_settings(partition.closure_settings)
     given = body.model_dump(exclude_unset=True, exclude={"change_reason", "version"})
-    changes = {key: value for key, value in given.items() if value is not None or key == "closure_group"}
+    clearable = ("closure_group", "acceptance_reason")  # null clears these; for the rest null means "keep"
+    changes = {key: value for key, value in given.items() if value is not None or key in clearable}
     row = partitions.update_closure_settings(partition, body.change_reason, actor, dry_run=dry_run,
                                              expected_version=expected_version(request, body.version), **changes)
     return {**_settings(row), "dry_run": dry_run, "changed": partitions.audited_settings(row) != before}

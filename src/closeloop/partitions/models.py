@@ -66,6 +66,9 @@ class IpkGroup(models.Model):
     name = models.CharField(max_length=80)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="ipk_groups", blank=True)
     active = models.BooleanField(default=True)
+    mailbox = models.EmailField(max_length=254, blank=True,
+                                help_text="The group's own address: closure notifications go there "
+                                          "instead of to each member")
 
     class Meta:
         ordering = ["partition__name", "name"]
@@ -94,6 +97,13 @@ class ClosureSettings(models.Model):
     require_independent_closer = models.BooleanField(default=False)
     allow_designated_closer = models.BooleanField(default=False)
     closure_reason_required = models.BooleanField(default=True)
+    contact_required = models.BooleanField(default=False, help_text="New calls must name their contact")
+    acceptance_closes = models.BooleanField(
+        default=False, help_text="The contact's acceptance closes the call at once, with the acceptance reason")
+    acceptance_reason = models.ForeignKey("ClosureReason", null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="+")
+    resolver_may_close_unresolved = models.BooleanField(
+        default=False, help_text="The resolver may close a call as Closed/Unresolved before resolving it")
 
     class Meta:
         verbose_name_plural = "closure settings"
@@ -109,6 +119,10 @@ class ClosureSettings(models.Model):
             require_independent_closer=self.require_independent_closer,
             allow_designated_closer=self.allow_designated_closer,
             closure_reason_required=self.closure_reason_required,
+            contact_required=self.contact_required,
+            acceptance_closes=self.acceptance_closes,
+            acceptance_reason_id=self.acceptance_reason_id,
+            resolver_may_close_unresolved=self.resolver_may_close_unresolved,
         )
 
 
@@ -157,6 +171,8 @@ class ClosureReason(models.Model):
     code = models.CharField(max_length=40)
     label = models.CharField(max_length=120)
     active = models.BooleanField(default=True)
+    unresolved = models.BooleanField(
+        default=False, help_text="For Closed/Unresolved (cancelled, duplicate, no response), not for resolutions")
 
     class Meta:
         ordering = ["partition__name", "code"]

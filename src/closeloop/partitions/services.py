@@ -182,7 +182,7 @@ def remove_group_member(group: IpkGroup, analyst: Analyst, actor: Analyst | None
 
 
 def _settings_row(partition: Partition, lock: bool = False) -> ClosureSettings:
-    qs = ClosureSettings.objects.select_related("closure_group")
+    qs = ClosureSettings.objects.select_related("closure_group", "acceptance_reason")
     if lock:
         qs = qs.select_for_update(of=("self",))  # PostgreSQL cannot lock the outer-joined group
     row, _ = qs.get_or_create(partition=partition)
@@ -202,6 +202,10 @@ def audited_settings(row: ClosureSettings) -> dict[str, Any]:
         "require_independent_closer": row.require_independent_closer,
         "allow_designated_closer": row.allow_designated_closer,
         "closure_reason_required": row.closure_reason_required,
+        "contact_required": row.contact_required,
+        "acceptance_closes": row.acceptance_closes,
+        "acceptance_reason": row.acceptance_reason.code if row.acceptance_reason else None,
+        "resolver_may_close_unresolved": row.resolver_may_close_unresolved,
     }
 
 
@@ -217,6 +221,10 @@ def update_closure_settings(
     require_independent_closer: bool | Unset = UNSET,
     allow_designated_closer: bool | Unset = UNSET,
     closure_reason_required: bool | Unset = UNSET,
+    contact_required: bool | Unset = UNSET,
+    acceptance_closes: bool | Unset = UNSET,
+    acceptance_reason: ClosureReason | str | None | Unset = UNSET,
+    resolver_may_close_unresolved: bool | Unset = UNSET,
     expected_version: int | None = None,
     dry_run: bool = False,
 ) -> ClosureSettings:
@@ -245,9 +253,14 @@ def update_closure_settings(
             row.closure_group = closure_group
         for name, value in (("require_independent_closer", require_independent_closer),
                             ("allow_designated_closer", allow_designated_closer),
-                            ("closure_reason_required", closure_reason_required)):
+                            ("closure_reason_required", closure_reason_required),
+                            ("contact_required", contact_required),
+                            ("acceptance_closes", acceptance_closes),
+                            ("resolver_may_close_unresolved", resolver_may_close_unresolved)):
             if value is not UNSET:
                 setattr(row, name, bool(value))
+        if acceptance_reason is not UNSET:
+            row.acceptance_reason = _acceptance_reason(partition, acceptance_reason)
         validate_settings(row.as_value(), load_directory(partition))
         if audited_settings(row) != change.before:
             row.version = change.version = version + 1
@@ -255,6 +268,22 @@ def update_closure_settings(
     if dry_run:
         row.version = version  # the save was rolled back
     return row
+
+
+def _acceptance_reason(partition: Partition, reason: ClosureReason | str | None) -> ClosureReason | None:
+    """The closure reason a contact's acceptance closes with: an active reason of this partition."""
+    if reason is None or (isinstance(reason, str) and not reason.strip()):
+        return None
+    if isinstance(reason, str):
+        found = ClosureReason.objects.filter(partition=partition, code=reason.strip()).first()
+        if found is None:
+            raise InvalidInput(f"No closure reason {reason.strip()!r} in partition {partition.name}",
+                               field="acceptance_reason")
+        reason = found
+    if reason.partition_id != partition.id or not reason.active or reason.unresolved:
+        raise InvalidInput(f"The acceptance reason must be an active closure reason of partition "
+                           f"{partition.name} for resolved calls (got {reason.code})", field="acceptance_reason")
+    return reason
 
 
 def _audited_reasons(partition: Partition) -> dict[str, Any]:

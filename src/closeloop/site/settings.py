@@ -38,6 +38,18 @@ def _env_positive_int(name: str, default: int, example: str) -> int:
     return int(raw)
 
 
+def _env_url(name: str, default: str) -> str:
+    raw = os.environ.get(name, "").strip() or default
+    if not raw.startswith(("http://", "https://")) or " " in raw:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a web address: e.g. {name}=https://desk.example.com")
+    return raw.rstrip("/")
+
+
+# Links in e-mails (the call, the contact's accept/refuse links) start with this address.
+BASE_URL = _env_url("CLOSELOOP_BASE_URL", "http://127.0.0.1:8000")
+# How long the accept/refuse links of a resolved e-mail work.
+ACCEPTANCE_LINK_DAYS = _env_positive_int("CLOSELOOP_ACCEPTANCE_LINK_DAYS", 14, "14")
+
 # Django's debug pages show settings and source to anyone: only when asked for explicitly.
 DEBUG = _env_bool("CLOSELOOP_DEBUG", False)
 
@@ -66,7 +78,9 @@ INSTALLED_APPS = [
     "ninja",  # serves /api/docs from its packaged Swagger UI files (no CDN)
     "closeloop.accounts",
     "closeloop.partitions",
+    "closeloop.contacts",
     "closeloop.calls",
+    "closeloop.notifications",
     "closeloop.reports",
     "closeloop.web",
 ]

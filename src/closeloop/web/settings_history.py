@@ -26,6 +26,12 @@ _FIELD_LABELS = {
     "require_independent_closer": "Independent closer required",
     "allow_designated_closer": "Resolver may name the closer",
     "closure_reason_required": "Closure reason required",
+    "contact_required": "Contact required on new calls",
+    "acceptance_closes": "Contact's acceptance closes the call",
+    "acceptance_reason": "Acceptance closure reason",
+    "resolver_may_close_unresolved": "Resolver may close as Closed/Unresolved",
+    "unresolved": "For Closed/Unresolved",
+    "mailbox": "Group mailbox",
     "label": "Label",
     "active": "Active",
     "types": "Call types",
@@ -36,8 +42,9 @@ _FIELD_LABELS = {
 
 # The order fields are shown in: PostgreSQL's jsonb keeps no key order, so the stored order is not used.
 _FIELD_ORDER = ["closure_method", "closure_rule", "closure_group", "require_independent_closer",
-                "allow_designated_closer", "closure_reason_required", "label", "text", "required", "active", "types",
-                "position"]
+                "allow_designated_closer", "closure_reason_required", "contact_required", "acceptance_closes",
+                "acceptance_reason", "resolver_may_close_unresolved", "label", "text", "required", "active",
+                "unresolved", "types", "mailbox", "position"]
 
 
 def _ordered(*groups_of_keys: Any) -> list[str]:

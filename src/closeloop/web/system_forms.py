@@ -8,7 +8,7 @@ from django import forms
 
 from closeloop.accounts.models import Analyst, GeneralAccessRole, IpkRole
 from closeloop.closure import CallType, ClosureMethod, ClosureRule, limits
-from closeloop.partitions.models import ClosureSettings, IpkGroup, Partition
+from closeloop.partitions.models import ClosureReason, ClosureSettings, IpkGroup, Partition
 
 from .fields import limited_text
 
@@ -43,6 +43,17 @@ class ClosureSettingsForm(forms.Form):
                                                  help_text="Under Rules, the resolver may name the closer")
     closure_reason_required = forms.BooleanField(required=False,
                                                  help_text="Closing needs a reason linked to the call type")
+    contact_required = forms.BooleanField(required=False, help_text="New calls must name their contact")
+    acceptance_closes = forms.BooleanField(
+        required=False, label="Contact's acceptance closes the call",
+        help_text="Off: the closure group still closes, with the contact's confirmation shown")
+    acceptance_reason = forms.ModelChoiceField(queryset=ClosureReason.objects.none(), required=False,
+                                               to_field_name="code", empty_label="- none -",
+                                               help_text="The closure reason of calls closed on the "
+                                                         "contact's acceptance")
+    resolver_may_close_unresolved = forms.BooleanField(
+        required=False, label="Resolver may close as Closed/Unresolved",
+        help_text="Besides closers, the analyst working a call may cancel it or close it as a duplicate")
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
     change_reason = limited_text(limits.CHANGE_REASON, rows=3, label="Change reason", required=False,
                                  help_text="Why this change is made; kept in the settings history")
@@ -52,15 +63,21 @@ class ClosureSettingsForm(forms.Form):
             "closure_method": row.closure_method, "closure_rule": row.closure_rule,
             "closure_group": row.closure_group_id, "require_independent_closer": row.require_independent_closer,
             "allow_designated_closer": row.allow_designated_closer,
-            "closure_reason_required": row.closure_reason_required, "expected_version": row.version})
+            "closure_reason_required": row.closure_reason_required, "contact_required": row.contact_required,
+            "acceptance_closes": row.acceptance_closes,
+            "acceptance_reason": row.acceptance_reason.code if row.acceptance_reason else None,
+            "resolver_may_close_unresolved": row.resolver_may_close_unresolved, "expected_version": row.version})
         super().__init__(*args, **kwargs)
         self.fields["closure_group"].queryset = IpkGroup.objects.filter(
             partition=row.partition_id, active=True).order_by("name")
+        self.fields["acceptance_reason"].queryset = ClosureReason.objects.filter(
+            partition=row.partition_id, active=True, unresolved=False).order_by("code")
 
     def changes(self) -> dict[str, Any]:
         """The new values as keyword arguments of update_closure_settings."""
         names = ("closure_method", "closure_rule", "closure_group", "require_independent_closer",
-                 "allow_designated_closer", "closure_reason_required")
+                 "allow_designated_closer", "closure_reason_required", "contact_required", "acceptance_closes",
+                 "acceptance_reason", "resolver_may_close_unresolved")
         return {name: self.cleaned_data[name] for name in names}
 
 

@@ -1,0 +1,1 @@
+"""Call Auto Close: per-partition rules that remind, then close or escalate, calls left without a decision."""
