@@ -40,7 +40,7 @@ class CallContactOut(Schema):
     id: int = Field(..., examples=[12])
     partition: str
     name: str = Field(..., examples=["Priya Patel"])
-    email: str = Field(..., examples=["priya.patel@northwind-logistics.co.uk"])
+    email: str = Field(..., examples=["priya.patel@harbourside.example.com"])
     phone: str
     organisation: str
     active: bool
@@ -96,7 +96,7 @@ class CallCreate(Schema):
     log_group: Text | None = Field(None, examples=["Service Desk"], description="One of your own groups")
     assigned_group: Text | None = Field(None, examples=["Network"])
     assigned_analyst: Text | None = Field(None, examples=["bob"])
-    contact: Text | None = Field(None, examples=["priya.patel@northwind-logistics.co.uk"],
+    contact: BodyId | Text | None = Field(None, examples=["priya.patel@harbourside.example.com"],
                                  description="Who reported it: a contact's id or e-mail address in the "
                                              "partition (required unless the partition's settings say not)")
 

@@ -8,7 +8,7 @@ from closeloop.closure import limits
 
 from .schemas import Text, limited
 
-__all__ = ["ContactOut", "ContactCreate", "ContactUpdate", "ContactFilters"]
+__all__ = ["ContactOut", "ContactCreate", "ContactUpdate", "ContactImport", "ContactFilters"]
 
 
 class ContactOut(Schema):
@@ -17,7 +17,7 @@ class ContactOut(Schema):
     id: int = Field(..., examples=[12])
     partition: str = Field(..., examples=["Default"])
     name: str = Field(..., examples=["Priya Patel"])
-    email: str = Field(..., examples=["priya.patel@northwind-logistics.co.uk"])
+    email: str = Field(..., examples=["priya.patel@harbourside.example.com"])
     phone: str = Field(..., examples=["+44 20 7946 0321"])
     organisation: str = Field(..., examples=["Finance"], description="Organisation or department")
     active: bool = Field(..., description="A deactivated contact cannot be named on a new call")
@@ -29,7 +29,7 @@ class ContactCreate(Schema):
     partition: Text | None = Field(None, examples=["Default"],
                                    description="Needed only if the caller works in several partitions")
     name: Text = limited(limits.CONTACT_NAME, examples=["Priya Patel"])
-    email: Text = limited(limits.EMAIL, "", examples=["priya.patel@northwind-logistics.co.uk"],
+    email: Text = limited(limits.EMAIL, "", examples=["priya.patel@harbourside.example.com"],
                           description="Unique in the partition; the desk writes to it")
     phone: Text = limited(limits.CONTACT_PHONE, "", examples=["+44 20 7946 0321"])
     organisation: Text = limited(limits.CONTACT_ORGANISATION, "", examples=["Finance"])
@@ -42,6 +42,16 @@ class ContactUpdate(Schema):
     email: Text | None = limited(limits.EMAIL, None)
     phone: Text | None = limited(limits.CONTACT_PHONE, None)
     organisation: Text | None = limited(limits.CONTACT_ORGANISATION, None)
+
+
+class ContactImport(Schema):
+    """A CSV file's text: a header row naming the columns (name, email, phone, organisation), then one
+    contact per row. All rows are imported, or none."""
+
+    partition: Text | None = Field(None, examples=["Default"],
+                                   description="Needed only if the caller works in several partitions")
+    csv: Text = Field(..., examples=["name,email,phone,organisation\nPriya Patel,priya.patel@example.com,"
+                                     "+44 20 7946 0112,Finance\n"])
 
 
 class ContactFilters(Schema):

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Query, Router, Status
-from ninja.files import UploadedFile
+from ninja import Query, Router, Status
 
 from closeloop.api.auth import caller
-from closeloop.api.contact_schemas import ContactCreate, ContactFilters, ContactOut, ContactUpdate
+from closeloop.api.contact_schemas import ContactCreate, ContactFilters, ContactImport, ContactOut, ContactUpdate
 from closeloop.api.pagination import PageParams, page_of
-from closeloop.api.schemas import Id, Page, Text, responses
+from closeloop.api.schemas import Id, Page, responses
 from closeloop.contacts import services as contacts
 from closeloop.contacts.present import contact_as_dict
 from closeloop.partitions.services import UNSET, partition_for
@@ -43,13 +42,12 @@ def add_contact(request: HttpRequest, body: ContactCreate) -> Status[dict[str, A
 
 
 @router.post("/import", response=responses(list[ContactOut], 201),
-             summary="Import contacts from a CSV file (all or nothing; IPK Setup)")
-def import_contacts(request: HttpRequest, file: File[UploadedFile], partition: Text | None = None
-                    ) -> Status[list[dict[str, Any]]]:
-    """Columns name, email, phone, organisation, with a header row. Any bad row refuses the whole file
+             summary="Import contacts from CSV text (all or nothing; IPK Setup)")
+def import_contacts(request: HttpRequest, body: ContactImport) -> Status[list[dict[str, Any]]]:
+    """Columns name, email, phone, organisation, after a header row. Any bad row refuses the whole file
     (400 invalid_input, field `file`); the message names every row and column at fault."""
     actor = caller(request)
-    added = contacts.import_contacts(partition_for(partition, actor), contacts.read_csv_upload(file.read()), actor)
+    added = contacts.import_contacts(partition_for(body.partition, actor), body.csv, actor)
     return Status(201, [contact_as_dict(c) for c in added])
 
 

@@ -115,7 +115,7 @@ def log_call(request: HttpRequest, body: CallCreate) -> Status[dict[str, Any]]:
         log_group=_group(partition, body.log_group, "log_group"),
         assigned_group=_group(partition, body.assigned_group, "assigned_group"),
         assigned_analyst=_analyst(actor, body.assigned_analyst, "assigned_analyst"), actor=actor,
-        contact=find_contact(partition, body.contact) if body.contact else None)
+        contact=find_contact(partition, body.contact) if body.contact is not None else None)
     return Status(201, _shown(call, actor))
 
 

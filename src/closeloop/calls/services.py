@@ -164,6 +164,8 @@ def log_call(
     summary, description = limits.SUMMARY.clean(summary), limits.DESCRIPTION.clean(description)
     level = _priority(priority)
     _group_in(partition, log_group, "log_group")
+    if contact is not None:  # as it is now, not as the caller read it: deactivated meanwhile is refused
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
     check_call_contact(load_settings(partition), kind, partition.id, partition.name,
                        contact_facts(contact) if contact is not None else None)
     change = changes.log(_next_ref(kind), kind, who, directory, log_group and log_group.id, level)

@@ -21,7 +21,7 @@ __all__ = ["ContactFacts", "USER_REPORTED_TYPES", "contact_needed", "check_call_
 USER_REPORTED_TYPES = frozenset({CallType.INCIDENT, CallType.MAJOR_INCIDENT, CallType.SERVICE_REQUEST})
 
 # Digits with the usual separators, an optional leading +, and an optional extension ("x 123", "ext. 123").
-_PHONE = re.compile(r"\+?[0-9][0-9 ()./-]*(\s*(x|ext\.?)\s*[0-9]+)?", re.IGNORECASE)
+_PHONE = re.compile(r"(?=[^0-9]*[0-9])\+?[0-9(][0-9 ()./-]*(\s*(x|ext\.?)\s*[0-9]+)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
