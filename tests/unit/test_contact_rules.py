@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from closeloop.closure import CallType, InvalidInput, PartitionSettings
-from closeloop.closure.contacts import USER_REPORTED_TYPES, ContactFacts, check_call_contact, clean_phone, contact_needed
+from closeloop.closure.contacts import (
+    USER_REPORTED_TYPES,
+    ContactFacts,
+    check_call_contact,
+    clean_phone,
+    contact_needed,
+)
 
 REQUIRED = PartitionSettings(contact_required=True)
 OPTIONAL = PartitionSettings(contact_required=False)

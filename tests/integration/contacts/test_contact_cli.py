@@ -76,7 +76,8 @@ def test_editing_a_contact(capsys, desk):
 
 def test_import_adds_every_row_of_a_good_file(capsys, desk, tmp_path):
     csv = tmp_path / "people.csv"
-    csv.write_text("name,email,phone,organisation\nPriya Patel,priya@example.org,,Finance\nLi Chen,li@example.org,,HR\n")
+    csv.write_text("name,email,phone,organisation\nPriya Patel,priya@example.org,,Finance\n"
+                   "Li Chen,li@example.org,,HR\n")
     code, out, _ = cli(capsys, "contact", "import", str(csv), "--partition", "Default", "--as", "admin")
     assert code == 0 and "2 contact(s) imported into Default." in out
     assert Contact.objects.count() == 2
