@@ -19,6 +19,7 @@ from closeloop.accounts.services import add_analyst, get_access_role, get_ipk_ro
 from closeloop.calls import services as calls
 from closeloop.calls.models import Call
 from closeloop.closure import CloseloopError
+from closeloop.contacts.demo_data import add_demo_contacts, pick_demo_contact
 from closeloop.desk import DEFAULT_PARTITION, init_desk
 from closeloop.partitions import quality
 from closeloop.partitions import services as partitions
@@ -143,6 +144,7 @@ def _build_desk() -> None:
     default = Partition.objects.get(name=DEFAULT_PARTITION)
     facilities = partitions.create_partition("Facilities")
     for partition in (default, facilities):
+        add_demo_contacts(partition)
         for name in GROUPS[partition.name]:
             if not IpkGroup.objects.filter(partition=partition, name=name).exists():
                 partitions.create_group(partition, name)
@@ -186,8 +188,10 @@ def _demo_call(rng: random.Random, partition: Partition, themes: list[tuple[str,
         ["incident"] * 6 + ["problem", "major_incident", "known_error"])
     if partition.name == "Facilities":
         kind = rng.choice(["incident", "service_request"])
-    call = calls.log_call(partition, kind, summary, description=f"Reported by {rng.choice(PEOPLE)}.",
-                          priority=rng.choice([1, 2, 3, 3, 3, 4, 4]), log_group=group, actor=logger, at=at)
+    contact = pick_demo_contact(rng, partition)
+    call = calls.log_call(partition, kind, summary, description=f"Reported by {contact.name}, {contact.organisation}.",
+                          priority=rng.choice([1, 2, 3, 3, 3, 4, 4]), log_group=group, actor=logger, at=at,
+                          contact=contact)
     age = now - at
     step = min(timedelta(hours=rng.randint(1, 30)), age / 6)
     stage = rng.random()

@@ -27,6 +27,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 PASSWORD = "e2e-pass-1234"
+DANA = "dana.fisher@example.org"  # the contact who reports the calls of the e2e desk
 
 
 def _missing(what: str) -> None:
@@ -68,6 +69,9 @@ def _set_up(desk: LiveDesk) -> None:
         desk.cli("analyst", "add", user, "--partition", "Default", "--role", role, "--password", PASSWORD,
                  *[arg for g in groups for arg in ("--group", g)])
     desk.cli("reason", "add", "Default", "FIXED", "Fixed", "--type", "incident")
+    # `init` makes the Default partition require a contact on new calls: Dana reports them.
+    desk.cli("contact", "add", "Dana Fisher", "--partition", "Default", "--email", DANA, "--phone", "+44 20 7946 0123",
+             "--organisation", "Finance")
     desk.cli("settings", "set", "Default", "--method", "rules", "--rule", "closure_group", "--closure-group",
              "Closure Group", "--change-reason", "Initial set-up: the Closure Group validates")
 

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from .conftest import DANA
+
 pytestmark = pytest.mark.e2e
 
 
@@ -50,8 +52,13 @@ def test_call_logged_resolved_taken_and_closed_by_the_log_group(live_desk, sign_
     alice.get_by_label("Summary").fill("VPN drops every hour")
     alice.get_by_label("Log group").select_option(label="Service Desk")
     alice.get_by_label("Assign to analyst").select_option(label="rita")
+    alice.get_by_label("Find by part of a name or e-mail").fill("fish")  # htmx offers the matching contacts
+    alice.get_by_role("radio", name=re.compile("Dana Fisher")).check()
     alice.get_by_role("button", name="Log call").click()
     ref = alice.locator("h1 .ref").inner_text()
+    contact = alice.locator("dd.contact")
+    assert "Dana Fisher" in contact.inner_text() and contact.get_by_role("link", name=DANA).get_attribute(
+        "href") == f"mailto:{DANA}"
 
     rita = sign_in("rita")
     rita.goto(f"/calls/{ref}/")
@@ -96,7 +103,8 @@ def _action(entry: str) -> str:
 def test_closer_rejects_and_the_resolver_finds_the_call_assigned_to_them(live_desk, sign_in, screenshot):
     _rules_by_log_group(live_desk)
     call = live_desk.cli("call", "log", "--partition", "Default", "--type", "incident", "--summary",
-                         "Printer offline", "--group", "Service Desk", "--assign-analyst", "rita", "--as", "alice")
+                         "Printer offline", "--group", "Service Desk", "--assign-analyst", "rita", "--contact", DANA,
+                         "--as", "alice")
     ref = call["ref"]
     live_desk.cli("call", "resolve", ref, "--resolution", "Restarted the spooler", "--as", "rita")
 

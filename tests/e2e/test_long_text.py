@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import DANA
+
 pytestmark = pytest.mark.e2e
 
 UNBROKEN = "x" * 10_000
@@ -18,7 +20,7 @@ def _page_width_overflow(page) -> int:  # type: ignore[no-untyped-def]
 def test_call_with_long_unbroken_text_fits_the_viewport(live_desk, sign_in, screenshot, width):
     call = live_desk.cli("call", "log", "--partition", "Default", "--type", "incident", "--summary", "S" * 200,
                          "--description", UNBROKEN, "--group", "Service Desk", "--assign-analyst", "alice",
-                         "--as", "alice")
+                         "--contact", DANA, "--as", "alice")
     live_desk.cli("call", "resolve", call["ref"], "--resolution", "R" * 10_000, "--as", "alice")
     page = sign_in("carol")
     page.set_viewport_size({"width": width, "height": 900})

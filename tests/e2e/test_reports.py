@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import DANA
+
 pytestmark = pytest.mark.e2e
 
 REPORTS = ["backlog", "time-to-close", "rejection-rate", "closure-reasons", "recurring", "trends"]
@@ -16,7 +18,7 @@ def _close_two_similar_calls(live_desk) -> list[str]:  # type: ignore[no-untyped
     for floor, close in ((2, True), (4, True), (5, False)):
         call = live_desk.cli("call", "log", "--partition", "Default", "--type", "incident", "--summary",
                              f"Printer on floor {floor} shows paper jam", "--group", "Service Desk",
-                             "--assign-analyst", "alice", "--as", "alice")
+                             "--assign-analyst", "alice", "--contact", DANA, "--as", "alice")
         ref = call["ref"]
         live_desk.cli("call", "resolve", ref, "--resolution", "Cleared tray 2 and cleaned the rollers.",
                       "--as", "alice")

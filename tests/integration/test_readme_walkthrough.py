@@ -65,7 +65,9 @@ def test_two_processes_closing_the_same_call_exactly_one_wins(engine, tmp_path):
                      ["reason", "add", "Default", "FIXED", "Fixed", "--type", "incident"],
                      ["settings", "set", "Default", "--method", "rules", "--rule", "closure_group",
                       "--closure-group", "Closure Group", "--change-reason", "race"],
-                     ["--as", "rita", "call", "log", "--type", "incident", "--summary", "Disk full"],
+                     ["contact", "add", "Dana Fisher", "--partition", "Default", "--email", "dana@example.org"],
+                     ["--as", "rita", "call", "log", "--type", "incident", "--summary", "Disk full",
+                      "--contact", "dana@example.org"],
                      ["--as", "rita", "call", "resolve", "INC-000001", "--resolution", "Freed space"]):
             done = closeloop(url, *argv)
             assert done.returncode == 0, (argv, done.stderr)

@@ -11,6 +11,7 @@ from closeloop.closure import limits
 from .schemas import BodyId, Id, Page, Text, WholeNumber, limited
 
 __all__ = [
+    "CallContactOut",
     "CallOut",
     "CallCreate",
     "CallFilters",
@@ -33,6 +34,18 @@ _VERSION = Field(None, ge=0, le=2**31, examples=[3],
                              "Same as the If-Match header.")
 
 
+class CallContactOut(Schema):
+    """The person who reported the call."""
+
+    id: int = Field(..., examples=[12])
+    partition: str
+    name: str = Field(..., examples=["Priya Patel"])
+    email: str = Field(..., examples=["priya.patel@harbourside.example.com"])
+    phone: str
+    organisation: str
+    active: bool
+
+
 class CallOut(Schema):
     """A call as any analyst of its partition sees it; `actions` are what the caller may do to it now."""
 
@@ -42,6 +55,7 @@ class CallOut(Schema):
     type_label: str = Field(..., examples=["Incident"])
     summary: str = Field(..., examples=["VPN drops every few minutes"])
     description: str
+    contact: CallContactOut | None = Field(None, description="Who reported the call (none on older calls)")
     priority: int = Field(..., examples=[3])
     status: str = Field(..., examples=["forward_for_closure"])
     status_label: str = Field(..., examples=["Forward for Closure"])
@@ -82,6 +96,9 @@ class CallCreate(Schema):
     log_group: Text | None = Field(None, examples=["Service Desk"], description="One of your own groups")
     assigned_group: Text | None = Field(None, examples=["Network"])
     assigned_analyst: Text | None = Field(None, examples=["bob"])
+    contact: BodyId | Text | None = Field(None, examples=["priya.patel@harbourside.example.com"],
+                                 description="Who reported it: a contact's id or e-mail address in the "
+                                             "partition (required unless the partition's settings say not)")
 
 
 class CallFilters(Schema):

@@ -33,6 +33,7 @@ from closeloop.api.call_schemas import (
 from closeloop.api.pagination import PageParams, page_of
 from closeloop.api.schemas import CallRef, Page, responses
 from closeloop.closure import Action, InvalidInput, NotFound
+from closeloop.contacts.services import find_contact
 from closeloop.partitions.models import IpkGroup, Partition
 from closeloop.partitions.services import get_colleague, get_group, get_partition, load_directory, partition_for
 
@@ -113,7 +114,8 @@ def log_call(request: HttpRequest, body: CallCreate) -> Status[dict[str, Any]]:
         partition, body.type, body.summary, description=body.description, priority=body.priority,
         log_group=_group(partition, body.log_group, "log_group"),
         assigned_group=_group(partition, body.assigned_group, "assigned_group"),
-        assigned_analyst=_analyst(actor, body.assigned_analyst, "assigned_analyst"), actor=actor)
+        assigned_analyst=_analyst(actor, body.assigned_analyst, "assigned_analyst"), actor=actor,
+        contact=find_contact(partition, body.contact) if body.contact is not None else None)
     return Status(201, _shown(call, actor))
 
 

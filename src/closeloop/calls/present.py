@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from closeloop.closure import CallType, Directory, Status
+from closeloop.contacts.present import contact_as_dict
 
 from .models import Call, CallEvent
 
@@ -51,6 +52,7 @@ def call_as_dict(call: Call, directory: Directory | None = None) -> dict[str, An
         "type_label": CallType(call.call_type).label,
         "summary": call.summary,
         "description": call.description,
+        "contact": contact_as_dict(call.contact, call.partition.name) if call.contact_id else None,
         "priority": call.priority,
         "status": call.status,
         "status_label": Status(call.status).label,

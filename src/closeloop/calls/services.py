@@ -36,7 +36,10 @@ from closeloop.closure import (
     limits,
     parse_choice,
 )
+from closeloop.closure.contacts import check_call_contact
 from closeloop.closure.routing import eligible_closers, is_eligible_closer
+from closeloop.contacts.models import Contact
+from closeloop.contacts.services import contact_facts
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
 from closeloop.partitions.services import load_directory, load_settings
 
@@ -149,8 +152,11 @@ def log_call(
     assigned_analyst: Analyst | None = None,
     actor: Analyst | None = None,
     at: datetime | None = None,
+    contact: Contact | None = None,
 ) -> Call:
-    """Log a new call; with an assignment it is Assigned at once."""
+    """Log a new call reported by `contact` (an active contact of the partition; required for incidents,
+    major incidents and service requests when the partition's settings say so); with an assignment it is
+    Assigned at once."""
     directory = load_directory(partition)
     who = actor_in(actor, partition.id, directory)
     guards.require_right(who, Right.LOG, partition.name)  # before the values: a reader is told they may not log
@@ -158,11 +164,15 @@ def log_call(
     summary, description = limits.SUMMARY.clean(summary), limits.DESCRIPTION.clean(description)
     level = _priority(priority)
     _group_in(partition, log_group, "log_group")
+    if contact is not None:  # as it is now, not as the caller read it: deactivated meanwhile is refused
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    check_call_contact(load_settings(partition), kind, partition.id, partition.name,
+                       contact_facts(contact) if contact is not None else None)
     change = changes.log(_next_ref(kind), kind, who, directory, log_group and log_group.id, level)
     at = at or timezone.now()
     call = Call(partition=partition, ref=change.after.ref, call_type=kind.value, summary=summary,
-                description=description, priority=level, logged_at=at, version=0)
-    save_change(call, actor, change, at, priority=level)
+                description=description, priority=level, logged_at=at, version=0, contact=contact)
+    save_change(call, actor, change, at, priority=level, **({"contact": contact.name} if contact else {}))
     if assigned_group is not None or assigned_analyst is not None:
         _group_in(partition, assigned_group, "group")
         save_change(call, actor, changes.assign(call.facts(), who, _naming(directory, assigned_analyst),

@@ -10,6 +10,7 @@ from closeloop.calls.models import Call
 from closeloop.calls.present import call_as_dict, event_as_dict
 from closeloop.calls.queries import QUEUES, age_of, outstanding_calls, outstanding_summary
 from closeloop.closure import NotAllowed
+from closeloop.contacts.services import find_contact
 from closeloop.partitions.services import get_colleague, get_group, get_partition, load_directory, partition_for
 
 from .commands import CommandTree, Output
@@ -37,7 +38,8 @@ def call_log(args: Namespace, actor: Actor) -> Output:
         partition, args.type, args.summary, description=args.description, priority=args.priority,
         log_group=get_group(partition, args.group, field="group") if args.group else None,
         assigned_group=get_group(partition, args.assign_group, field="assign_group") if args.assign_group else None,
-        assigned_analyst=_analyst(actor, args.assign_analyst, "assign_analyst"), actor=actor)
+        assigned_analyst=_analyst(actor, args.assign_analyst, "assign_analyst"), actor=actor,
+        contact=find_contact(partition, args.contact) if args.contact else None)
     return _result(call, "logged")
 
 
@@ -87,6 +89,9 @@ def call_show(args: Namespace, actor: Actor) -> Output:
     data = call_as_dict(call)
     data["history"] = [event_as_dict(e) for e in call.events.select_related("actor")]
     lines = [f"{call.ref} [{data['type_label']}] P{call.priority} {data['status_label']} - {call.summary}"]
+    if contact := data["contact"]:
+        lines.append("  contact: " + ", ".join(x for x in (contact["name"], contact["email"], contact["phone"],
+                                                         contact["organisation"]) if x))
     for key in ("partition", "logged_by", "log_group", "assigned_group", "assigned_analyst", "resolution",
                 "resolved_by", "closure_target_analyst", "closure_target_group", "closure_reason",
                 "closure_comments", "closed_by", "times_rejected"):
@@ -125,6 +130,8 @@ def register(tree: CommandTree) -> None:
     p.add_argument("--group", help="the log group (one of your groups)")
     p.add_argument("--assign-group")
     p.add_argument("--assign-analyst")
+    p.add_argument("--contact", metavar="EMAIL_OR_ID", help="who reported it: a contact's e-mail address or id "
+                   "(see 'closeloop contact list')")
     p = tree.leaf(cl, "assign", call_assign, "assign a call to a group and/or an analyst")
     p.add_argument("ref")
     p.add_argument("--group")

@@ -36,6 +36,9 @@ __all__ = [
     "CHECKLIST_TEXT",
     "CATEGORY_CODE",
     "CATEGORY_LABEL",
+    "CONTACT_NAME",
+    "CONTACT_PHONE",
+    "CONTACT_ORGANISATION",
     "unstorable_character",
     "check_storable",
 ]
@@ -102,9 +105,13 @@ REASON_LABEL = TextLimit("closure reason label", "label", "A reason label", 120)
 CHECKLIST_TEXT = TextLimit("checklist item", "text", "The checklist item text", 200)
 CATEGORY_CODE = TextLimit("rejection category code", "code", "A category code", 40)
 CATEGORY_LABEL = TextLimit("rejection category label", "label", "A category label", 120)
+CONTACT_NAME = TextLimit("contact name", "name", "A contact's name", 120)
+CONTACT_PHONE = TextLimit("contact phone", "phone", "A phone number", 40, required=False)
+CONTACT_ORGANISATION = TextLimit("contact organisation", "organisation", "The organisation or department", 120,
+                                 required=False)
 
 TEXT_LIMITS: tuple[TextLimit, ...] = (
     SUMMARY, DESCRIPTION, RESOLUTION, CLOSURE_COMMENTS, REJECTION_REASON, FORWARD_REASON, CALL_NOTE, CHANGE_REASON,
     PARTITION_NAME, GROUP_NAME, USERNAME, FIRST_NAME, LAST_NAME, EMAIL, TOKEN_NAME, REASON_CODE, REASON_LABEL,
-    CHECKLIST_TEXT, CATEGORY_CODE, CATEGORY_LABEL,
+    CHECKLIST_TEXT, CATEGORY_CODE, CATEGORY_LABEL, CONTACT_NAME, CONTACT_PHONE, CONTACT_ORGANISATION,
 )

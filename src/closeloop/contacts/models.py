@@ -26,6 +26,16 @@ class Contact(models.Model):
         ordering = ["partition_id", "name", "id"]
         indexes = [models.Index(fields=["partition", "name"], name="contact_partition_name"),
                    models.Index(fields=["partition", "email"], name="contact_partition_email")]
+        # One contact per e-mail address in a partition (addresses are stored in lower case); a contact
+        # without an address (reached by phone) may share it with others.
+        constraints = [models.UniqueConstraint(fields=["partition", "email"], condition=~models.Q(email=""),
+                                               name="contact_one_per_email")]
+
+    @property
+    def label(self) -> str:
+        """How pickers and lists name the contact: name, e-mail and organisation."""
+        extra = ", ".join(x for x in (self.email, self.organisation) if x)
+        return f"{self.name} ({extra})" if extra else self.name
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.email else self.name

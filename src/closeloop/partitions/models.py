@@ -97,7 +97,7 @@ class ClosureSettings(models.Model):
     require_independent_closer = models.BooleanField(default=False)
     allow_designated_closer = models.BooleanField(default=False)
     closure_reason_required = models.BooleanField(default=True)
-    contact_required = models.BooleanField(default=False, help_text="New calls must name their contact")
+    contact_required = models.BooleanField(default=True, help_text="New calls must name their contact")
     acceptance_closes = models.BooleanField(
         default=False, help_text="The contact's acceptance closes the call at once, with the acceptance reason")
     acceptance_reason = models.ForeignKey("ClosureReason", null=True, blank=True, on_delete=models.PROTECT,

@@ -10,11 +10,13 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse_lazy
 
 from closeloop.accounts.models import Analyst
 from closeloop.calls.models import Call
 from closeloop.calls.services import closure_choices
 from closeloop.closure import CallType, limits
+from closeloop.contacts.models import Contact
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
 
 from .fields import limited_text
@@ -59,12 +61,30 @@ class LogCallForm(forms.Form):
     assigned_group = forms.ModelChoiceField(label="Assign to group", queryset=IpkGroup.objects.none(),
                                             required=False)
     assigned_analyst = _AnalystChoice(label="Assign to analyst", queryset=Analyst.objects.none(), required=False)
+    # Who reported it: typed into `contact_q` (part of a name or e-mail), picked among the matches shown
+    # (htmx, or the Find button without JavaScript). An exact e-mail address typed and not picked is used.
+    contact_q = forms.CharField(label="Find the contact", required=False, max_length=limits.EMAIL.max_length,
+                                widget=forms.TextInput(attrs={
+                                    "type": "search", "autocomplete": "off", "hx-get": reverse_lazy("contact-choices"),
+                                    "hx-trigger": "input changed delay:300ms, search", "hx-target": "#contact-choices",
+                                    "hx-include": "#contact-choices"}))
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, widget=forms.RadioSelect,
+                                     error_messages={"invalid_choice": "Pick a contact of this partition"})
 
     def __init__(self, *args: Any, partition: Partition, analyst: Analyst, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["log_group"].queryset = _groups_in(partition).filter(members=analyst)
         self.fields["assigned_group"].queryset = _groups_in(partition)
         self.fields["assigned_analyst"].queryset = _analysts_in(partition)
+        # inactive ones too: naming one is refused by the service, with its reason
+        self.fields["contact"].queryset = Contact.objects.filter(partition=partition)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        typed = (data.get("contact_q") or "").strip().lower()
+        if data.get("contact") is None and "@" in typed:
+            data["contact"] = self.fields["contact"].queryset.filter(email=typed).first()
+        return data
 
 
 class CallActionForm(forms.Form):

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import calls, desk, system
+from .views import calls, contacts, desk, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("profile/", desk.profile, name="profile"),
     path("profile/tokens/<int:token_id>/revoke/", desk.revoke, name="revoke-token"),
     path("calls/new/", calls.log_call, name="log-call"),
+    path("contacts/choices/", contacts.contact_choices, name="contact-choices"),
     path("calls/<str:ref>/", calls.call_detail, name="call"),
     path("calls/<str:ref>/<slug:action>/", calls.call_action, name="call-action"),
     path("system/", system.system_index, name="system-index"),
@@ -22,4 +23,5 @@ urlpatterns = [
     path("system/groups/", system.groups, name="system-groups"),
     path("system/analysts/", system.analysts, name="system-analysts"),
     path("system/reasons/", system.reasons, name="system-reasons"),
+    path("system/contacts/", contacts.contacts_page, name="system-contacts"),
 ]

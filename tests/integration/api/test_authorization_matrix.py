@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from closeloop.api.site import api
+from closeloop.contacts.services import add_contact
 
 # The analyst playing each role on the test desk (tests/desk.py).
 ROLES = {"admin": "admin", "resolver": "rita", "closer": "carol", "other_partition": "olga", "no_token": None}
@@ -69,6 +70,16 @@ MATRIX: list[Row] = [
         fill=(("name", "backlog"),)),
     Row("POST", "/api/v1/reports/recurring/problems", (201, 403, 201, 404, 401),
         body={"partition": "Default", "refs": ["{ref}"], "summary": "Recurring: printer jams"}),
+    # Contacts: the Log right adds and edits them; deactivating and importing are IPK Setup's.
+    Row("GET", "/api/v1/contacts", (200, 200, 200, 200, 401)),
+    Row("POST", "/api/v1/contacts", (201, 201, 201, 404, 401),
+        body={"partition": "Default", "name": "Sam Lee", "email": "sam.lee@example.org"}),
+    Row("POST", "/api/v1/contacts/import", (201, 403, 403, 404, 401),
+        body={"partition": "Default", "csv": "name,email\nSam Lee,sam.lee@example.org\n"}),
+    Row("GET", "/api/v1/contacts/{contact_id}", (200, 200, 200, 404, 401)),
+    Row("PATCH", "/api/v1/contacts/{contact_id}", (200, 200, 200, 404, 401), body={"phone": "+44 20 7946 0000"}),
+    Row("POST", "/api/v1/contacts/{contact_id}/deactivate", (200, 403, 403, 404, 401)),
+    Row("POST", "/api/v1/contacts/{contact_id}/reactivate", (200, 403, 403, 404, 401)),
 ]
 
 CELLS = [pytest.param(row, role, status, id=f"{row.id} as {role}")
@@ -98,8 +109,10 @@ def test_every_published_operation_has_exactly_one_row_in_the_matrix():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "role", "status"), CELLS)
-def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, as_):  # type: ignore[no-untyped-def]
-    values = {"ref": scene[row.subject].ref, "name": "Default", "username": "alice", **dict(row.fill)}
+def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, as_, desk):  # type: ignore[no-untyped-def]
+    contact = add_contact(desk.default, "Dana Fisher", email="dana.fisher@example.org")
+    values = {"ref": scene[row.subject].ref, "name": "Default", "username": "alice", "contact_id": str(contact.id),
+              **dict(row.fill)}
     path = row.path.format(**values) + row.query
     reply = as_(ROLES[role]).request(row.method, path, _filled(row.body, values))
     assert reply.status == status, reply.body

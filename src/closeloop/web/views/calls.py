@@ -35,6 +35,7 @@ from ..call_forms import (
 )
 from ..desk_context import current_partition
 from ..errors import refusals_as_http, refuse_in_form
+from .contacts import contact_picker
 
 __all__ = ["log_call", "call_detail", "call_action", "ACTIONS"]
 
@@ -43,23 +44,30 @@ __all__ = ["log_call", "call_detail", "call_action", "ACTIONS"]
 @refusals_as_http
 def log_call(request: HttpRequest) -> HttpResponse:
     partition = current_partition(request)
-    form = LogCallForm(request.POST or None, partition=partition, analyst=request.user)
+    finding = "find_contact" in request.POST  # the Find button (without JavaScript): show matches, log nothing
+    if finding:  # keep what was typed, without calling the half-filled form wrong
+        form = LogCallForm(initial=request.POST.dict(), partition=partition, analyst=request.user)
+    else:
+        form = LogCallForm(request.POST or None, partition=partition, analyst=request.user)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not finding and form.is_valid():
         data = form.cleaned_data
         try:
             call = services.log_call(partition, data["call_type"], data["summary"],
                                      description=data["description"], priority=data["priority"],
                                      log_group=data["log_group"], assigned_group=data["assigned_group"],
-                                     assigned_analyst=data["assigned_analyst"], actor=request.user)
+                                     assigned_analyst=data["assigned_analyst"], actor=request.user,
+                                     contact=data["contact"])
         except CloseloopError as exc:
             status = refuse_in_form(form, exc)
         else:
             messages.success(request, f"{call.ref} logged.")
             return redirect("call", ref=call.ref)
-    elif request.method == "POST":
+    elif request.method == "POST" and not finding:
         status = 400
-    return render(request, "web/call_log.html", {"form": form, "partition": partition}, status=status)
+    return render(request, "web/call_log.html", {
+        "form": form, "partition": partition, **contact_picker(request, partition),
+        "contact_required": load_settings(partition).contact_required}, status=status)
 
 
 def _resolve_form(call: Call, analyst: Analyst, data: Any = None) -> ResolveForm:
