@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import calls, desk, system
+from .views import calls, desk, outbox, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -22,4 +22,6 @@ urlpatterns = [
     path("system/groups/", system.groups, name="system-groups"),
     path("system/analysts/", system.analysts, name="system-analysts"),
     path("system/reasons/", system.reasons, name="system-reasons"),
+    path("system/outbox/", outbox.outbox, name="system-outbox"),
+    path("system/outbox/<int:message_id>/", outbox.outbox_message, name="system-outbox-message"),
 ]
