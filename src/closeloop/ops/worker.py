@@ -80,14 +80,11 @@ class PassOutcome:
 
 
 def _run_one(job: Pass, now: datetime) -> PassOutcome:
-    close_old_connections()  # a long-running process must not keep a connection the database has dropped
     try:
         result = job.run(now)
     except Exception as exc:  # noqa: BLE001 - one pass failing must not stop the others, or the worker
         log.exception("%s pass failed", job.name)
         return PassOutcome(job.name, error=f"{type(exc).__name__}: {exc}")
-    finally:
-        close_old_connections()
     return PassOutcome(job.name, result)
 
 
@@ -118,6 +115,7 @@ def run_worker(passes: list[Pass] | None = None) -> int:
         for job in jobs:
             if STOPPING.is_set() or timezone.now() < next_run[job.name]:
                 continue
+            close_old_connections()  # a long-running process must not keep a connection the database dropped
             outcome = _run_one(job, timezone.now())
             next_run[job.name] = timezone.now() + job.every
             if not outcome.ok:
