@@ -14,8 +14,12 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The server and one worker (it delivers the outbox: with no CLOSELOOP_SMTP_HOST, into var/mail/). Ctrl-C
+# stops both: the worker finishes the batch in hand, and neither outlives `make run`.
 run: install
 	$(BIN)/closeloop demo
+	@$(BIN)/closeloop worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/closeloop serve --host 127.0.0.1 --port 8000
 
 # Debian's Chromium for the browser tests (never a downloaded browser build).

@@ -21,6 +21,7 @@ from closeloop.calls.models import Call
 from closeloop.closure import CloseloopError
 from closeloop.contacts.demo_data import add_demo_contacts, pick_demo_contact
 from closeloop.desk import DEFAULT_PARTITION, init_desk
+from closeloop.notifications.delivery import deliver_demo_outbox
 from closeloop.partitions import quality
 from closeloop.partitions import services as partitions
 from closeloop.partitions.models import IpkGroup, Partition
@@ -126,6 +127,7 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
                 _demo_call(rng, partition, themes, at, now)
                 count += 1
     _raise_demo_problem(Partition.objects.get(name=DEFAULT_PARTITION), now)
+    deliver_demo_outbox()
     return DemoResult(created=True, calls=count, analysts=sorted(DEMO_ANALYSTS))
 
 

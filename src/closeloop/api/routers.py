@@ -18,4 +18,5 @@ ROUTERS: list[tuple[str, str]] = [
     ("/v1/analysts", "closeloop.accounts.api.router"),
     ("/v1/reports", "closeloop.reports.api.router"),
     ("/v1/contacts", "closeloop.api.contacts.router"),
+    ("/v1/outbox", "closeloop.api.outbox.router"),
 ]

@@ -17,6 +17,7 @@ class Output:
 
     text: str
     data: Any
+    exit_code: int = 0  # non-zero: the command ran, but what it reports is a failure (e.g. `tick`)
 
 
 def resolve_actor(username: str | None) -> Any:
@@ -69,6 +70,7 @@ COMMAND_MODULES = [
     "closeloop.cli.report_commands",
     "closeloop.cli.ops_commands",
     "closeloop.cli.contact_commands",
+    "closeloop.cli.worker_commands",
 ]
 
 

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
-__all__ = ["OutboxMessage", "NotificationPreference"]
+from closeloop.partitions.models import Partition
+
+__all__ = ["OutboxQuerySet", "OutboxMessage", "NotificationPreference"]
+
+
+class OutboxQuerySet(models.QuerySet["OutboxMessage"]):
+    """Every read of the outbox goes through `visible_to`: an analyst sees the messages of the partitions they
+    work in (the partitions' one rule); the system operator sees all, including messages of no partition."""
+
+    def visible_to(self, analyst: Any) -> OutboxQuerySet:
+        if analyst is None:
+            return self
+        return self.filter(partition__in=Partition.objects.visible_to(analyst))
 
 
 class OutboxMessage(models.Model):
@@ -42,6 +56,8 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OutboxQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

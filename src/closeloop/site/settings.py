@@ -50,6 +50,52 @@ BASE_URL = _env_url("CLOSELOOP_BASE_URL", "http://127.0.0.1:8000")
 # How long the accept/refuse links of a resolved e-mail work.
 ACCEPTANCE_LINK_DAYS = _env_positive_int("CLOSELOOP_ACCEPTANCE_LINK_DAYS", 14, "14")
 
+# E-mail (the notifications outbox, delivered by `closeloop worker` or `closeloop tick`). With no SMTP server
+# configured, messages are written to files in VAR_DIR/mail/ instead, so a trial desk still delivers its
+# outbox and an operator can read exactly what would have been sent.
+DEFAULT_FROM_EMAIL = os.environ.get("CLOSELOOP_MAIL_FROM", "").strip() or "Closeloop <closeloop@localhost>"
+if "\n" in DEFAULT_FROM_EMAIL or "@" not in DEFAULT_FROM_EMAIL:
+    raise ImproperlyConfigured(f"CLOSELOOP_MAIL_FROM={DEFAULT_FROM_EMAIL!r} is not an e-mail address: e.g. "
+                               "CLOSELOOP_MAIL_FROM='Service Desk <servicedesk@example.com>'")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_HOST = os.environ.get("CLOSELOOP_SMTP_HOST", "").strip()
+EMAIL_USE_TLS = _env_bool("CLOSELOOP_SMTP_STARTTLS", False)
+EMAIL_USE_SSL = _env_bool("CLOSELOOP_SMTP_SSL", False)
+EMAIL_HOST_USER = os.environ.get("CLOSELOOP_SMTP_USER", "").strip()
+EMAIL_HOST_PASSWORD = os.environ.get("CLOSELOOP_SMTP_PASSWORD", "")
+EMAIL_TIMEOUT = _env_positive_int("CLOSELOOP_SMTP_TIMEOUT", 20, "20")
+EMAIL_PORT = _env_positive_int("CLOSELOOP_SMTP_PORT", 465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25, "587")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("CLOSELOOP_SMTP_STARTTLS and CLOSELOOP_SMTP_SSL are both on: set one, "
+                               "CLOSELOOP_SMTP_STARTTLS=1 for port 587 or CLOSELOOP_SMTP_SSL=1 for port 465")
+if EMAIL_PORT > 65535:
+    raise ImproperlyConfigured(f"CLOSELOOP_SMTP_PORT={EMAIL_PORT} is not a port: e.g. CLOSELOOP_SMTP_PORT=587")
+if bool(EMAIL_HOST_USER) != bool(EMAIL_HOST_PASSWORD):
+    raise ImproperlyConfigured("CLOSELOOP_SMTP_USER and CLOSELOOP_SMTP_PASSWORD go together: set both to sign in "
+                               "to the SMTP server, or neither")
+if EMAIL_HOST_USER and not (EMAIL_USE_TLS or EMAIL_USE_SSL) and EMAIL_HOST not in {"localhost", "127.0.0.1", "::1"}:
+    raise ImproperlyConfigured("CLOSELOOP_SMTP_USER is set but the connection is not encrypted, so the password "
+                               "would cross the network in clear: set CLOSELOOP_SMTP_STARTTLS=1 (port 587) or "
+                               "CLOSELOOP_SMTP_SSL=1 (port 465)")
+if (EMAIL_HOST_USER or EMAIL_USE_TLS or EMAIL_USE_SSL or os.environ.get("CLOSELOOP_SMTP_PORT")) and not EMAIL_HOST:
+    raise ImproperlyConfigured("SMTP settings are given but CLOSELOOP_SMTP_HOST is not: set it to the mail "
+                               "server's name, e.g. CLOSELOOP_SMTP_HOST=smtp.example.com")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+# A message that cannot be delivered is tried again after 1, 2, 4 ... minutes (at most OUTBOX_RETRY_MAX_SECONDS
+# apart); after OUTBOX_MAX_ATTEMPTS tries it is marked failed with its last error, for an operator to retry.
+OUTBOX_MAX_ATTEMPTS = _env_positive_int("CLOSELOOP_OUTBOX_MAX_ATTEMPTS", 10, "10")
+OUTBOX_RETRY_FIRST_SECONDS = 60
+OUTBOX_RETRY_MAX_SECONDS = 3600
+# How many messages one worker claims at a time (one SMTP connection each batch).
+OUTBOX_BATCH_SIZE = 50
+# How often `closeloop worker` looks at the outbox, and runs the other passes (auto-close...).
+WORKER_OUTBOX_SECONDS = _env_positive_int("CLOSELOOP_WORKER_OUTBOX_SECONDS", 5, "5")
+WORKER_PASS_SECONDS = 60
+
 # Django's debug pages show settings and source to anyone: only when asked for explicitly.
 DEBUG = _env_bool("CLOSELOOP_DEBUG", False)
 
@@ -252,6 +298,10 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"worker": {"format": "%(asctime)s closeloop worker: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"},
+                 "worker": {"class": "logging.StreamHandler", "formatter": "worker"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # the worker says what each pass did (messages sent, retries...), whatever the root level
+    "loggers": {"closeloop.worker": {"handlers": ["worker"], "level": "INFO", "propagate": False}},
 }

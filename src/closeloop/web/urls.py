@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import calls, contacts, desk, system
+from .views import calls, contacts, desk, outbox, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -24,4 +24,6 @@ urlpatterns = [
     path("system/analysts/", system.analysts, name="system-analysts"),
     path("system/reasons/", system.reasons, name="system-reasons"),
     path("system/contacts/", contacts.contacts_page, name="system-contacts"),
+    path("system/outbox/", outbox.outbox, name="system-outbox"),
+    path("system/outbox/<int:message_id>/", outbox.outbox_message, name="system-outbox-message"),
 ]

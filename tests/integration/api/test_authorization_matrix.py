@@ -80,6 +80,9 @@ MATRIX: list[Row] = [
     Row("PATCH", "/api/v1/contacts/{contact_id}", (200, 200, 200, 404, 401), body={"phone": "+44 20 7946 0000"}),
     Row("POST", "/api/v1/contacts/{contact_id}/deactivate", (200, 403, 403, 404, 401)),
     Row("POST", "/api/v1/contacts/{contact_id}/reactivate", (200, 403, 403, 404, 401)),
+    Row("GET", "/api/v1/outbox", (200, 403, 403, 403, 401)),
+    Row("GET", "/api/v1/outbox/{message_id}", (200, 403, 403, 403, 401)),
+    Row("POST", "/api/v1/outbox/{message_id}/retry", (200, 403, 403, 403, 401)),
 ]
 
 CELLS = [pytest.param(row, role, status, id=f"{row.id} as {role}")
@@ -107,12 +110,25 @@ def test_every_published_operation_has_exactly_one_row_in_the_matrix():
     assert not set(rows) - published_operations(), "MATRIX lists operations the API does not publish"
 
 
+@pytest.fixture
+def failed_message(desk) -> int:  # type: ignore[no-untyped-def]
+    """An outbox message of the Default partition that could not be delivered (its address is no address)."""
+    from closeloop.notifications.delivery import deliver_due
+    from closeloop.notifications.outbox import enqueue
+
+    message = enqueue(kind="call_assigned", recipient="rita at example", subject="Call assigned to you",
+                      body_text="A call for you", partition=desk.default)
+    assert deliver_due().failed == [message.pk]
+    return message.pk
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "role", "status"), CELLS)
-def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, as_, desk):  # type: ignore[no-untyped-def]
+def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, as_,  # type: ignore[no-untyped-def]
+                                       desk, failed_message):
     contact = add_contact(desk.default, "Dana Fisher", email="dana.fisher@example.org")
     values = {"ref": scene[row.subject].ref, "name": "Default", "username": "alice", "contact_id": str(contact.id),
-              **dict(row.fill)}
+              "message_id": str(failed_message), **dict(row.fill)}
     path = row.path.format(**values) + row.query
     reply = as_(ROLES[role]).request(row.method, path, _filled(row.body, values))
     assert reply.status == status, reply.body

@@ -11,7 +11,8 @@ from closeloop.partitions.models import ClosureReason, ClosureSettings, IpkGroup
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_PAGES = ["/system/", "/system/settings/", "/system/groups/", "/system/analysts/", "/system/reasons/"]
+ADMIN_PAGES = ["/system/", "/system/settings/", "/system/groups/", "/system/analysts/", "/system/reasons/",
+               "/system/outbox/"]
 
 
 @pytest.mark.parametrize("url", ADMIN_PAGES)
