@@ -52,7 +52,7 @@ def write_notices(event: CallChanged) -> None:
         message = render_message(notice.kind, {**context, "recipient_name": name,
                                                "call_url": call_url(call) if notice.kind.for_analysts else None})
         enqueue(partition=call.partition, call=call, event=source, kind=notice.kind.value, analyst=analyst,
-                recipient=address, recipient_name=name, subject=message.subject, body_text=message.body_text,
+                recipient=address, recipient_name=name[:150], subject=message.subject, body_text=message.body_text,
                 body_html=message.body_html)
 
 
