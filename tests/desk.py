@@ -52,7 +52,7 @@ def build_desk() -> Desk:
 
     def analyst(name: str, partition: Partition, ipk: str, groups: list[IpkGroup], access: str = "Standard"):
         return add_analyst(name, partition, role(ipk), groups=groups, access_role=get_access_role(access),
-                           password=PASSWORD)
+                           password=PASSWORD, email=f"{name}@desk.example")
 
     desk = Desk(
         default=default, other=other, service_desk=sd, network=net, closure_group=cg, other_group=og,

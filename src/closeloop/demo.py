@@ -22,6 +22,7 @@ from closeloop.closure import CloseloopError
 from closeloop.contacts.demo_data import add_demo_contacts, pick_demo_contact
 from closeloop.desk import DEFAULT_PARTITION, init_desk
 from closeloop.notifications.delivery import deliver_demo_outbox
+from closeloop.notifications.demo import load_demo_preferences
 from closeloop.partitions import quality
 from closeloop.partitions import services as partitions
 from closeloop.partitions.models import IpkGroup, Partition
@@ -116,6 +117,7 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
     rng = random.Random(seed)
     with transaction.atomic():
         _build_desk()
+        load_demo_preferences()
     count = 0
     now = timezone.now()
     with desk_snapshot():  # the desk's people and settings do not change while its calls are played

@@ -16,6 +16,7 @@ ROUTERS: list[tuple[str, str]] = [
     ("/v1/groups", "closeloop.partitions.api.groups_router"),
     ("/v1/closure-reasons", "closeloop.partitions.api.closure_reasons_router"),
     ("/v1/analysts", "closeloop.accounts.api.router"),
+    ("/v1/me/notifications", "closeloop.api.notifications.router"),
     ("/v1/reports", "closeloop.reports.api.router"),
     ("/v1/contacts", "closeloop.api.contacts.router"),
     ("/v1/outbox", "closeloop.api.outbox.router"),

@@ -71,6 +71,7 @@ COMMAND_MODULES = [
     "closeloop.cli.ops_commands",
     "closeloop.cli.contact_commands",
     "closeloop.cli.worker_commands",
+    "closeloop.cli.notification_commands",
 ]
 
 

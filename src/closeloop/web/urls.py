@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import calls, contacts, desk, outbox, system
+from .views import calls, desk, notifications, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("queue-counts/", desk.queue_counts, name="queue-counts"),
     path("partition/", desk.switch_partition, name="switch-partition"),
     path("profile/", desk.profile, name="profile"),
+    path("profile/notifications/", notifications.my_notifications, name="my-notifications"),
     path("profile/tokens/<int:token_id>/revoke/", desk.revoke, name="revoke-token"),
     path("calls/new/", calls.log_call, name="log-call"),
     path("contacts/choices/", contacts.contact_choices, name="contact-choices"),

@@ -1,0 +1,114 @@
+"""The notifications area's handler of call events: each event's notices, rendered and queued in the outbox.
+
+It runs inside the transaction that records the event (`calls.history.record_event`), so a refused or
+rolled-back change writes no message. Analysts without an e-mail address, who are deactivated, or who turned
+the kind off, and contacts without an address, are simply not written to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from closeloop.accounts.models import Analyst
+from closeloop.calls.links import acceptance_links, call_url
+from closeloop.calls.models import Call, CallEvent
+from closeloop.closure import CLOSURE_STATUSES, Action, CallType, Directory, Status
+from closeloop.closure.events import CallChanged, subscribe
+from closeloop.closure.notices import Notice, NoticeKind, ToAnalyst, ToContact, ToMailbox, notices_for
+from closeloop.partitions.services import load_directory, load_settings
+
+from .messages import render_message
+from .models import NotificationPreference
+from .outbox import enqueue
+
+__all__ = ["write_notices", "subscribe_handlers"]
+
+_RESOLVING = {Action.RESOLVE_TO_ANALYST.value, Action.RESOLVE_TO_GROUP.value, Action.RESOLVE_AND_CLOSE.value}
+
+
+def write_notices(event: CallChanged) -> None:
+    """Queue the messages one call event causes: it reads the call (with its contact and the mailbox of the
+    group it waits for) and the analysts told, then writes one row per message."""
+    call = Call.objects.select_related("partition", "contact", "closure_target_group").get(pk=event.call_id)
+    directory = load_directory(call.partition)
+    group = call.closure_target_group  # the only group an event can tell: where the call now waits
+    mailboxes = {group.id: group.mailbox} if group is not None and group.mailbox else {}
+    notices = notices_for(event, call.facts(), load_settings(call.partition), directory, mailboxes.keys())
+    if not notices:
+        return
+    analysts = _reachable_analysts(notices)
+    context = _context(event, call, directory, notices)
+    source = CallEvent(pk=event.event_id, call=call)
+    for notice in notices:
+        recipient = _recipient(notice, call, analysts, mailboxes, directory)
+        if recipient is None:
+            continue
+        address, name, analyst = recipient
+        message = render_message(notice.kind, {**context, "recipient_name": name,
+                                               "call_url": call_url(call) if notice.kind.for_analysts else None})
+        enqueue(partition=call.partition, call=call, event=source, kind=notice.kind.value, analyst=analyst,
+                recipient=address, recipient_name=name[:150], subject=message.subject, body_text=message.body_text,
+                body_html=message.body_html)
+
+
+def _reachable_analysts(notices: list[Notice]) -> dict[tuple[int, NoticeKind], Analyst]:
+    """The analysts to tell, by (analyst, kind): active, with an address, and not having turned the kind off
+    (one query, whatever the number of analysts and kinds)."""
+    wanted = {(n.audience.analyst_id, n.kind) for n in notices if isinstance(n.audience, ToAnalyst)}
+    if not wanted:
+        return {}
+    kinds = {kind for _, kind in wanted}
+    turned_off = {f"off_{kind.value}": Exists(NotificationPreference.objects.filter(
+        analyst=OuterRef("pk"), kind=kind.value, enabled=False)) for kind in kinds}
+    analysts = Analyst.objects.filter(id__in={a for a, _ in wanted}, is_active=True).exclude(email="").only(
+        "id", "username", "first_name", "last_name", "email").annotate(**turned_off)
+    found = {analyst.id: analyst for analyst in analysts}
+    return {(a, kind): found[a] for a, kind in wanted if a in found and not getattr(found[a], f"off_{kind.value}")}
+
+
+def _recipient(notice: Notice, call: Call, analysts: dict[tuple[int, NoticeKind], Analyst], mailboxes: dict[int, str],
+               directory: Directory) -> tuple[str, str, Analyst | None] | None:
+    audience = notice.audience
+    if isinstance(audience, ToAnalyst):
+        analyst = analysts.get((audience.analyst_id, notice.kind))
+        return (analyst.email, analyst.display_name, analyst) if analyst is not None else None
+    if isinstance(audience, ToMailbox):
+        return mailboxes[audience.group_id], directory.group_name(audience.group_id), None
+    assert isinstance(audience, ToContact)
+    contact = call.contact
+    return (contact.email, contact.name, None) if contact is not None and contact.email else None
+
+
+def _when(value: Any) -> datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def _context(event: CallChanged, call: Call, directory: Directory, notices: list[Notice]) -> dict[str, Any]:
+    """What every message of the event may say, in users' words."""
+    details = event.details
+    asks_the_user = call.resolved_at is not None and Status(call.status) in CLOSURE_STATUSES and any(
+        n.kind in (NoticeKind.CALL_RESOLVED, NoticeKind.CONTACT_REMINDER) for n in notices)
+    links = acceptance_links(call, timezone.now()) if asks_the_user else None
+    return {
+        "ref": call.ref, "summary": call.summary, "type": CallType(call.call_type).label,
+        "status": Status(call.status).label, "priority": call.priority, "partition": call.partition.name,
+        "resolution": call.resolution, "closure_comments": call.closure_comments,
+        "actor": directory.analyst_name(event.actor_id) if event.actor_id is not None else None,
+        # a forward's reason, a rejection's reason, the user's words (a resolution's note is routing detail)
+        "note": "" if event.action in _RESOLVING else event.note, "at": event.at,
+        "group_name": directory.group_name(call.closure_target_group_id)
+        if call.closure_target_group_id is not None else None,
+        "contact_name": call.contact.name if call.contact is not None else None,
+        "links": links,
+        "rule": details.get("rule"), "reminder_number": details.get("number"), "due_at": _when(details.get("due_at")),
+        "category": details.get("category"),
+    }
+
+
+def subscribe_handlers() -> None:
+    subscribe(CallChanged, write_notices)
