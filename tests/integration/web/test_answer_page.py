@@ -102,3 +102,13 @@ def test_the_page_has_the_strict_policy_and_no_inline_code(resolved_call):
     html = page.content.decode()
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert not re.search(r"<script", html) and not re.search(r"\son[a-z]+=", html) and " style=" not in html
+
+
+def test_the_page_has_a_title_a_main_landmark_and_a_labelled_field(resolved_call):
+    from .test_accessibility import _Page, _unlabelled
+
+    for path in paths(resolved_call):
+        page = _Page()
+        page.feed(Client().get(path).content.decode())
+        assert page.title.strip().startswith(resolved_call.ref) and "main" in page.tags
+        assert _unlabelled(page) == []

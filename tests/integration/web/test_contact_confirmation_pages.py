@@ -30,7 +30,8 @@ def test_the_closer_sees_the_confirmation_and_the_contacts_checklist_item_ticked
     quality.set_checklist_item(item, "answered by the contact", answered_by_contact=True)
     carol = client_for("carol")
     before = carol.get(f"/calls/{resolved_call.ref}/").content.decode()
-    assert "ticked for you when the contact accepts the resolution" in before and "Confirmed by the contact" not in before
+    assert "ticked for you when the contact accepts the resolution" in before
+    assert "Confirmed by the contact" not in before
     _accept(resolved_call)
     page = carol.get(f"/calls/{resolved_call.ref}/").content.decode()
     assert "<dt>Confirmed by the contact</dt>" in page
