@@ -20,6 +20,7 @@ from closeloop.calls import services as calls
 from closeloop.calls.models import Call
 from closeloop.closure import CloseloopError
 from closeloop.contacts.demo_data import add_demo_contacts, pick_demo_contact
+from closeloop.demo_answers import load_contact_answers
 from closeloop.desk import DEFAULT_PARTITION, init_desk
 from closeloop.notifications.delivery import deliver_demo_outbox
 from closeloop.notifications.demo import load_demo_preferences
@@ -129,7 +130,8 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
                 _demo_call(rng, partition, themes, at, now)
                 count += 1
     _raise_demo_problem(Partition.objects.get(name=DEFAULT_PARTITION), now)
-    deliver_demo_outbox()
+    count += len(load_contact_answers(now))
+    deliver_demo_outbox()  # last: every message the demo's calls caused is in the outbox by now
     return DemoResult(created=True, calls=count, analysts=sorted(DEMO_ANALYSTS))
 
 

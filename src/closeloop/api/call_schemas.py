@@ -75,6 +75,9 @@ class CallOut(Schema):
     closed_by: str | None = None
     closed_at: datetime | None = None
     times_rejected: int
+    user_confirmed_at: datetime | None = Field(None, description="When the contact accepted the current "
+                                                                 "resolution (from the resolved e-mail)")
+    times_refused: int = Field(0, description="Resolutions the contact refused (apart from closers' rejections)")
     version: int = Field(..., examples=[3], description="Send it back as If-Match or `version` to act safely")
     actions: list[str] | None = Field(None, examples=[["take", "forward", "close", "reject"]],
                                       description="Actions the caller may take now (assign, hold, resume, "

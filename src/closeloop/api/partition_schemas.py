@@ -104,6 +104,8 @@ class ChecklistItemOut(Schema):
     id: int = Field(..., examples=[1])
     text: str = Field(..., examples=["User confirmed service restored"])
     required: bool
+    answered_by_contact: bool = Field(False, description="Counts as ticked once the contact accepted the call's "
+                                                         "resolution from the resolved e-mail")
 
 
 class RejectionCategoryOut(Schema):

@@ -8,11 +8,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from closeloop.closure import CLOSURE_STATUSES, CallFacts, CallType, Status
+from closeloop.closure import CLOSURE_STATUSES, Action, CallFacts, CallType, Status
 
 __all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names", "fact_columns"]
 
 USER = settings.AUTH_USER_MODEL
+# Answers the contact gives through the links of the resolved e-mail (recorded with no analyst as actor)
+CONTACT_ACTIONS = frozenset({Action.USER_ACCEPT.value, Action.ACCEPT_AND_CLOSE.value, Action.USER_REFUSE.value})
 
 
 # Everything a shown call names, besides its partition and closure reason (joined in the same query).
@@ -226,16 +228,23 @@ class CallEvent(models.Model):
 
     @property
     def actor_name(self) -> str:
+        """Who acted: the analyst, the contact (named when the call has one) for their answers, or the system."""
+        if self.actor_id is None and self.action in CONTACT_ACTIONS:
+            name = (self.details or {}).get("contact")
+            return f"the contact, {name}" if name else "the contact"
         return self.actor.username if self.actor else "system"
 
 
 class ClosureDecision(models.Model):
-    """A closure-stage verdict (closed or rejected), with the checklist answers: raw material for reports."""
+    """A closure-stage verdict (closed, rejected by a closer, or refused by the contact), with the checklist
+    answers: raw material for reports. A close on the contact's acceptance is a closure decided by nobody
+    (the system, on the contact's word)."""
 
     class Outcome(models.TextChoices):
         CLOSED_FIRST_TIME = "closed_first_time", "Closed first time"
         CLOSED_AFTER_REJECTION = "closed_after_rejection", "Closed after rejection"
         REJECTED = "rejected", "Rejected"
+        REFUSED_BY_USER = "refused_by_user", "Refused by the contact"
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="closure_decisions")
     partition = models.ForeignKey("partitions.Partition", on_delete=models.CASCADE, related_name="+")

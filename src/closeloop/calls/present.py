@@ -72,6 +72,8 @@ def call_as_dict(call: Call, directory: Directory | None = None) -> dict[str, An
         "closed_by": analyst("closed_by"),
         "closed_at": _iso(call.closed_at),
         "times_rejected": call.times_rejected,
+        "user_confirmed_at": _iso(call.user_confirmed_at),
+        "times_refused": call.times_refused,
         "version": call.version,
     }
 

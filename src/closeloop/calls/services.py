@@ -233,7 +233,7 @@ def _checklist(call: Call) -> list[ChecklistItem]:
 
 
 def _item_facts(items: Iterable[ChecklistItem]) -> list[ChecklistItemFacts]:
-    return [ChecklistItemFacts(i.id, i.text, i.required) for i in items]
+    return [ChecklistItemFacts(i.id, i.text, i.required, i.answered_by_contact) for i in items]
 
 
 def _answers(items: Iterable[ChecklistItem], ticked: set[int]) -> list[dict[str, Any]]:
@@ -289,12 +289,19 @@ def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: An
     return save_change(call, actor, change, change.after.forwarded_at)
 
 
+def _closed_outcome(call: Call) -> str:
+    """Closed first time, or after a closer rejected or the contact refused an earlier resolution."""
+    sent_back = call.times_rejected or call.times_refused
+    return ClosureDecision.Outcome.CLOSED_AFTER_REJECTION if sent_back else ClosureDecision.Outcome.CLOSED_FIRST_TIME
+
+
 def _decision(call: Call, actor: Analyst | None, outcome: str, at: datetime, **fields: Any) -> None:
     resolver_group = call.assigned_group
+    # every earlier sending back counts, by closers and contacts alike: the first-time validation rate
     ClosureDecision.objects.create(
         call=call, partition_id=call.partition_id, decided_by=actor, decided_at=at, outcome=outcome,
-        rejections_before=call.times_rejected, resolver_id=call.resolved_by_id, resolver_group=resolver_group,
-        call_type=call.call_type, resolved_at=call.resolved_at, **fields)
+        rejections_before=call.times_rejected + call.times_refused, resolver_id=call.resolved_by_id,
+        resolver_group=resolver_group, call_type=call.call_type, resolved_at=call.resolved_at, **fields)
 
 
 @transaction.atomic
@@ -308,9 +315,8 @@ def close_call(ref: str, actor: Analyst | None, comments: str, *, reason: str | 
     items, ticked_ids = _checklist(call), set(ticked)
     change = changes.close(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
                            comments, reason_facts, at or timezone.now(), _item_facts(items), ticked_ids)
-    outcome = (ClosureDecision.Outcome.CLOSED_AFTER_REJECTION if call.times_rejected
-               else ClosureDecision.Outcome.CLOSED_FIRST_TIME)
-    _decision(call, actor, outcome, change.after.closed_at, checklist_answers=_answers(items, ticked_ids))
+    answered = ticked_ids | guards.ticked_by_contact(change.after, _item_facts(items))
+    _decision(call, actor, _closed_outcome(call), change.after.closed_at, checklist_answers=_answers(items, answered))
     return save_change(call, actor, change, change.after.closed_at)
 
 

@@ -94,7 +94,7 @@ def call_show(args: Namespace, actor: Actor) -> Output:
                                                          contact["organisation"]) if x))
     for key in ("partition", "logged_by", "log_group", "assigned_group", "assigned_analyst", "resolution",
                 "resolved_by", "closure_target_analyst", "closure_target_group", "closure_reason",
-                "closure_comments", "closed_by", "times_rejected"):
+                "closure_comments", "closed_by", "times_rejected", "user_confirmed_at", "times_refused"):
         if data[key] not in (None, "", 0):
             lines.append(f"  {key.replace('_', ' ')}: {data[key]}")
     lines.append("  history:")

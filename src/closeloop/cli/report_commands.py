@@ -49,13 +49,15 @@ def problem_raise(args: Namespace, actor: Actor) -> Output:
 
 
 def _item_dict(item: ChecklistItem, place: int) -> dict[str, Any]:
-    return {"id": item.id, "position": place, "text": item.text, "required": item.required, "active": item.active}
+    return {"id": item.id, "position": place, "text": item.text, "required": item.required, "active": item.active,
+            "answered_by_contact": item.answered_by_contact}
 
 
 def _checklist_output(partition_name: str, items: list[ChecklistItem], headline: str = "") -> Output:
     data = [_item_dict(item, place) for place, item in enumerate(items, start=1)]
     lines = [headline] if headline else []
     lines += [f"{d['position']}. [#{d['id']}] {d['text']}{'' if d['required'] else ' (optional)'}"
+              f"{' (answered by the contact)' if d['answered_by_contact'] else ''}"
               f"{'' if d['active'] else ' (inactive)'}" for d in data]
     return Output("\n".join(lines) or f"The checklist of {partition_name} is empty.", data)
 
@@ -67,7 +69,8 @@ def checklist_list(args: Namespace, actor: Actor) -> Output:
 
 def checklist_add(args: Namespace, actor: Actor) -> Output:
     partition = partitions.get_partition(args.partition, actor)
-    item = quality.add_checklist_item(partition, args.text, args.change_reason, actor, required=not args.optional)
+    item = quality.add_checklist_item(partition, args.text, args.change_reason, actor, required=not args.optional,
+                                      answered_by_contact=args.answered_by_contact)
     return Output(f"Checklist item #{item.id} added to {partition.name}: {item.text}",
                   _item_dict(item, item.position + 1))
 
@@ -76,7 +79,9 @@ def checklist_edit(args: Namespace, actor: Actor) -> Output:
     partition = partitions.get_partition(args.partition, actor)
     item = quality.get_checklist_item(partition, args.item)
     required = UNSET if args.required is None else args.required
-    item = quality.set_checklist_item(item, args.change_reason, actor, text=args.text or UNSET, required=required)
+    by_contact = UNSET if args.answered_by_contact is None else args.answered_by_contact
+    item = quality.set_checklist_item(item, args.change_reason, actor, text=args.text or UNSET, required=required,
+                                      answered_by_contact=by_contact)
     return Output(f"Checklist item #{item.id} is now: {item.text}{'' if item.required else ' (optional)'}",
                   _item_dict(item, item.position + 1))
 
@@ -168,6 +173,8 @@ def register(tree: CommandTree) -> None:
     p.add_argument("partition")
     p.add_argument("text")
     p.add_argument("--optional", action="store_true", help="closers may leave it unticked")
+    p.add_argument("--answered-by-contact", action="store_true",
+                   help="ticked for the closer when the contact accepts the resolution")
     p.add_argument("--change-reason", required=True)
     p = tree.leaf(ck, "edit", checklist_edit, "reword an item or make it required/optional")
     p.add_argument("partition")
@@ -175,6 +182,10 @@ def register(tree: CommandTree) -> None:
     p.add_argument("--text")
     p.add_argument("--required", dest="required", action="store_true", default=None)
     p.add_argument("--optional", dest="required", action="store_false")
+    p.add_argument("--answered-by-contact", dest="answered_by_contact", action="store_true", default=None,
+                   help="ticked for the closer when the contact accepts the resolution")
+    p.add_argument("--answered-by-closer", dest="answered_by_contact", action="store_false",
+                   help="the closer ticks it themselves")
     p.add_argument("--change-reason", required=True)
     p = tree.leaf(ck, "move", checklist_move, "move an item to a new place (1 = first)")
     p.add_argument("partition")

@@ -5,6 +5,7 @@ Services build the frozen values of `model`, have `changes` decide and apply eac
 database transaction.
 """
 
+from .acceptance import user_accept, user_refuse
 from .errors import (
     ChangedByOther,
     CloseloopError,
@@ -68,4 +69,6 @@ __all__ = [
     "allowed_actions",
     "next_status",
     "parse_choice",
+    "user_accept",
+    "user_refuse",
 ]

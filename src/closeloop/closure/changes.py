@@ -145,7 +145,9 @@ def resolve(call: CallFacts, actor: Actor, settings: PartitionSettings, director
     text = RESOLUTION.clean(resolution)
     require_right(actor, Right.RESOLVE, directory.partition_name)
     _allowed(call, (Action.RESOLVE_TO_GROUP, Action.RESOLVE_TO_ANALYST, Action.RESOLVE_AND_CLOSE))
-    resolving: dict[str, Any] = {"resolution": text, "resolved_by_id": actor.analyst_id, "resolved_at": at}
+    # a new resolution has not been confirmed by the contact yet, whatever they said of an earlier one
+    resolving: dict[str, Any] = {"resolution": text, "resolved_by_id": actor.analyst_id, "resolved_at": at,
+                                 "user_confirmed_at": None}
     resolved = replace(call, **resolving)  # routed and checked as resolved by this actor
     partition = directory.partition_name
     if settings.closure_method is ClosureMethod.IMMEDIATE:

@@ -34,6 +34,7 @@ __all__ = [
     "check_assignment",
     "check_closer",
     "check_close_values",
+    "ticked_by_contact",
     "settings_problem",
     "unclosable_calls",
     "validate_settings",
@@ -113,7 +114,7 @@ def check_close_values(
     elif call.call_type not in reason.call_types:
         raise InvalidInput(f"Closure reason {reason.code} does not apply to {_a(call.call_type.label)}",
                            field="reason")
-    ticked_ids = set(ticked)
+    ticked_ids = set(ticked) | ticked_by_contact(call, checklist)
     known = {item.item_id for item in checklist}
     if unknown := ticked_ids - known:
         raise InvalidInput(f"Unknown checklist item(s): {sorted(unknown)}", field="checklist")
@@ -122,6 +123,13 @@ def check_close_values(
         raise InvalidInput("Required checklist items are not ticked: " + "; ".join(missing)
                            + " - reject the resolution instead if they are not met", field="checklist")
     return text
+
+
+def ticked_by_contact(call: CallFacts, checklist: Iterable[ChecklistItemFacts]) -> frozenset[int]:
+    """The checklist items the contact answered by accepting the call's current resolution."""
+    if call.user_confirmed_at is None:
+        return frozenset()
+    return frozenset(item.item_id for item in checklist if item.answered_by_contact)
 
 
 def settings_problem(settings: PartitionSettings, directory: Directory) -> str | None:

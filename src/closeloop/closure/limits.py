@@ -23,6 +23,7 @@ __all__ = [
     "REJECTION_REASON",
     "FORWARD_REASON",
     "CALL_NOTE",
+    "REFUSAL_WORDS",
     "CHANGE_REASON",
     "PARTITION_NAME",
     "GROUP_NAME",
@@ -91,6 +92,8 @@ CLOSURE_COMMENTS = TextLimit("closure comments", "comments", "Closure comments",
 REJECTION_REASON = TextLimit("rejection reason", "reason", "A rejection reason", 4_000)
 FORWARD_REASON = TextLimit("reason for forwarding", "reason", "A reason for forwarding", 4_000)
 CALL_NOTE = TextLimit("hold or resume note", "reason", "The note", 4_000, required=False)
+# The contact's own words when refusing a resolution from the link of the resolved e-mail.
+REFUSAL_WORDS = TextLimit("contact's refusal", "words", "What is still wrong", 4_000)
 CHANGE_REASON = TextLimit("change reason", "change_reason", "A change reason", 4_000)
 # Names: the column sizes of the models, so PostgreSQL stores whatever the services accept.
 PARTITION_NAME = TextLimit("partition name", "name", "A partition name", 80)
@@ -111,7 +114,8 @@ CONTACT_ORGANISATION = TextLimit("contact organisation", "organisation", "The or
                                  required=False)
 
 TEXT_LIMITS: tuple[TextLimit, ...] = (
-    SUMMARY, DESCRIPTION, RESOLUTION, CLOSURE_COMMENTS, REJECTION_REASON, FORWARD_REASON, CALL_NOTE, CHANGE_REASON,
+    SUMMARY, DESCRIPTION, RESOLUTION, CLOSURE_COMMENTS, REJECTION_REASON, FORWARD_REASON, CALL_NOTE, REFUSAL_WORDS,
+    CHANGE_REASON,
     PARTITION_NAME, GROUP_NAME, USERNAME, FIRST_NAME, LAST_NAME, EMAIL, TOKEN_NAME, REASON_CODE, REASON_LABEL,
     CHECKLIST_TEXT, CATEGORY_CODE, CATEGORY_LABEL, CONTACT_NAME, CONTACT_PHONE, CONTACT_ORGANISATION,
 )

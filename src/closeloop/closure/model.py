@@ -298,8 +298,10 @@ class ReasonFacts:
 
 @dataclass(frozen=True)
 class ChecklistItemFacts:
-    """One item of a partition's closure checklist."""
+    """One item of a partition's closure checklist; one answered by the contact ("User confirmed the fix")
+    counts as ticked once the contact accepted the resolution from the resolved e-mail."""
 
     item_id: int
     text: str
     required: bool
+    answered_by_contact: bool = False

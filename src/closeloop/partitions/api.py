@@ -79,7 +79,8 @@ def closure_settings_history(request: HttpRequest, name: PartitionName, paging: 
             summary="The closure checklist closers tick")
 def closure_checklist(request: HttpRequest, name: PartitionName) -> list[dict[str, Any]]:
     partition = partitions.get_partition(name, caller(request))
-    return [{"id": i.id, "text": i.text, "required": i.required} for i in quality.checklist(partition)]
+    return [{"id": i.id, "text": i.text, "required": i.required, "answered_by_contact": i.answered_by_contact}
+            for i in quality.checklist(partition)]
 
 
 @router.get("/{name}/rejection-categories", response=responses(list[RejectionCategoryOut]),

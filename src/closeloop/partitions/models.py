@@ -205,6 +205,9 @@ class ChecklistItem(models.Model):
     required = models.BooleanField(default=True)
     active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
+    answered_by_contact = models.BooleanField(
+        default=False, help_text="Ticked for the closer when the contact accepted the resolution (\"User "
+                                 "confirmed the fix\")")
 
     class Meta:
         ordering = ["partition_id", "position", "id"]

@@ -46,7 +46,8 @@ def checklist(partition: Partition, include_inactive: bool = False) -> list[Chec
 
 def _audited_checklist(partition: Partition) -> dict[str, Any]:
     return {"items": [{"id": i.id, "text": i.text, "required": i.required, "active": i.active,
-                       "position": i.position} for i in checklist(partition, include_inactive=True)]}
+                       "position": i.position, "answered_by_contact": i.answered_by_contact}
+                      for i in checklist(partition, include_inactive=True)]}
 
 
 def get_checklist_item(partition: Partition, item_id: int | str) -> ChecklistItem:
@@ -62,14 +63,16 @@ def get_checklist_item(partition: Partition, item_id: int | str) -> ChecklistIte
 
 @transaction.atomic
 def add_checklist_item(partition: Partition, text: str, change_reason: str, actor: Analyst | None = None, *,
-                       required: bool = True) -> ChecklistItem:
-    """Add a check closers make before closing ("User confirmed service restored"), at the end of the list."""
+                       required: bool = True, answered_by_contact: bool = False) -> ChecklistItem:
+    """Add a check closers make before closing ("User confirmed service restored"), at the end of the list.
+    An item answered by the contact is ticked for the closer once the contact accepted the resolution."""
     text = limits.CHECKLIST_TEXT.clean(text)
     with audited_change(partition, _CHECKLIST, actor, change_reason, lambda: _audited_checklist(partition)):
         if ChecklistItem.objects.filter(partition=partition, active=True, text__iexact=text).exists():
             raise InvalidInput(f"The checklist of {partition.name} already has {text!r}", field="text")
         last = ChecklistItem.objects.filter(partition=partition).aggregate(last=Max("position"))["last"]
         item = ChecklistItem.objects.create(partition=partition, text=text, required=bool(required),
+                                            answered_by_contact=bool(answered_by_contact),
                                             position=0 if last is None else last + 1)
     return item
 
@@ -77,8 +80,9 @@ def add_checklist_item(partition: Partition, text: str, change_reason: str, acto
 @transaction.atomic
 def set_checklist_item(item: ChecklistItem, change_reason: str, actor: Analyst | None = None, *,
                        text: str | Unset = UNSET, required: bool | Unset = UNSET,
-                       active: bool | Unset = UNSET) -> ChecklistItem:
-    """Reword an item, make it optional or required, deactivate or reactivate it (audited)."""
+                       active: bool | Unset = UNSET, answered_by_contact: bool | Unset = UNSET) -> ChecklistItem:
+    """Reword an item, make it optional or required, answered by the contact's confirmation or by the closer,
+    deactivate or reactivate it (audited)."""
     partition = item.partition
     with audited_change(partition, _CHECKLIST, actor, change_reason, lambda: _audited_checklist(partition)):
         item = ChecklistItem.objects.get(pk=item.pk)
@@ -88,6 +92,8 @@ def set_checklist_item(item: ChecklistItem, change_reason: str, actor: Analyst |
             item.required = bool(required)
         if active is not UNSET:
             item.active = bool(active)
+        if answered_by_contact is not UNSET:
+            item.answered_by_contact = bool(answered_by_contact)
         item.save()
     return item
 

@@ -123,27 +123,30 @@ def _decision_counts() -> dict[str, Any]:
         "rejected": Count("id", filter=Q(outcome=outcome.REJECTED)),
         "closed_first_time": Count("id", filter=Q(outcome=outcome.CLOSED_FIRST_TIME)),
         "closed_after_rejection": Count("id", filter=Q(outcome=outcome.CLOSED_AFTER_REJECTION)),
+        "refused_by_user": Count("id", filter=Q(outcome=outcome.REFUSED_BY_USER)),
         "first_decisions": Count("id", filter=Q(rejections_before=0)),
     }
 
 
-_DECISION_KEYS = ("decisions", "rejected", "closed_first_time", "closed_after_rejection", "rejection_rate",
-                  "first_time_validation_rate")
+_COUNT_KEYS = ("decisions", "rejected", "refused_by_user", "closed_first_time", "closed_after_rejection")
+_DECISION_KEYS = (*_COUNT_KEYS, "rejection_rate", "user_refusal_rate", "first_time_validation_rate")
 
 
 def _decision_row(dimension: str, name: str, counts: dict[str, Any]) -> dict[str, Any]:
     return {
         "dimension": dimension, "name": name,
-        **{k: counts.get(k, 0) for k in ("decisions", "rejected", "closed_first_time", "closed_after_rejection")},
+        **{k: counts.get(k, 0) for k in _COUNT_KEYS},
         "rejection_rate": ratio(counts.get("rejected", 0), counts.get("decisions", 0)),
+        "user_refusal_rate": ratio(counts.get("refused_by_user", 0), counts.get("decisions", 0)),
         "first_time_validation_rate": ratio(counts.get("closed_first_time", 0), counts.get("first_decisions", 0)),
     }
 
 
 def rejection_rate(partition: Partition, period: Period) -> Report:
-    """Closure-stage decisions in the period: the share rejected, and the first-time validation rate (of
-    resolutions checked for the first time, the share closed without a rejection), per resolver,
-    resolver group, call type and week; and how many rejections fell in each rejection category."""
+    """Closure-stage decisions in the period: the share rejected by closers, the share refused by contacts
+    (from the resolved e-mail), and the first-time validation rate (of resolutions checked for the first
+    time, the share closed without being sent back), per resolver, resolver group, call type and week; and
+    how many rejections fell in each rejection category."""
     decisions = ClosureDecision.objects.filter(partition=partition).filter(period.within("decided_at"))
     dimensions: list[tuple[str, str, Any]] = [
         ("resolver", "resolver__username", lambda k: k or "system"),
@@ -167,14 +170,18 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
     weeks = period.weeks()
     week_rows = [_decision_row("week", w.isoformat(), weekly.get(w, {})) for w in weeks]
     rows.extend(week_rows)
-    chart = Chart("line", "Rejection rate and first-time validation rate, per week (%)",
+    chart = Chart("line", "Rejection rate, user refusal rate and first-time validation rate, per week (%)",
                   [week_label(w) for w in weeks],
                   [("rejection rate", [r["rejection_rate"] for r in week_rows]),
+                   ("user refusal rate", [r["user_refusal_rate"] for r in week_rows]),
                    ("first-time validation rate", [r["first_time_validation_rate"] for r in week_rows])], "%")
     columns = [Column("dimension", "By"), Column("name", "Name"), Column("decisions", "Decisions", "count"),
-               Column("rejected", "Rejected", "count"), Column("closed_first_time", "Closed first time", "count"),
+               Column("rejected", "Rejected", "count"),
+               Column("refused_by_user", "Refused by the contact", "count"),
+               Column("closed_first_time", "Closed first time", "count"),
                Column("closed_after_rejection", "Closed after rejection", "count"),
                Column("rejection_rate", "Rejection rate (%)", "percent"),
+               Column("user_refusal_rate", "User refusal rate (%)", "percent"),
                Column("first_time_validation_rate", "First-time validation rate (%)", "percent")]
     return Report("rejection-rate", "Rejection rate", partition.name, period, columns, rows, chart,
                   rejection_rate.__doc__ or "")

@@ -45,6 +45,9 @@ def _change_reason() -> forms.CharField:
 class ChecklistItemForm(forms.Form):
     text = limited_text(limits.CHECKLIST_TEXT, required=False, label="Check")
     required = forms.BooleanField(required=False, initial=True, label="Required to close")
+    answered_by_contact = forms.BooleanField(
+        required=False, label="Answered by the contact's confirmation",
+        help_text="Ticked for the closer when the contact accepts the resolution from the resolved e-mail")
     position = forms.IntegerField(required=False, min_value=1, label="Position")
     change_reason = _change_reason()
 

@@ -37,7 +37,8 @@ def _item_forms(partition: Partition, failed: tuple[str, forms.Form] | None) -> 
     for place, item in enumerate(quality.checklist(partition, include_inactive=True), start=1):
         key = f"item{item.id}"
         form = failed[1] if failed and failed[0] == key else ChecklistItemForm(
-            prefix=key, initial={"text": item.text, "required": item.required, "position": place})
+            prefix=key, initial={"text": item.text, "required": item.required, "position": place,
+                                 "answered_by_contact": item.answered_by_contact})
         listing.append((item, form))
     return listing
 
@@ -58,7 +59,8 @@ def _operation(request: HttpRequest, partition: Partition, actor: Analyst
     op, target = request.POST.get("op", ""), request.POST.get("target", "")
     if op == "add-item":
         def add_item(d: dict[str, Any]) -> str:
-            item = quality.add_checklist_item(partition, d["text"], d["change_reason"], actor, required=d["required"])
+            item = quality.add_checklist_item(partition, d["text"], d["change_reason"], actor, required=d["required"],
+                                              answered_by_contact=d["answered_by_contact"])
             return f"Checklist item added: {item.text}"
         return "new-item", ChecklistItemForm(request.POST, prefix="new-item"), add_item
     if op == "add-category":
@@ -74,7 +76,8 @@ def _operation(request: HttpRequest, partition: Partition, actor: Analyst
             if op == "move-item":
                 quality.move_checklist_item(item, d["position"] or 0, d["change_reason"], actor)
                 return f"Checklist item moved to position {d['position']}"
-            changes = ({"text": d["text"], "required": d["required"]} if op == "edit-item"
+            changes = ({"text": d["text"], "required": d["required"],
+                        "answered_by_contact": d["answered_by_contact"]} if op == "edit-item"
                        else {"active": op == "activate-item"})
             quality.set_checklist_item(item, d["change_reason"], actor, **changes)
             return "Checklist item saved"

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.urls import reverse_lazy
+from django.utils import dateformat, timezone
 
 from closeloop.accounts.models import Analyst
 from closeloop.calls.models import Call
@@ -205,8 +206,21 @@ class _ChecklistMixin(forms.Form):
         if not items:
             del self.fields["ticked"]
             return
-        self.fields["ticked"].choices = [
-            (i.id, f"{i.text} (required)" if i.required else i.text) for i in items]
+        confirmed = [i.id for i in items if i.answered_by_contact and call.user_confirmed_at is not None]
+        self.fields["ticked"].choices = [(i.id, _item_label(i, call)) for i in items]
+        if confirmed and not self.is_bound:
+            self.initial["ticked"] = confirmed
+
+
+def _item_label(item: ChecklistItem, call: Call) -> str:
+    """An item as the closer sees it; one the contact answered says so once they accepted the resolution."""
+    label = f"{item.text} (required)" if item.required else item.text
+    if item.answered_by_contact and call.user_confirmed_at is not None:
+        when = dateformat.format(timezone.localtime(call.user_confirmed_at), "j M Y H:i")
+        return f"{label} — confirmed by the contact on {when}"
+    if item.answered_by_contact:
+        return f"{label} — ticked for you when the contact accepts the resolution"
+    return label
 
 
 class CloseForm(CallActionForm, _ChecklistMixin):

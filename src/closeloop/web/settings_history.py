@@ -38,13 +38,14 @@ _FIELD_LABELS = {
     "text": "Wording",
     "required": "Required to close",
     "position": "Place in the list",
+    "answered_by_contact": "Answered by the contact's confirmation",
 }
 
 # The order fields are shown in: PostgreSQL's jsonb keeps no key order, so the stored order is not used.
 _FIELD_ORDER = ["closure_method", "closure_rule", "closure_group", "require_independent_closer",
                 "allow_designated_closer", "closure_reason_required", "contact_required", "acceptance_closes",
                 "acceptance_reason", "resolver_may_close_unresolved", "label", "text", "required", "active",
-                "unresolved", "types", "mailbox", "position"]
+                "unresolved", "types", "mailbox", "position", "answered_by_contact"]
 
 
 def _ordered(*groups_of_keys: Any) -> list[str]:

@@ -3,13 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import calls, contacts, desk, outbox, system
-from .views import calls, desk, notifications, system
+from closeloop.calls.links import ANSWER_PATH
+
+from .views import answer, calls, contacts, desk, notifications, outbox, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
     path("login/", desk.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # the contact's accept/refuse page: public, the signed link is its credential
+    path(f"{ANSWER_PATH}<str:token>/", answer.answer_link, name="answer"),
     path("", desk.calls_outstanding, name="outstanding"),
     path("queue-counts/", desk.queue_counts, name="queue-counts"),
     path("partition/", desk.switch_partition, name="switch-partition"),

@@ -85,8 +85,9 @@ class TestRejectionRate:
         report = rejection_rate(history.desk.default, history.period)
         # c7 c1 c2 c4 c5 closed first time, c3 rejected then closed after rejection; c8 and c6 are outside
         assert rows_by(report, "partition")["Default"] == {
-            "dimension": "partition", "name": "Default", "decisions": 7, "rejected": 1, "closed_first_time": 5,
-            "closed_after_rejection": 1, "rejection_rate": 14.3, "first_time_validation_rate": 83.3}
+            "dimension": "partition", "name": "Default", "decisions": 7, "rejected": 1, "refused_by_user": 0,
+            "closed_first_time": 5, "closed_after_rejection": 1, "rejection_rate": 14.3, "user_refusal_rate": 0.0,
+            "first_time_validation_rate": 83.3}
 
     def test_by_resolver_resolver_group_and_call_type(self, history):
         report = rejection_rate(history.desk.default, history.period)

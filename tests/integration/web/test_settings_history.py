@@ -58,11 +58,15 @@ def test_closure_settings_change_reads_in_users_words(desk):
 def test_checklist_changes_name_the_item_and_the_field(desk):
     item = quality.add_checklist_item(desk.default, "User confirmed", "first check")
     assert [(r.what, r.before, r.after) for r in describe_change(_latest("checklist"))] == [
-        ("Checklist item “User confirmed”", "—", "required to close: yes · active: yes · place in the list: 1")]
+        ("Checklist item “User confirmed”", "—", "required to close: yes · active: yes · place in the list: 1 · "
+         "answered by the contact's confirmation: no")]
     quality.set_checklist_item(item, "optional now", required=False, text="User confirmed by phone")
     rows = [(r.what, r.before, r.after) for r in describe_change(_latest("checklist"))]
     assert rows == [("Checklist item “User confirmed by phone”: wording", "User confirmed", "User confirmed by phone"),
                     ("Checklist item “User confirmed by phone”: required to close", "yes", "no")]
+    quality.set_checklist_item(item, "the contact's acceptance answers it", answered_by_contact=True)
+    assert [(r.what, r.before, r.after) for r in describe_change(_latest("checklist"))] == [
+        ("Checklist item “User confirmed by phone”: answered by the contact's confirmation", "no", "yes")]
 
 
 def test_reason_and_category_changes_show_lists_and_labels_without_python_reprs(desk):
