@@ -36,6 +36,8 @@ __all__ = [
     "CHECKLIST_TEXT",
     "CATEGORY_CODE",
     "CATEGORY_LABEL",
+    "AUTO_CLOSE_RULE_NAME",
+    "AUTO_CLOSE_COMMENTS",
     "unstorable_character",
     "check_storable",
 ]
@@ -102,9 +104,12 @@ REASON_LABEL = TextLimit("closure reason label", "label", "A reason label", 120)
 CHECKLIST_TEXT = TextLimit("checklist item", "text", "The checklist item text", 200)
 CATEGORY_CODE = TextLimit("rejection category code", "code", "A category code", 40)
 CATEGORY_LABEL = TextLimit("rejection category label", "label", "A category label", 120)
+AUTO_CLOSE_RULE_NAME = TextLimit("Call Auto Close rule name", "name", "A rule name", 80)
+AUTO_CLOSE_COMMENTS = TextLimit("Call Auto Close comments", "comments", "The rule's closure comments", 4_000,
+                                required=False)
 
 TEXT_LIMITS: tuple[TextLimit, ...] = (
     SUMMARY, DESCRIPTION, RESOLUTION, CLOSURE_COMMENTS, REJECTION_REASON, FORWARD_REASON, CALL_NOTE, CHANGE_REASON,
     PARTITION_NAME, GROUP_NAME, USERNAME, FIRST_NAME, LAST_NAME, EMAIL, TOKEN_NAME, REASON_CODE, REASON_LABEL,
-    CHECKLIST_TEXT, CATEGORY_CODE, CATEGORY_LABEL,
+    CHECKLIST_TEXT, CATEGORY_CODE, CATEGORY_LABEL, AUTO_CLOSE_RULE_NAME, AUTO_CLOSE_COMMENTS,
 )

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "closeloop.contacts",
     "closeloop.calls",
     "closeloop.notifications",
+    "closeloop.autoclose",
     "closeloop.reports",
     "closeloop.web",
 ]
