@@ -372,8 +372,9 @@ def describe_rule(rule: AutoCloseRule) -> dict[str, Any]:
 def rule_summary(rule: AutoCloseRule) -> str:
     """One sentence: 'Forward for Closure idle 10 calendar days: remind after 5 (target, contact); close (FIXED)'."""
     watched = ", ".join(Status(s).label for s in rule.statuses)
-    reminders = "; ".join(f"remind after {r['after_days']} ({', '.join(Audience(a).label for a in r['to'])})"
-                          for r in rule.reminders)
+    reminders = "; ".join(
+        f"remind after {r['after_days']} ({', '.join(a.label for a in Audience if a.value in r['to'])})"
+        for r in rule.reminders)
     if rule.expiry == Expiry.CLOSE.value:
         action = f"close ({rule.closure_reason.code if rule.closure_reason else 'no reason'})"
     else:

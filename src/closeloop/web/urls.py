@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import calls, desk, system
+from .views import autoclose, calls, desk, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -22,4 +22,6 @@ urlpatterns = [
     path("system/groups/", system.groups, name="system-groups"),
     path("system/analysts/", system.analysts, name="system-analysts"),
     path("system/reasons/", system.reasons, name="system-reasons"),
+    path("system/auto-close/", autoclose.auto_close_rules, name="system-autoclose"),
+    path("system/auto-close/<int:rule_id>/", autoclose.auto_close_rule, name="system-autoclose-rule"),
 ]
