@@ -17,4 +17,5 @@ ROUTERS: list[tuple[str, str]] = [
     ("/v1/closure-reasons", "closeloop.partitions.api.closure_reasons_router"),
     ("/v1/analysts", "closeloop.accounts.api.router"),
     ("/v1/reports", "closeloop.reports.api.router"),
+    ("/v1/auto-close-rules", "closeloop.api.autoclose.router"),
 ]

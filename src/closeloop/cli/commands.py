@@ -68,6 +68,7 @@ COMMAND_MODULES = [
     "closeloop.cli.call_commands",
     "closeloop.cli.report_commands",
     "closeloop.cli.ops_commands",
+    "closeloop.cli.autoclose_commands",
 ]
 
 
