@@ -67,8 +67,7 @@ def test_rule_changes_need_ipk_setup_and_a_change_reason(desk):
         autoclose.add_rule(desk.default, "why not", desk.alice, name="Mine", statuses=["on_hold"], idle_days=3,
                            expiry="escalate", escalation_group="Service Desk")
     with pytest.raises(InvalidInput) as refused:
-        servicenow_rule(desk) and autoclose.add_rule(desk.default, " ", desk.admin, name="Again",
-                                                     statuses=["on_hold"], idle_days=3)
+        autoclose.add_rule(desk.default, " ", desk.admin, name="Again", statuses=["on_hold"], idle_days=3)
     assert refused.value.field == "change_reason"
 
 
