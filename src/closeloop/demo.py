@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import add_analyst, get_access_role, get_ipk_role, set_password
+from closeloop.autoclose.demo import load_demo_auto_close
 from closeloop.calls import services as calls
 from closeloop.calls.models import Call
 from closeloop.closure import CloseloopError
@@ -132,6 +133,7 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
     _raise_demo_problem(Partition.objects.get(name=DEFAULT_PARTITION), now)
     count += len(load_contact_answers(now))
     deliver_demo_outbox()  # last: every message the demo's calls caused is in the outbox by now
+    load_demo_auto_close(now)
     return DemoResult(created=True, calls=count, analysts=sorted(DEMO_ANALYSTS))
 
 

@@ -20,4 +20,5 @@ ROUTERS: list[tuple[str, str]] = [
     ("/v1/reports", "closeloop.reports.api.router"),
     ("/v1/contacts", "closeloop.api.contacts.router"),
     ("/v1/outbox", "closeloop.api.outbox.router"),
+    ("/v1/auto-close-rules", "closeloop.api.autoclose.router"),
 ]

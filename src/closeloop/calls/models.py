@@ -245,6 +245,8 @@ class ClosureDecision(models.Model):
         CLOSED_AFTER_REJECTION = "closed_after_rejection", "Closed after rejection"
         REJECTED = "rejected", "Rejected"
         REFUSED_BY_USER = "refused_by_user", "Refused by the contact"
+        # closed by a Call Auto Close rule at expiry: nobody validated the resolution
+        AUTO_CLOSED = "auto_closed", "Auto-closed"
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="closure_decisions")
     partition = models.ForeignKey("partitions.Partition", on_delete=models.CASCADE, related_name="+")

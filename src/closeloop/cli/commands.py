@@ -72,6 +72,7 @@ COMMAND_MODULES = [
     "closeloop.cli.contact_commands",
     "closeloop.cli.worker_commands",
     "closeloop.cli.notification_commands",
+    "closeloop.cli.autoclose_commands",
 ]
 
 

@@ -39,6 +39,7 @@ class DeskEvent(StrEnum):
     CLOSURE_REASONS_CHANGED = "closure_reasons_changed"
     CHECKLIST_CHANGED = "checklist_changed"
     REJECTION_CATEGORIES_CHANGED = "rejection_categories_changed"
+    AUTO_CLOSE_RULES_CHANGED = "auto_close_rules_changed"
     GROUP_CREATED = "group_created"
     GROUP_MEMBER_ADDED = "group_member_added"
     GROUP_MEMBER_REMOVED = "group_member_removed"

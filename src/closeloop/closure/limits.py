@@ -40,6 +40,8 @@ __all__ = [
     "CONTACT_NAME",
     "CONTACT_PHONE",
     "CONTACT_ORGANISATION",
+    "AUTO_CLOSE_RULE_NAME",
+    "AUTO_CLOSE_COMMENTS",
     "unstorable_character",
     "check_storable",
 ]
@@ -112,10 +114,14 @@ CONTACT_NAME = TextLimit("contact name", "name", "A contact's name", 120)
 CONTACT_PHONE = TextLimit("contact phone", "phone", "A phone number", 40, required=False)
 CONTACT_ORGANISATION = TextLimit("contact organisation", "organisation", "The organisation or department", 120,
                                  required=False)
+AUTO_CLOSE_RULE_NAME = TextLimit("Call Auto Close rule name", "name", "A rule name", 80)
+AUTO_CLOSE_COMMENTS = TextLimit("Call Auto Close comments", "comments", "The rule's closure comments", 4_000,
+                                required=False)
 
 TEXT_LIMITS: tuple[TextLimit, ...] = (
     SUMMARY, DESCRIPTION, RESOLUTION, CLOSURE_COMMENTS, REJECTION_REASON, FORWARD_REASON, CALL_NOTE, REFUSAL_WORDS,
     CHANGE_REASON,
     PARTITION_NAME, GROUP_NAME, USERNAME, FIRST_NAME, LAST_NAME, EMAIL, TOKEN_NAME, REASON_CODE, REASON_LABEL,
     CHECKLIST_TEXT, CATEGORY_CODE, CATEGORY_LABEL, CONTACT_NAME, CONTACT_PHONE, CONTACT_ORGANISATION,
+    CHECKLIST_TEXT, CATEGORY_CODE, CATEGORY_LABEL, AUTO_CLOSE_RULE_NAME, AUTO_CLOSE_COMMENTS,
 )

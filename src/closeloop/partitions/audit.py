@@ -31,6 +31,7 @@ _EVENT_FOR = {
     SettingsChange.Subject.CLOSURE_REASONS: DeskEvent.CLOSURE_REASONS_CHANGED,
     SettingsChange.Subject.CHECKLIST: DeskEvent.CHECKLIST_CHANGED,
     SettingsChange.Subject.REJECTION_CATEGORIES: DeskEvent.REJECTION_CATEGORIES_CHANGED,
+    SettingsChange.Subject.AUTO_CLOSE_RULES: DeskEvent.AUTO_CLOSE_RULES_CHANGED,
 }
 
 

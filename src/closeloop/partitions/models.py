@@ -136,6 +136,7 @@ class SettingsChange(models.Model):
         REJECTION_CATEGORIES = "rejection_categories", "Rejection categories"
         GROUPS = "groups", "IPK groups"
         ANALYSTS = "analysts", "Analysts and roles"
+        AUTO_CLOSE_RULES = "auto_close_rules", "Call Auto Close rules"
 
     objects = PartitionScopedQuerySet.as_manager()
     partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="settings_changes")

@@ -19,6 +19,7 @@ from closeloop.closure import CallType, InvalidInput, NotFound, Right, changes, 
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import get_partition, load_directory
 
+from .autoclosed import auto_closed
 from .base import Period, Report, parse_period
 from .closure_stage import closure_backlog, closure_reasons, rejection_rate, time_to_close
 from .recurring import recurring_issues
@@ -47,6 +48,7 @@ REPORTS: dict[str, ReportKind] = {kind.name: kind for kind in (
     ReportKind("closure-reasons", "Closure reasons", closure_reasons),
     ReportKind("recurring", "Recurring issues", recurring_issues),
     ReportKind("trends", "Trends", trends),
+    ReportKind("auto-closed", "Calls Auto Closed", auto_closed),
 )}
 
 

@@ -15,26 +15,29 @@ from closeloop.calls.models import CallEvent
 from closeloop.closure import Action, CallType
 from closeloop.partitions.models import Partition
 
-from .base import Chart, Column, Period, Report, week_label, week_of
+from .base import Chart, Column, Period, Report, ratio, week_label, week_of
 
 __all__ = ["trends", "NO_GROUP"]
 
 NO_GROUP = "(no group)"
 _LOGGED = [Action.LOG.value]
 _RESOLVED = [Action.RESOLVE_TO_ANALYST.value, Action.RESOLVE_TO_GROUP.value, Action.RESOLVE_AND_CLOSE.value]
-_CLOSED = [Action.CLOSE.value, Action.RESOLVE_AND_CLOSE.value]
-_MEASURES = ("logged", "resolved", "closed")
+_AUTO_CLOSED = [Action.AUTO_CLOSE.value]
+_CLOSED = [Action.CLOSE.value, Action.RESOLVE_AND_CLOSE.value, *_AUTO_CLOSED]
+_MEASURES = ("logged", "resolved", "closed", "auto_closed")
 
 
 def _counts() -> dict[str, Any]:
     return {"logged": Count("id", filter=Q(action__in=_LOGGED)),
             "resolved": Count("id", filter=Q(action__in=_RESOLVED)),
-            "closed": Count("id", filter=Q(action__in=_CLOSED))}
+            "closed": Count("id", filter=Q(action__in=_CLOSED)),
+            "auto_closed": Count("id", filter=Q(action__in=_AUTO_CLOSED))}
 
 
 def trends(partition: Partition, period: Period) -> Report:
     """Calls logged, resolved and closed per week: for the whole partition, per call type, and per
-    group (the group the call is assigned to now)."""
+    group (the group the call is assigned to now); closed counts the calls Call Auto Close rules closed
+    too, shown apart as auto-closed with their share."""
     events = CallEvent.objects.filter(call__partition=partition, action__in=_LOGGED + _RESOLVED + _CLOSED).filter(
         period.within("at")).annotate(week=TruncWeek("at"))
     weeks = period.weeks()
@@ -50,12 +53,16 @@ def trends(partition: Partition, period: Period) -> Report:
         for r in events.values("week", key).annotate(**_counts()).order_by("week", key):
             rows.append(_row(week_of(r["week"]).isoformat(), dimension, name_of(r[key]), r))  # type: ignore[union-attr]
     chart = Chart("line", "Calls logged, resolved and closed per week", [week_label(w) for w in weeks],
-                  [(m, [float(totals.get(w, {}).get(m, 0)) for w in weeks]) for m in _MEASURES], "calls")
+                  [(m.replace("_", "-"), [float(totals.get(w, {}).get(m, 0)) for w in weeks])
+                   for m in _MEASURES], "calls")
     columns = [Column("week", "Week commencing", "date"), Column("dimension", "By"), Column("name", "Name"),
                Column("logged", "Logged", "count"), Column("resolved", "Resolved", "count"),
-               Column("closed", "Closed", "count")]
+               Column("closed", "Closed", "count"), Column("auto_closed", "Auto-closed", "count"),
+               Column("auto_closed_share", "Auto-closed share of closed (%)", "percent")]
     return Report("trends", "Trends", partition.name, period, columns, rows, chart, trends.__doc__ or "")
 
 
 def _row(week: str, dimension: str, name: str, counts: dict[str, Any]) -> dict[str, Any]:
-    return {"week": week, "dimension": dimension, "name": name, **{m: counts.get(m, 0) for m in _MEASURES}}
+    measures = {m: counts.get(m, 0) for m in _MEASURES}
+    return {"week": week, "dimension": dimension, "name": name, **measures,
+            "auto_closed_share": ratio(measures["auto_closed"], measures["closed"])}

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "closeloop.contacts",
     "closeloop.calls",
     "closeloop.notifications",
+    "closeloop.autoclose",
     "closeloop.reports",
     "closeloop.web",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from closeloop.closure import CallType
+from closeloop.closure import CallType, Status
 from closeloop.partitions.models import SettingsChange
 
 __all__ = ["ChangeRow", "HistoryEntry", "describe_change", "history_entries"]
@@ -39,6 +39,17 @@ _FIELD_LABELS = {
     "required": "Required to close",
     "position": "Place in the list",
     "answered_by_contact": "Answered by the contact's confirmation",
+    "statuses": "Watched statuses",
+    "priorities": "Priorities",
+    "idle_days": "Idle time (days)",
+    "days": "Days counted",
+    "reminders": "Reminders",
+    "expiry": "At expiry",
+    "reason": "Closure reason",
+    "comments": "Closure comments",
+    "escalation_group": "Escalation group",
+    "raise_priority": "Raise priority by",
+    "priority_to": "Escalated priority",
 }
 
 # The order fields are shown in: PostgreSQL's jsonb keeps no key order, so the stored order is not used.
@@ -46,6 +57,8 @@ _FIELD_ORDER = ["closure_method", "closure_rule", "closure_group", "require_inde
                 "allow_designated_closer", "closure_reason_required", "contact_required", "acceptance_closes",
                 "acceptance_reason", "resolver_may_close_unresolved", "label", "text", "required", "active",
                 "unresolved", "types", "mailbox", "position", "answered_by_contact"]
+                "unresolved", "types", "mailbox", "position", "statuses", "priorities", "idle_days", "days",
+                "reminders", "expiry", "reason", "comments", "escalation_group", "raise_priority", "priority_to"]
 
 
 def _ordered(*groups_of_keys: Any) -> list[str]:
@@ -71,6 +84,7 @@ _ENTRY_NAMES = {
     SettingsChange.Subject.CLOSURE_REASONS: "Closure reason",
     SettingsChange.Subject.REJECTION_CATEGORIES: "Rejection category",
     SettingsChange.Subject.CHECKLIST: "Checklist item",
+    SettingsChange.Subject.AUTO_CLOSE_RULES: "Call Auto Close rule",
 }
 
 
@@ -158,8 +172,11 @@ def _summary(value: Any) -> str:
 _FORMATTERS: dict[str, Callable[[Any], str]] = {
     "closure_method": lambda v: _CHOICE_LABELS.get(v, _plain(v)),
     "closure_rule": lambda v: _CHOICE_LABELS.get(v, _plain(v)),
-    "types": lambda v: ", ".join(_call_type(t) for t in v) if isinstance(v, list) else _plain(v),
+    "types": lambda v: (", ".join(_call_type(t) for t in v) or "any") if isinstance(v, list) else _plain(v),
     "position": lambda v: str(v + 1) if isinstance(v, int) and not isinstance(v, bool) else _plain(v),
+    "statuses": lambda v: ", ".join(_status(s) for s in v) if isinstance(v, list) else _plain(v),
+    "priorities": lambda v: ", ".join(map(str, v)) if isinstance(v, list) and v else "any",
+    "expiry": lambda v: {"close": "Close", "escalate": "Escalate"}.get(v, _plain(v)),
 }
 
 
@@ -167,6 +184,13 @@ def _value(field: str, value: Any) -> str:
     if value is None:
         return NOTHING
     return _FORMATTERS.get(field, _plain)(value)
+
+
+def _status(value: Any) -> str:
+    try:
+        return Status(value).label
+    except ValueError:
+        return _plain(value)
 
 
 def _call_type(value: Any) -> str:

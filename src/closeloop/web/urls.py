@@ -6,6 +6,7 @@ from django.urls import path
 from closeloop.calls.links import ANSWER_PATH
 
 from .views import answer, calls, contacts, desk, notifications, outbox, system
+from .views import autoclose, calls, desk, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -31,4 +32,6 @@ urlpatterns = [
     path("system/contacts/", contacts.contacts_page, name="system-contacts"),
     path("system/outbox/", outbox.outbox, name="system-outbox"),
     path("system/outbox/<int:message_id>/", outbox.outbox_message, name="system-outbox-message"),
+    path("system/auto-close/", autoclose.auto_close_rules, name="system-autoclose"),
+    path("system/auto-close/<int:rule_id>/", autoclose.auto_close_rule, name="system-autoclose-rule"),
 ]
