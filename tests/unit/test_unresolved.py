@@ -44,6 +44,8 @@ from .world import (
     actor,
     call,
     directory,
+)
+from .world import (
     settings as partition_settings,
 )
 

@@ -38,7 +38,7 @@ class CallQuerySet(models.QuerySet["Call"]):
         Joining all ten relations in one query costs PostgreSQL 10-40 ms of planning (it weighs every
         join order of a dozen tables) for well under a millisecond of work; three plain queries don't.
         """
-        qs = self.select_related("partition", "closure_reason")
+        qs = self.select_related("partition", "closure_reason", "duplicate_of")
         qs._with_relations = True
         return qs
 
