@@ -109,7 +109,8 @@ class Call(models.Model):
     user_confirmed_at = models.DateTimeField(null=True, blank=True,
                                              help_text="When the contact accepted the resolution")
     times_refused = models.PositiveIntegerField(default=0, help_text="Resolutions the contact refused")
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+    # SET_NULL as for `problem`: Django cannot delete a set of calls holding a PROTECTed link to each other
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="duplicates", help_text="Closed/Unresolved as a duplicate of")
     unresolved_kind = models.CharField(max_length=20, blank=True, default="",
                                        choices=[(k.value, k.label) for k in UnresolvedKind],

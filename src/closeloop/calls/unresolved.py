@@ -21,7 +21,16 @@ from closeloop.partitions.services import load_directory, load_settings
 from .models import Call
 from .services import _lock, _reason_facts, save_change
 
-__all__ = ["close_unresolved_call"]
+__all__ = ["close_unresolved_call", "STANDARD_UNRESOLVED_REASONS"]
+
+_EVERY_TYPE = ["incident", "problem", "major_incident", "known_error", "service_request"]
+# The reasons for Closed/Unresolved a new desk starts with (code, label, call types): the demo and generated
+# desks add them; a real desk adds its own (`closeloop reason add ... --unresolved`).
+STANDARD_UNRESOLVED_REASONS = [
+    ("CANCELLED", "Cancelled - logged in error", _EVERY_TYPE),
+    ("DUPLICATE", "Duplicate of another call", _EVERY_TYPE),
+    ("NO-RESPONSE", "No response from user", ["incident", "service_request"]),
+]
 
 _LONGEST_CHAIN = 100  # duplicates of duplicates: far more than any desk makes, and a guard against bad rows
 
