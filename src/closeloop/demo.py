@@ -19,6 +19,7 @@ from closeloop.accounts.services import add_analyst, get_access_role, get_ipk_ro
 from closeloop.calls import services as calls
 from closeloop.calls.models import Call
 from closeloop.closure import CloseloopError
+from closeloop.demo_unresolved import load_unresolved_demo
 from closeloop.desk import DEFAULT_PARTITION, init_desk
 from closeloop.partitions import quality
 from closeloop.partitions import services as partitions
@@ -125,6 +126,7 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
                 _demo_call(rng, partition, themes, at, now)
                 count += 1
     _raise_demo_problem(Partition.objects.get(name=DEFAULT_PARTITION), now)
+    load_unresolved_demo(now)
     return DemoResult(created=True, calls=count, analysts=sorted(DEMO_ANALYSTS))
 
 
