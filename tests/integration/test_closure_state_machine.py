@@ -37,6 +37,7 @@ from hypothesis.stateful import (
 from closeloop.accounts.models import Analyst, Membership
 from closeloop.calls import services as calls
 from closeloop.calls.models import Call
+from closeloop.calls.unresolved import close_unresolved_call
 from closeloop.closure import (
     Action,
     CallFacts,
@@ -75,7 +76,8 @@ pytestmark = pytest.mark.django_db(transaction=False)
 WHO = st.integers(min_value=0, max_value=7)
 PICK = st.integers(min_value=0, max_value=1000)
 TARGET = st.sampled_from([None, "analyst", "group"])
-RULES = ("log", "resolve", "take", "close", "reject", "forward", "change_settings", "deactivate", "remove_member")
+RULES = ("log", "resolve", "take", "close", "reject", "forward", "close_unresolved", "change_settings", "deactivate",
+         "remove_member")
 SUCCEEDED: Counter[str] = Counter()  # rule -> actions that succeeded, over the whole run
 REFUSED: Counter[str] = Counter()  # "rule: refusal" -> how often, to tell why a rule never succeeded
 
@@ -114,6 +116,7 @@ class DeskMachine(RuleBasedStateMachine):
         self._savepoint = transaction.atomic()
         self._savepoint.__enter__()
         self.desk = d = build_desk()
+        partitions.add_closure_reason(d.default, "CANCELLED", "Cancelled", ["incident"], unresolved=True)
         self.people = [d.alice, d.rita, d.bob, d.carol, d.dave, d.mia, d.erin, d.admin]
         self.groups = [d.service_desk, d.network, d.closure_group]
         self.deactivated = 0
@@ -279,6 +282,21 @@ class DeskMachine(RuleBasedStateMachine):
             call.refresh_from_db()
             assert shape(call) == (Status.ASSIGNED, None, None)
             assert (call.assigned_analyst_id, call.times_rejected) == (resolver, times + 1)
+
+    @rule(pick=PICK, focused=st.booleans(), who=WHO)
+    def close_unresolved(self, pick: int, focused: bool, who: int) -> None:
+        call = self._call(pick, WORKABLE | AWAITING if focused else None)
+        closer, (s, d) = self._closer(who, focused, call), self._view()
+        facts = call.facts()
+        if facts.status in WORKABLE:  # not resolved yet: anyone who may close ("resolver may" is off here)
+            refusals: Refusals = set() if may_close(d, s, closer.id, None) else {NotAllowed}
+        else:  # in the closure stage as for close; a closed call cannot be closed again
+            refusals = refusals_to_act(facts, Action.CLOSE_UNRESOLVED, closer.id, s, d)
+        if self._attempt("close_unresolved", refusals, lambda: close_unresolved_call(
+                call.ref, closer, "cancelled", reason="CANCELLED", comments="Logged in error")):
+            call.refresh_from_db()
+            assert (Status(call.status), call.closed_by_id, call.unresolved_kind) == (
+                Status.CLOSED_UNRESOLVED, closer.id, "cancelled")
 
     # Drawn only while some call waits for closure: most runs close or reject the waiting calls early, and
     # forwarding anything else is a refusal the lifecycle tests already cover.

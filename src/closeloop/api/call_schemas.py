@@ -21,6 +21,7 @@ __all__ = [
     "VersionIn",
     "ForwardIn",
     "CloseIn",
+    "CloseUnresolvedIn",
     "RejectIn",
     "EventOut",
     "OutstandingFilters",
@@ -78,10 +79,19 @@ class CallOut(Schema):
     user_confirmed_at: datetime | None = Field(None, description="When the contact accepted the current "
                                                                  "resolution (from the resolved e-mail)")
     times_refused: int = Field(0, description="Resolutions the contact refused (apart from closers' rejections)")
+    unresolved_kind: str | None = Field(None, examples=["duplicate"],
+                                        description="Closed/Unresolved only: cancelled, duplicate or no_response")
+    unresolved_kind_label: str | None = Field(None, examples=["Duplicate of another call"])
+    duplicate_of: str | None = Field(None, examples=["INC-000012"],
+                                     description="The call this one was closed as a duplicate of")
+    duplicates: list[str] | None = Field(None, examples=[["INC-000051"]],
+                                         description="Calls closed as duplicates of this one; only when one call "
+                                                     "is returned, not in lists")
     version: int = Field(..., examples=[3], description="Send it back as If-Match or `version` to act safely")
     actions: list[str] | None = Field(None, examples=[["take", "forward", "close", "reject"]],
                                       description="Actions the caller may take now (assign, hold, resume, "
-                                                  "resolve, take, forward, close, reject); only when one call "
+                                                  "resolve, take, forward, close, reject, close-unresolved); "
+                                                  "only when one call "
                                                   "is returned, not in lists")
 
 
@@ -163,6 +173,15 @@ class CloseIn(VersionIn):
     comments: Text = limited(limits.CLOSURE_COMMENTS, examples=["User confirmed the VPN is stable"])
     reason: Text | None = Field(None, examples=["FIXED"])
     ticked: list[BodyId] = Field(default_factory=list, description="Ids of the checklist items you checked")
+
+
+class CloseUnresolvedIn(VersionIn):
+    """Close without a resolution (Closed/Unresolved): why, a reason for unresolved calls, and comments."""
+
+    kind: Text = Field(..., examples=["duplicate"], description="cancelled, duplicate or no_response")
+    reason: Text | None = Field(None, examples=["DUPLICATE"], description="A closure reason for unresolved calls")
+    comments: Text = limited(limits.CLOSURE_COMMENTS, examples=["Same outage as INC-000012"])
+    duplicate_of: Text | None = Field(None, examples=["INC-000012"], description="The original (kind duplicate)")
 
 
 class RejectIn(VersionIn):

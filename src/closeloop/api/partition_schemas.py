@@ -124,6 +124,8 @@ class ClosureReasonOut(Schema):
     label: str = Field(..., examples=["Fixed"])
     active: bool
     call_types: list[str] = Field(..., examples=[["incident", "major_incident"]])
+    unresolved: bool = Field(False, description="A reason for Closed/Unresolved calls (cancelled, duplicate, no "
+                                                "response), not for resolved calls")
 
 
 class MembershipOut(Schema):

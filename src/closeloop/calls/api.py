@@ -21,6 +21,7 @@ from closeloop.api.call_schemas import (
     CallFilters,
     CallOut,
     CloseIn,
+    CloseUnresolvedIn,
     EventOut,
     ForwardIn,
     OutstandingFilters,
@@ -39,8 +40,9 @@ from closeloop.partitions.services import get_colleague, get_group, get_partitio
 
 from . import services as calls
 from .models import Call
-from .present import call_as_dict, event_as_dict
+from .present import call_as_dict, duplicate_refs, event_as_dict
 from .queries import age_of, outstanding_calls, outstanding_summary, search_calls
+from .unresolved import close_unresolved_call
 
 __all__ = ["router", "outstanding_router"]
 
@@ -52,15 +54,16 @@ _ENDPOINT_FOR: dict[Action, str] = {
     Action.ASSIGN: "assign", Action.HOLD: "hold", Action.RESUME: "resume",
     Action.RESOLVE_TO_ANALYST: "resolve", Action.RESOLVE_TO_GROUP: "resolve", Action.RESOLVE_AND_CLOSE: "resolve",
     Action.TAKE: "take", Action.FORWARD_TO_ANALYST: "forward", Action.FORWARD_TO_GROUP: "forward",
-    Action.CLOSE: "close", Action.REJECT: "reject",
+    Action.CLOSE: "close", Action.REJECT: "reject", Action.CLOSE_UNRESOLVED: "close-unresolved",
 }
-_ACTION_ORDER = ["assign", "hold", "resume", "resolve", "take", "forward", "close", "reject"]
+_ACTION_ORDER = ["assign", "hold", "resume", "resolve", "take", "forward", "close", "reject", "close-unresolved"]
 
 
 def _shown(call: Call, viewer: Analyst) -> dict[str, Any]:
     """The call as the action left it, named from the directory the action decided with (no re-read)."""
     names = {_ENDPOINT_FOR[a] for a in calls.actions_for(call, viewer) if a in _ENDPOINT_FOR}
-    return {**call_as_dict(call, load_directory(call.partition)), "actions": [n for n in _ACTION_ORDER if n in names]}
+    return {**call_as_dict(call, load_directory(call.partition)), "actions": [n for n in _ACTION_ORDER if n in names],
+            "duplicates": duplicate_refs(call)}
 
 
 def _with_etag(response: HttpResponse, call: dict[str, Any]) -> HttpResponse:
@@ -187,6 +190,18 @@ def close(request: HttpRequest, ref: CallRef, body: CloseIn) -> dict[str, Any]:
     actor = caller(request)
     call = calls.close_call(ref, actor, body.comments, reason=body.reason, ticked=body.ticked,
                             expected_version=expected_version(request, body.version))
+    return _shown(call, actor)
+
+
+@router.post("/{ref}/close-unresolved", response=responses(CallOut),
+             summary="Close a call without a resolution (Closed/Unresolved)")
+def close_unresolved(request: HttpRequest, ref: CallRef, body: CloseUnresolvedIn) -> dict[str, Any]:
+    """Cancelled (logged in error), a duplicate of another call (linked both ways) or no response from the
+    user; a closer of the call may, or the analyst working it where the partition allows."""
+    actor = caller(request)
+    call = close_unresolved_call(ref, actor, body.kind, reason=body.reason, comments=body.comments,
+                                 duplicate_of=body.duplicate_of,
+                                 expected_version=expected_version(request, body.version))
     return _shown(call, actor)
 
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from closeloop.closure import CLOSURE_STATUSES, Action, CallFacts, CallType, Status
+from closeloop.closure.unresolved import UnresolvedKind, unresolved_headline
 
 __all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names", "fact_columns"]
 
@@ -39,7 +40,7 @@ class CallQuerySet(models.QuerySet["Call"]):
         Joining all ten relations in one query costs PostgreSQL 10-40 ms of planning (it weighs every
         join order of a dozen tables) for well under a millisecond of work; three plain queries don't.
         """
-        qs = self.select_related("partition", "closure_reason", "contact")
+        qs = self.select_related("partition", "closure_reason", "contact", "duplicate_of")
         qs._with_relations = True
         return qs
 
@@ -110,8 +111,12 @@ class Call(models.Model):
     user_confirmed_at = models.DateTimeField(null=True, blank=True,
                                              help_text="When the contact accepted the resolution")
     times_refused = models.PositiveIntegerField(default=0, help_text="Resolutions the contact refused")
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+    # SET_NULL as for `problem`: Django cannot delete a set of calls holding a PROTECTed link to each other
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="duplicates", help_text="Closed/Unresolved as a duplicate of")
+    unresolved_kind = models.CharField(max_length=20, blank=True, default="",
+                                       choices=[(k.value, k.label) for k in UnresolvedKind],
+                                       help_text="Why a Closed/Unresolved call was closed without a resolution")
     last_action_at = models.DateTimeField(null=True, blank=True,
                                           help_text="The last action on the call (reminders excepted): "
                                                     "Call Auto Close rules count idle time from it")
@@ -148,6 +153,14 @@ class Call(models.Model):
         """Resolved and waiting for its validator: the second part of the close."""
         return Status(self.status) in CLOSURE_STATUSES
 
+    @property
+    def status_headline(self) -> str:
+        """The status as users read it; a Closed/Unresolved call says why ("... — Duplicate of INC-000012")."""
+        if self.status != Status.CLOSED_UNRESOLVED.value:
+            return Status(self.status).label
+        original = self.duplicate_of.ref if self.duplicate_of_id is not None and self.duplicate_of else None
+        return unresolved_headline(UnresolvedKind(self.unresolved_kind) if self.unresolved_kind else None, original)
+
     def facts(self) -> CallFacts:
         """The call as the closure core sees it."""
         return CallFacts(
@@ -174,6 +187,7 @@ class Call(models.Model):
             user_confirmed_at=self.user_confirmed_at,
             times_refused=self.times_refused,
             duplicate_of_id=self.duplicate_of_id,
+            unresolved_kind=UnresolvedKind(self.unresolved_kind) if self.unresolved_kind else None,
         )
 
     def take_facts(self, facts: CallFacts) -> None:
@@ -206,6 +220,7 @@ def fact_columns(facts: CallFacts) -> dict[str, Any]:
         "user_confirmed_at": facts.user_confirmed_at,
         "times_refused": facts.times_refused,
         "duplicate_of_id": facts.duplicate_of_id,
+        "unresolved_kind": facts.unresolved_kind.value if facts.unresolved_kind is not None else "",
     }
 
 

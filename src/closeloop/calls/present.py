@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from closeloop.closure import CallType, Directory, Status
+from closeloop.closure.unresolved import UnresolvedKind
 from closeloop.contacts.present import contact_as_dict
 
 from .models import Call, CallEvent
 
-__all__ = ["call_as_dict", "event_as_dict"]
+__all__ = ["call_as_dict", "event_as_dict", "duplicate_refs"]
 
 
 def _name(obj: Any) -> str | None:
@@ -74,8 +75,16 @@ def call_as_dict(call: Call, directory: Directory | None = None) -> dict[str, An
         "times_rejected": call.times_rejected,
         "user_confirmed_at": _iso(call.user_confirmed_at),
         "times_refused": call.times_refused,
+        "unresolved_kind": call.unresolved_kind or None,
+        "unresolved_kind_label": UnresolvedKind(call.unresolved_kind).label if call.unresolved_kind else None,
+        "duplicate_of": call.duplicate_of.ref if call.duplicate_of_id is not None and call.duplicate_of else None,
         "version": call.version,
     }
+
+
+def duplicate_refs(call: Call) -> list[str]:
+    """References of the calls closed as duplicates of this one (the original's side of the link)."""
+    return list(call.duplicates.order_by("ref").values_list("ref", flat=True))
 
 
 def event_as_dict(event: CallEvent) -> dict[str, Any]:

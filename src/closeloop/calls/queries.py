@@ -10,7 +10,7 @@ from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.utils import timezone
 
 from closeloop.accounts.models import Analyst
-from closeloop.closure import InvalidInput, Status
+from closeloop.closure import OPEN_STATUSES, InvalidInput, Status
 
 from .models import Call
 
@@ -115,7 +115,7 @@ def outstanding_summary(analyst: Analyst, partition_id: int | None = None) -> Ou
     everything = filters["mine"] | filters["groups"] | filters["to_me"] | filters["for_closure"]
     rows = base.filter(everything)  # only the queues' rows: counting over every call would scan them all
     queues = rows.aggregate(**{name: Count("id", filter=cond) for name, cond in filters.items()})
-    statuses = {s.label: 0 for s in Status if s is not Status.CLOSED}
+    statuses = {s.label: 0 for s in Status if s in OPEN_STATUSES}
     for row in rows.values("status").annotate(n=Count("id")):
         statuses[Status(row["status"]).label] = row["n"]
     now = timezone.now()

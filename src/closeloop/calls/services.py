@@ -225,7 +225,7 @@ def _reason_facts(call: Call, code: str | None) -> tuple[ClosureReason | None, R
     if reason is None:
         raise InvalidInput(f"No closure reason {code!r} in partition {call.partition.name}", field="reason")
     types = frozenset(CallType(t) for t in reason.call_types)
-    return reason, ReasonFacts(reason.code, reason.active, types, reason.id)
+    return reason, ReasonFacts(reason.code, reason.active, types, reason.id, reason.unresolved)
 
 
 def _checklist(call: Call) -> list[ChecklistItem]:

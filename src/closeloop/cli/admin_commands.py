@@ -197,15 +197,19 @@ def settings_history(args: Namespace, actor: Actor) -> Output:
 
 def reason_add(args: Namespace, actor: Actor) -> Output:
     partition = partitions.get_partition(args.partition, actor)
-    reason = partitions.add_closure_reason(partition, args.code, args.label, args.types, actor)
-    return Output(f"Closure reason {reason.code} added for {', '.join(sorted(reason.call_types))}.",
-                  {"code": reason.code, "label": reason.label, "types": sorted(reason.call_types)})
+    reason = partitions.add_closure_reason(partition, args.code, args.label, args.types, actor,
+                                           unresolved=args.unresolved)
+    kind = " (for Closed/Unresolved calls)" if reason.unresolved else ""
+    return Output(f"Closure reason {reason.code} added for {', '.join(sorted(reason.call_types))}{kind}.",
+                  {"code": reason.code, "label": reason.label, "types": sorted(reason.call_types),
+                   "unresolved": reason.unresolved})
 
 
 def reason_list(args: Namespace, actor: Actor) -> Output:
-    data = [{"code": r.code, "label": r.label, "active": r.active, "types": sorted(r.call_types)}
-            for r in lists.closure_reasons(actor, args.partition)]
+    data = [{"code": r.code, "label": r.label, "active": r.active, "types": sorted(r.call_types),
+             "unresolved": r.unresolved} for r in lists.closure_reasons(actor, args.partition)]
     return Output("\n".join(f"{d['code']}: {d['label']} ({', '.join(d['types'])})"
+                            f"{' [Closed/Unresolved]' if d['unresolved'] else ''}"
                             f"{'' if d['active'] else ' [inactive]'}" for d in data), data)
 
 
@@ -330,6 +334,8 @@ def register(tree: CommandTree) -> None:
     p.add_argument("code")
     p.add_argument("label")
     p.add_argument("--type", action="append", default=[], required=True, dest="types")
+    p.add_argument("--unresolved", action="store_true",
+                   help="a reason for Closed/Unresolved calls (cancelled, duplicate, no response)")
     p = tree.leaf(rs, "list", reason_list, "list a partition's closure reasons")
     p.add_argument("partition")
     for name, handler in (("deactivate", reason_deactivate), ("activate", reason_activate)):

@@ -7,8 +7,9 @@ from typing import Any
 
 from closeloop.calls import services as calls
 from closeloop.calls.models import Call
-from closeloop.calls.present import call_as_dict, event_as_dict
+from closeloop.calls.present import call_as_dict, duplicate_refs, event_as_dict
 from closeloop.calls.queries import QUEUES, age_of, outstanding_calls, outstanding_summary
+from closeloop.calls.unresolved import close_unresolved_call
 from closeloop.closure import NotAllowed
 from closeloop.contacts.services import find_contact
 from closeloop.partitions.services import get_colleague, get_group, get_partition, load_directory, partition_for
@@ -79,6 +80,13 @@ def call_close(args: Namespace, actor: Actor) -> Output:
                    "closed")
 
 
+def call_close_unresolved(args: Namespace, actor: Actor) -> Output:
+    call = close_unresolved_call(args.ref, actor, args.kind, reason=args.reason, comments=args.comments,
+                                 duplicate_of=args.duplicate_of)
+    result = _result(call, "closed")
+    return Output(f"{call.ref} closed: {call.status_headline}", result.data)
+
+
 def call_reject(args: Namespace, actor: Actor) -> Output:
     return _result(calls.reject_resolution(args.ref, actor, args.reason, category=args.category),
                    "resolution rejected")
@@ -87,16 +95,19 @@ def call_reject(args: Namespace, actor: Actor) -> Output:
 def call_show(args: Namespace, actor: Actor) -> Output:
     call = calls.get_call(args.ref, actor)
     data = call_as_dict(call)
+    data["duplicates"] = duplicate_refs(call)
     data["history"] = [event_as_dict(e) for e in call.events.select_related("actor")]
-    lines = [f"{call.ref} [{data['type_label']}] P{call.priority} {data['status_label']} - {call.summary}"]
+    lines = [f"{call.ref} [{data['type_label']}] P{call.priority} {call.status_headline} - {call.summary}"]
     if contact := data["contact"]:
         lines.append("  contact: " + ", ".join(x for x in (contact["name"], contact["email"], contact["phone"],
                                                          contact["organisation"]) if x))
     for key in ("partition", "logged_by", "log_group", "assigned_group", "assigned_analyst", "resolution",
                 "resolved_by", "closure_target_analyst", "closure_target_group", "closure_reason",
-                "closure_comments", "closed_by", "times_rejected", "user_confirmed_at", "times_refused"):
-        if data[key] not in (None, "", 0):
-            lines.append(f"  {key.replace('_', ' ')}: {data[key]}")
+                "closure_comments", "closed_by", "times_rejected", "user_confirmed_at", "times_refused",
+                "duplicates"):
+        if data[key] not in (None, "", 0, []):
+            shown = ", ".join(data[key]) if isinstance(data[key], list) else data[key]
+            lines.append(f"  {key.replace('_', ' ')}: {shown}")
     lines.append("  history:")
     for e in data["history"]:
         move = f"{e['from_status'] or '-'} -> {e['to_status']}"
@@ -166,6 +177,14 @@ def register(tree: CommandTree) -> None:
     p.add_argument("ref")
     p.add_argument("--reason", required=True)
     p.add_argument("--category", help="rejection category code")
+    p = tree.leaf(cl, "close-unresolved", call_close_unresolved,
+                  "close a call without a resolution (Closed/Unresolved)")
+    p.add_argument("ref")
+    p.add_argument("--kind", required=True, choices=["cancelled", "duplicate", "no_response"],
+                   help="cancelled (logged in error), duplicate (of --duplicate-of) or no_response (from the user)")
+    p.add_argument("--reason", help="closure reason code for unresolved calls")
+    p.add_argument("--comments", required=True)
+    p.add_argument("--duplicate-of", metavar="REF", help="the call this one duplicates (kind duplicate)")
     p = tree.leaf(cl, "show", call_show, "show a call and its history")
     p.add_argument("ref")
 

@@ -12,6 +12,7 @@ from .errors import CloseloopError, InvalidInput, NotAllowed, SettingsRejected
 from .lifecycle import Action, allowed_actions, next_status
 from .limits import CLOSURE_COMMENTS
 from .model import (
+    CLOSURE_STATUSES,
     Actor,
     CallFacts,
     ChecklistItemFacts,
@@ -35,6 +36,8 @@ __all__ = [
     "check_closer",
     "check_close_values",
     "ticked_by_contact",
+    "check_reason",
+    "check_unresolved_closer",
     "settings_problem",
     "unclosable_calls",
     "validate_settings",
@@ -105,15 +108,7 @@ def check_close_values(
 ) -> str:
     """Closure comments, a linked reason when required, and every required checklist item ticked."""
     text = CLOSURE_COMMENTS.clean(comments)
-    if reason is None:
-        if settings.closure_reason_required:
-            raise InvalidInput(f"A closure reason is required to close {_a(call.call_type.label)}",
-                               field="reason")
-    elif not reason.active:
-        raise InvalidInput(f"Closure reason {reason.code} is no longer in use", field="reason")
-    elif call.call_type not in reason.call_types:
-        raise InvalidInput(f"Closure reason {reason.code} does not apply to {_a(call.call_type.label)}",
-                           field="reason")
+    check_reason(call, settings, reason)
     ticked_ids = set(ticked) | ticked_by_contact(call, checklist)
     known = {item.item_id for item in checklist}
     if unknown := ticked_ids - known:
@@ -130,6 +125,59 @@ def ticked_by_contact(call: CallFacts, checklist: Iterable[ChecklistItemFacts]) 
     if call.user_confirmed_at is None:
         return frozenset()
     return frozenset(item.item_id for item in checklist if item.answered_by_contact)
+
+
+def check_reason(call: CallFacts, settings: PartitionSettings, reason: ReasonFacts | None, *,
+                 unresolved: bool = False) -> None:
+    """A closure reason in use, linked to the call's type, and of the right kind: a resolved close takes a
+    reason for resolutions, a Closed/Unresolved close one for unresolved calls."""
+    closing = "close as unresolved" if unresolved else "close"
+    if reason is None:
+        if settings.closure_reason_required:
+            raise InvalidInput(f"A closure reason is required to {closing} {_a(call.call_type.label)}",
+                               field="reason")
+    elif not reason.active:
+        raise InvalidInput(f"Closure reason {reason.code} is no longer in use", field="reason")
+    elif call.call_type not in reason.call_types:
+        raise InvalidInput(f"Closure reason {reason.code} does not apply to {_a(call.call_type.label)}",
+                           field="reason")
+    elif reason.unresolved and not unresolved:
+        raise InvalidInput(f"Closure reason {reason.code} is for Closed/Unresolved calls: choose a reason for "
+                           "resolved calls, or close the call as unresolved", field="reason")
+    elif unresolved and not reason.unresolved:
+        raise InvalidInput(f"Closure reason {reason.code} is for resolved calls: choose a reason for "
+                           "Closed/Unresolved calls (cancelled, duplicate, no response)", field="reason")
+
+
+def check_unresolved_closer(call: CallFacts, actor: Actor, settings: PartitionSettings,
+                            directory: Directory) -> None:
+    """Who may close a call as Closed/Unresolved.
+
+    In the closure stage, an eligible closer of its current target (as for close). Before it is resolved,
+    an analyst with the Closure Comments right, or, where the partition lets resolvers do it, whoever works
+    the call (its assigned analyst; with none, a member of its assigned group; with neither, its logger)
+    with the Resolve right.
+    """
+    if call.status in CLOSURE_STATUSES:
+        check_closer(call, actor, settings, directory, Action.CLOSE_UNRESOLVED)
+        return
+    next_status(call.status, Action.CLOSE_UNRESOLVED, call.ref)
+    if actor.is_system or Right.CLOSE in actor.rights:
+        return
+    partition = directory.partition_name
+    if not settings.resolver_may_close_unresolved:
+        require_right(actor, Right.CLOSE, partition)
+    require_right(actor, Right.RESOLVE, partition)
+    if call.assigned_analyst_id is not None:
+        working = actor.analyst_id == call.assigned_analyst_id
+    elif call.assigned_group_id is not None:
+        working = actor.analyst_id in directory.groups.get(call.assigned_group_id, frozenset())
+    else:
+        working = actor.analyst_id == call.logged_by_id
+    if not working:
+        raise NotAllowed(f"{actor.name} does not work {call.ref}: only the analyst it is assigned to, or a "
+                         f"closer with the 'Closure Comments' right in partition {partition}, may "
+                         f"{Action.CLOSE_UNRESOLVED.verb} it")
 
 
 def settings_problem(settings: PartitionSettings, directory: Directory) -> str | None:
@@ -218,4 +266,11 @@ def permitted_actions(call: CallFacts, actor: Actor, settings: PartitionSettings
         except CloseloopError:
             continue
         allowed.add(action)
+    if Action.CLOSE_UNRESOLVED in possible:
+        try:
+            check_unresolved_closer(call, actor, settings, directory)
+        except CloseloopError:
+            pass
+        else:
+            allowed.add(Action.CLOSE_UNRESOLVED)
     return frozenset(allowed)

@@ -10,9 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import InvalidInput
+
+if TYPE_CHECKING:
+    from .unresolved import UnresolvedKind
 
 __all__ = [
     "CallType",
@@ -238,6 +241,8 @@ class CallFacts:
     user_confirmed_at: datetime | None = None
     times_refused: int = 0
     duplicate_of_id: int | None = None
+    # Why a Closed/Unresolved call was closed without a resolution (cancelled, duplicate, no response)
+    unresolved_kind: UnresolvedKind | None = None
 
 
 @dataclass(frozen=True)
@@ -288,12 +293,13 @@ class ClosureRoute:
 
 @dataclass(frozen=True)
 class ReasonFacts:
-    """A closure reason and the call types it is linked to."""
+    """A closure reason and the call types it is linked to; `unresolved` reasons are for Closed/Unresolved."""
 
     code: str
     active: bool
     call_types: frozenset[CallType]
     reason_id: int | None = None
+    unresolved: bool = False
 
 
 @dataclass(frozen=True)

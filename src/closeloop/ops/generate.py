@@ -19,6 +19,7 @@ from django.utils import timezone
 from closeloop.accounts.services import check_password
 from closeloop.calls.models import Call, CallEvent, ClosureDecision, RefCounter
 from closeloop.closure import InvalidInput
+from closeloop.closure.unresolved import Original
 
 from .bulkload import TableWriter, next_ids, reset_sequences
 from .synthetic_calls import (
@@ -60,6 +61,19 @@ def _reserve_refs(kinds: list[str]) -> dict[str, int]:
     return first
 
 
+def _link_original(original: tuple[Original, list[object]], events: list[list[object]], into: list[list[object]],
+                   next_id: int) -> None:
+    """The original's history hears of its duplicate: after its own last event, so its history stays in order,
+    and its row's version and times follow."""
+    call, row = original
+    version, updated = CALL_COLUMNS.index("version"), CALL_COLUMNS.index("updated_at")
+    for offset, event in enumerate(events):
+        at = max(event[0], row[updated])  # type: ignore[type-var]
+        into.append([next_id + offset, call.call_id, at, *event[1:]])
+        row[version] = int(row[version]) + 1  # type: ignore[call-overload]
+        row[updated] = row[CALL_COLUMNS.index("last_action_at")] = at
+
+
 def _analyze() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -89,19 +103,27 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
     counts = Counter[str]()
     for start in range(0, calls, BATCH):
         rows: dict[type, list[list[object]]] = {Call: [], CallEvent: [], ClosureDecision: []}
+        # each partition's last call of this batch (its row not written yet): what a duplicate is closed against
+        latest: dict[int, tuple[Original, list[object]]] = {}
         for index in range(start, min(start + BATCH, calls)):
             kind, age = kinds[index], timedelta(seconds=ages[index])
             number = first[kind.prefix] + counts[kind.prefix]
             counts[kind.prefix] += 1
             plan = rng.choices(plans, weights=weights)[0]
             step = min(timedelta(hours=rng.uniform(0.5, 30)), age / 24)
-            life = CallLife(plan, rng, f"{kind.prefix}-{number:06d}", kind, now - age, step)
+            earlier = latest.get(plan.partition.id)
+            life = CallLife(plan, rng, f"{kind.prefix}-{number:06d}", kind, now - age, step,
+                            original=earlier[0] if earlier else None)
             live_call(life, pick_status(rng, age))
             call_id = ids[Call] + index
+            if earlier is not None and life.original_events:
+                _link_original(earlier, life.original_events, rows[CallEvent], ids[CallEvent] + counts["events"])
+                counts["events"] += len(life.original_events)
             life.fields.update(id=call_id, partition_id=plan.partition.id, ref=life.ref, call_type=kind.value,
                                version=len(life.events), updated_at=life.at, last_action_at=life.at, contact_id=None)
             columns = life.columns()
             rows[Call].append([columns[c] for c in CALL_COLUMNS])
+            latest[plan.partition.id] = (Original(call_id, life.call), rows[Call][-1])
             for event in life.events:
                 rows[CallEvent].append([ids[CallEvent] + counts["events"], call_id, *event])
                 counts["events"] += 1

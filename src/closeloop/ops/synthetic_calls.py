@@ -12,8 +12,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from closeloop.calls.models import fact_columns
-from closeloop.closure import Actor, CallFacts, CallType, ChecklistItemFacts, ReasonFacts, Status, changes
+from closeloop.closure import (
+    OPEN_STATUSES,
+    Actor,
+    CallFacts,
+    CallType,
+    ChecklistItemFacts,
+    ReasonFacts,
+    Right,
+    Status,
+    changes,
+)
 from closeloop.closure.routing import eligible_closers
+from closeloop.closure.unresolved import Original, UnresolvedKind, close_unresolved, link_duplicate
 
 from .synthetic_desk import PartitionPlan
 
@@ -25,7 +36,7 @@ CALL_COLUMNS = ("id", "partition_id", "ref", "call_type", "summary", "descriptio
                 "resolution", "resolved_by_id", "resolved_at", "closure_target_analyst_id",
                 "closure_target_group_id", "forwarded_at", "closure_reason_id", "closure_comments", "closed_by_id",
                 "closed_at", "times_rejected", "problem_id", "version", "updated_at", "times_refused",
-                "user_confirmed_at", "duplicate_of_id", "contact_id", "last_action_at")
+                "user_confirmed_at", "duplicate_of_id", "contact_id", "last_action_at", "unresolved_kind")
 EVENT_COLUMNS = ("id", "call_id", "at", "actor_id", "action", "from_status", "to_status", "note", "details")
 DECISION_COLUMNS = ("id", "call_id", "partition_id", "decided_by_id", "decided_at", "outcome", "rejections_before",
                     "resolver_id", "resolver_group_id", "call_type", "resolved_at", "rejection_category_id",
@@ -49,8 +60,9 @@ TYPE_MIX = [(CallType.INCIDENT, 70), (CallType.SERVICE_REQUEST, 18), (CallType.P
             (CallType.KNOWN_ERROR, 5), (CallType.MAJOR_INCIDENT, 2)]
 # Calls younger than eight weeks are spread over every stage; older ones are nearly all closed.
 RECENT_MIX = [(Status.LOGGED, 6), (Status.ASSIGNED, 26), (Status.ON_HOLD, 6), (Status.FORWARD_FOR_CLOSURE, 10),
-              (Status.FORWARD_TO_YOU_FOR_CLOSE, 7), (Status.CLOSED, 45)]
+              (Status.FORWARD_TO_YOU_FOR_CLOSE, 7), (Status.CLOSED_UNRESOLVED, 3), (Status.CLOSED, 45)]
 OLD_OPEN_SHARE = 0.015
+UNRESOLVED_SHARE = 0.04  # of old closed calls: cancelled, or a duplicate of another call
 RECENT = timedelta(weeks=8)
 
 
@@ -62,8 +74,8 @@ def pick_status(rng: random.Random, age: timedelta) -> Status:
     if age < timedelta(hours=1):
         return Status.LOGGED
     if age > RECENT and rng.random() > OLD_OPEN_SHARE:
-        return Status.CLOSED
-    mix = RECENT_MIX if age <= RECENT else RECENT_MIX[:-1]
+        return Status.CLOSED_UNRESOLVED if rng.random() < UNRESOLVED_SHARE else Status.CLOSED
+    mix = RECENT_MIX if age <= RECENT else [m for m in RECENT_MIX if m[0] in OPEN_STATUSES]
     return rng.choices([s for s, _ in mix], weights=[w for _, w in mix])[0]
 
 
@@ -81,6 +93,9 @@ class CallLife:
     fields: dict[str, Any] = field(default_factory=dict)
     events: list[list[Any]] = field(default_factory=list)
     decisions: list[list[Any]] = field(default_factory=list)
+    # an earlier call of the partition this one may be closed as a duplicate of, and that call's link event
+    original: Original | None = None
+    original_events: list[list[Any]] = field(default_factory=list)
 
     @property
     def call(self) -> CallFacts:
@@ -171,6 +186,27 @@ def _close(life: CallLife, closer: int) -> None:
     life.apply(closer, change)
 
 
+def _close_unresolved(life: CallLife) -> None:
+    """A closer cancels the call, or closes it as a duplicate of an earlier call of the partition."""
+    plan, rng, original = life.plan, life.rng, life.original
+    duplicate = original is not None and rng.random() < 0.5
+    kind, code = (UnresolvedKind.DUPLICATE, "DUPLICATE") if duplicate else (UnresolvedKind.CANCELLED, "CANCELLED")
+    reason_id = plan.unresolved_reasons.get(life.kind, {}).get(code)
+    closers = sorted(a for a, c in plan.directory.analysts.items() if c.active and Right.CLOSE in c.rights)
+    if reason_id is None or not closers:
+        return  # a desk without reasons for unresolved calls leaves the call assigned
+    closer = rng.choice(closers)
+    life.tick()
+    life.apply(closer, close_unresolved(life.call, life.actor(closer), plan.settings, plan.directory, kind,
+                                        ReasonFacts(code, True, frozenset({life.kind}), reason_id, unresolved=True),
+                                        "Confirmed with the user." if not duplicate else "Same issue as the original.",
+                                        life.at, original if duplicate else None))
+    if duplicate and original is not None:
+        link = link_duplicate(original.facts, life.ref)
+        life.original_events.append([life.at, closer, link.action.value, original.facts.status.value,
+                                     original.facts.status.value, link.note, dict(link.details)])
+
+
 def live_call(life: CallLife, target: Status) -> None:
     """Play the call forward from logging until it reaches `target` status."""
     plan, rng = life.plan, life.rng
@@ -189,6 +225,9 @@ def live_call(life: CallLife, target: Status) -> None:
     life.tick()
     life.apply(logger, changes.assign(life.call, life.actor(logger), plan.directory, worker_group, worker,
                                       on_logging=True))
+    if target is Status.CLOSED_UNRESOLVED:
+        _close_unresolved(life)
+        return
     if target is Status.ON_HOLD or (target is not Status.ASSIGNED and rng.random() < 0.1):
         life.tick()
         life.apply(worker, changes.hold(life.call, life.actor(worker), plan.directory, "Waiting for the user"))

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import add_analyst, get_access_role, get_ipk_role
+from closeloop.calls.unresolved import STANDARD_UNRESOLVED_REASONS
 from closeloop.closure import CallType, Directory, PartitionSettings, Right
 from closeloop.desk import DEFAULT_PARTITION, init_desk
 from closeloop.partitions import quality
@@ -64,6 +65,7 @@ class PartitionPlan:
     loggers: dict[int, list[int]] = field(default_factory=dict)
     resolvers: dict[int, list[int]] = field(default_factory=dict)
     reasons: dict[CallType, list[tuple[int, str]]] = field(default_factory=dict)
+    unresolved_reasons: dict[CallType, dict[str, int]] = field(default_factory=dict)
     categories: list[tuple[int, str]] = field(default_factory=list)
     checklist: list[tuple[int, str, bool]] = field(default_factory=list)
     usernames: dict[int, str] = field(default_factory=dict)
@@ -105,6 +107,9 @@ def _configure(partition: Partition, index: int) -> None:
     for code, label, types in REASONS:
         if code not in existing:
             partitions.add_closure_reason(partition, code, label, types)
+    for code, label, types in STANDARD_UNRESOLVED_REASONS:
+        if code not in existing:
+            partitions.add_closure_reason(partition, code, label, types, unresolved=True)
     if not RejectionCategory.objects.filter(partition=partition).exists():
         for code, label in REJECTION_CATEGORIES:
             quality.add_rejection_category(partition, code, label, "Synthetic desk: rejection categories")
@@ -133,7 +138,10 @@ def _plan(partition: Partition) -> PartitionPlan:
     plan.work_groups = [g for g in work if plan.loggers[g] and plan.resolvers[g]]
     for reason in ClosureReason.objects.filter(partition=partition, active=True).prefetch_related("type_links"):
         for kind in reason.call_types:
-            plan.reasons.setdefault(CallType(kind), []).append((reason.id, reason.code))
+            if reason.unresolved:
+                plan.unresolved_reasons.setdefault(CallType(kind), {})[reason.code] = reason.id
+            else:
+                plan.reasons.setdefault(CallType(kind), []).append((reason.id, reason.code))
     plan.categories = list(RejectionCategory.objects.filter(partition=partition, active=True)
                            .values_list("id", "code"))
     plan.checklist = list(ChecklistItem.objects.filter(partition=partition, active=True)

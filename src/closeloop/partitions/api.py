@@ -104,13 +104,15 @@ def list_groups(request: HttpRequest, filters: Query[_PartitionFilter]) -> list[
 class _ReasonFilter(_PartitionFilter):
     call_type: Text | None = Field(None, description="Only reasons that apply to this call type")
     active: bool | None = None
+    unresolved: bool | None = Field(None, description="true: reasons for Closed/Unresolved calls; false: for "
+                                                      "resolved calls")
 
 
 @closure_reasons_router.get("", response=responses(list[ClosureReasonOut]), summary="Closure reasons")
 def list_closure_reasons(request: HttpRequest, filters: Query[_ReasonFilter]) -> list[dict[str, Any]]:
     rows = lists.closure_reasons(caller(request), filters.partition, call_type=filters.call_type,
-                                 active=filters.active)
+                                 active=filters.active, unresolved=filters.unresolved)
     return [{"id": r.id, "partition": r.partition.name, "code": r.code, "label": r.label, "active": r.active,
-             "call_types": sorted(r.call_types)} for r in rows]
+             "call_types": sorted(r.call_types), "unresolved": r.unresolved} for r in rows]
 
 

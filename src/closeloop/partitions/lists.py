@@ -32,13 +32,16 @@ def groups(viewer: Analyst | None, partition_name: str | None = None) -> QuerySe
 
 
 def closure_reasons(viewer: Analyst | None, partition_name: str | None = None, *, call_type: str | None = None,
-                    active: bool | None = None) -> QuerySet[ClosureReason]:
-    """Closure reasons with the call types they apply to, by partition and code."""
+                    active: bool | None = None, unresolved: bool | None = None) -> QuerySet[ClosureReason]:
+    """Closure reasons with the call types they apply to, by partition and code; `unresolved` picks the
+    reasons for Closed/Unresolved calls (True) or for resolved calls (False)."""
     qs = _scoped(ClosureReason.objects.all(), viewer, partition_name)
     if call_type:
         qs = qs.filter(type_links__call_type=parse_choice(CallType, call_type, "call_type").value)
     if active is not None:
         qs = qs.filter(active=active)
+    if unresolved is not None:
+        qs = qs.filter(unresolved=unresolved)
     return qs.select_related("partition").prefetch_related("type_links").distinct().order_by("partition__name",
                                                                                              "code")
 

@@ -287,14 +287,17 @@ def _acceptance_reason(partition: Partition, reason: ClosureReason | str | None)
 
 
 def _audited_reasons(partition: Partition) -> dict[str, Any]:
-    return {r.code: {"label": r.label, "active": r.active, "types": sorted(r.call_types)}
+    return {r.code: {"label": r.label, "active": r.active, "types": sorted(r.call_types),
+                     **({"unresolved": True} if r.unresolved else {})}
             for r in ClosureReason.objects.filter(partition=partition).prefetch_related("type_links")}
 
 
 @transaction.atomic
 def add_closure_reason(partition: Partition, code: str, label: str, call_types: Iterable[str],
-                       actor: Analyst | None = None, change_reason: str = "") -> ClosureReason:
-    """Add a closure reason linked to the call types it applies to (audited)."""
+                       actor: Analyst | None = None, change_reason: str = "", *,
+                       unresolved: bool = False) -> ClosureReason:
+    """Add a closure reason linked to the call types it applies to (audited); an `unresolved` reason is for
+    calls closed as Closed/Unresolved (cancelled, duplicate, no response), never for resolved calls."""
     code, label = limits.REASON_CODE.clean(code), limits.REASON_LABEL.clean(label)
     with audited_change(partition, SettingsChange.Subject.CLOSURE_REASONS, actor,
                         change_reason or f"Added closure reason {code}", lambda: _audited_reasons(partition)):
@@ -303,7 +306,8 @@ def add_closure_reason(partition: Partition, code: str, label: str, call_types: 
             raise InvalidInput("Link the reason to at least one call type (--type)", field="type")
         if ClosureReason.objects.filter(partition=partition, code=code).exists():
             raise InvalidInput(f"Partition {partition.name} already has a closure reason {code!r}", field="code")
-        reason = ClosureReason.objects.create(partition=partition, code=code, label=label)
+        reason = ClosureReason.objects.create(partition=partition, code=code, label=label,
+                                              unresolved=bool(unresolved))
         ClosureReasonType.objects.bulk_create(ClosureReasonType(reason=reason, call_type=t.value) for t in types)
     return reason
 

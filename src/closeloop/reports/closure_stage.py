@@ -80,10 +80,20 @@ def _duration() -> ExpressionWrapper:
     return ExpressionWrapper(F("closed_at") - F("resolved_at"), output_field=DurationField())
 
 
+def _unresolved_counts(partition: Partition, period: Period, key: Any) -> dict[Any, int]:
+    """Calls closed as Closed/Unresolved in the period, per `key`: closes that validated no resolution."""
+    unresolved = Call.objects.filter(partition=partition, status=Status.CLOSED_UNRESOLVED.value).filter(
+        period.within("closed_at"))
+    return {row["key"]: row["n"] for row in unresolved.annotate(key=key).values("key").annotate(
+        n=Count("id")).order_by("key")}
+
+
 def time_to_close(partition: Partition, period: Period) -> Report:
     """How long resolved calls waited to be closed (median and 90th percentile, nearest rank), for calls
     closed in the period: for the partition, per closure group, per closer, and per week; with how many of
-    them a Call Auto Close rule closed (never validated by a closer) and their share."""
+    them a Call Auto Close rule closed (never validated by a closer) and their share. Calls closed as
+    Closed/Unresolved (cancelled, duplicates, no response) validated no resolution: they are counted apart
+    and never in the times."""
     closed = Call.objects.filter(partition=partition, status=Status.CLOSED.value, resolved_at__isnull=False).filter(
         period.within("closed_at"))
     # closed by a Call Auto Close rule: nobody validated them
@@ -96,23 +106,30 @@ def time_to_close(partition: Partition, period: Period) -> Report:
     rows: list[dict[str, Any]] = []
     for dimension, key, name_of in dimensions:
         figures = percentiles_by(closed, key, _duration())
+        unresolved = _unresolved_counts(partition, period, key)
+        figures.update({k: {"n": 0} for k in unresolved if k not in figures})
         if dimension == "partition" and not figures:
             figures = {partition.name: {"n": 0}}  # the partition's own line is shown even with nothing closed
         autos = _counts_by(auto, key)
         for key_value, fig in sorted(figures.items(), key=lambda item: str(item[0] or "")):
-            rows.append(_close_row(dimension, name_of(key_value), fig, autos.get(key_value, 0)))
+            rows.append(_close_row(dimension, name_of(key_value), fig, autos.get(key_value, 0),
+                                   unresolved.get(key_value, 0)))
     weekly = {week_of(k): fig for k, fig in percentiles_by(closed, TruncWeek("closed_at"), _duration()).items()}
     auto_weekly = {week_of(k): n for k, n in _counts_by(auto, TruncWeek("closed_at")).items()}
+    weekly_unresolved = {week_of(k): n for k, n in _unresolved_counts(partition, period,
+                                                                      TruncWeek("closed_at")).items()}
     weeks = period.weeks()
     for monday in weeks:
-        rows.append(_close_row("week", monday.isoformat(), weekly.get(monday, {"n": 0}), auto_weekly.get(monday, 0)))
+        rows.append(_close_row("week", monday.isoformat(), weekly.get(monday, {"n": 0}), auto_weekly.get(monday, 0),
+                               weekly_unresolved.get(monday, 0)))
     chart = Chart("line", "Time to close after resolve, per week (hours)", [week_label(w) for w in weeks],
                   [("median", [hours(weekly.get(w, {}).get(0.5)) for w in weeks]),
                    ("90th percentile", [hours(weekly.get(w, {}).get(0.9)) for w in weeks])], "hours")
     columns = [Column("dimension", "By"), Column("name", "Name"), Column("closed", "Calls closed", "count"),
                Column("median_hours", "Median (hours)", "hours"), Column("p90_hours", "90th percentile (hours)",
                                                                           "hours"),
-               Column("auto_closed", "Auto-closed", "count"), Column("auto_closed_share", "Auto-closed (%)", "percent")]
+               Column("auto_closed", "Auto-closed", "count"), Column("auto_closed_share", "Auto-closed (%)", "percent"),
+               Column("closed_unresolved", "Closed/Unresolved (not counted)", "count")]
     return Report("time-to-close", "Time to close after resolve", partition.name, period, columns, rows, chart,
                   time_to_close.__doc__ or "")
 
@@ -122,10 +139,10 @@ def _counts_by(calls: Any, key: Any) -> dict[Any, int]:
             .order_by()}
 
 
-def _close_row(dimension: str, name: str, fig: dict[Any, Any], auto: int = 0) -> dict[str, Any]:
+def _close_row(dimension: str, name: str, fig: dict[Any, Any], auto: int = 0, unresolved: int = 0) -> dict[str, Any]:
     return {"dimension": dimension, "name": name, "closed": fig.get("n", 0),
             "median_hours": hours(fig.get(0.5)), "p90_hours": hours(fig.get(0.9)),
-            "auto_closed": auto, "auto_closed_share": ratio(auto, fig.get("n", 0))}
+            "auto_closed": auto, "auto_closed_share": ratio(auto, fig.get("n", 0)), "closed_unresolved": unresolved}
 
 
 def _decision_counts() -> dict[str, Any]:

@@ -17,6 +17,7 @@ from closeloop.accounts.models import Analyst
 from closeloop.calls.models import Call
 from closeloop.calls.services import closure_choices
 from closeloop.closure import CallType, limits
+from closeloop.closure.unresolved import UnresolvedKind
 from closeloop.contacts.models import Contact
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
 
@@ -29,6 +30,7 @@ __all__ = [
     "ResolveForm",
     "ForwardForm",
     "CloseForm",
+    "CloseUnresolvedForm",
     "RejectForm",
     "NoteForm",
     "split_target",
@@ -138,8 +140,9 @@ class AssignForm(CallActionForm):
         return data
 
 
-def _reasons_for(call: Call) -> QuerySet[ClosureReason]:
-    return ClosureReason.objects.filter(partition=call.partition_id, active=True,
+def _reasons_for(call: Call, *, unresolved: bool = False) -> QuerySet[ClosureReason]:
+    """The reasons a close may take: for resolved calls, or (`unresolved`) for Closed/Unresolved ones."""
+    return ClosureReason.objects.filter(partition=call.partition_id, active=True, unresolved=unresolved,
                                         type_links__call_type=call.call_type).order_by("label")
 
 
@@ -234,6 +237,23 @@ class CloseForm(CallActionForm, _ChecklistMixin):
         super().__init__(*args, **kwargs)
         self.fields["reason"].queryset = _reasons_for(self.call)
         self._checklist(self.call)
+
+
+class CloseUnresolvedForm(CallActionForm):
+    """Close without a resolution: why (cancelled, a duplicate, no response), a reason for unresolved calls,
+    closure comments, and for a duplicate the reference of the call it duplicates."""
+
+    kind = forms.ChoiceField(label="Why", choices=[(k.value, k.label) for k in UnresolvedKind],
+                             widget=forms.RadioSelect)
+    duplicate_of = forms.CharField(label="Duplicate of (reference)", max_length=20, required=False,
+                                   help_text="For a duplicate: the call it repeats, e.g. INC-000012")
+    reason = _ReasonChoice(label="Closure reason", queryset=ClosureReason.objects.none(), required=False,
+                           to_field_name="code", empty_label="- choose a reason -")
+    comments = limited_text(limits.CLOSURE_COMMENTS, rows=3, label="Closure comments")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = _reasons_for(self.call, unresolved=True)
 
 
 class RejectForm(CallActionForm, _ChecklistMixin):

@@ -56,9 +56,9 @@ _FIELD_LABELS = {
 _FIELD_ORDER = ["closure_method", "closure_rule", "closure_group", "require_independent_closer",
                 "allow_designated_closer", "closure_reason_required", "contact_required", "acceptance_closes",
                 "acceptance_reason", "resolver_may_close_unresolved", "label", "text", "required", "active",
-                "unresolved", "types", "mailbox", "position", "answered_by_contact"]
-                "unresolved", "types", "mailbox", "position", "statuses", "priorities", "idle_days", "days",
-                "reminders", "expiry", "reason", "comments", "escalation_group", "raise_priority", "priority_to"]
+                "unresolved", "types", "mailbox", "position", "answered_by_contact", "statuses", "priorities",
+                "idle_days", "days", "reminders", "expiry", "reason", "comments", "escalation_group",
+                "raise_priority", "priority_to"]
 
 
 def _ordered(*groups_of_keys: Any) -> list[str]:

@@ -146,6 +146,9 @@ class ReasonForm(forms.Form):
     label = limited_text(limits.REASON_LABEL)
     call_types = forms.MultipleChoiceField(label="Linked call types", choices=CALL_TYPE_CHOICES,
                                            widget=forms.CheckboxSelectMultiple)
+    unresolved = forms.BooleanField(label="For Closed/Unresolved calls", required=False,
+                                    help_text="Cancelled, duplicate or no response: offered when closing a call as "
+                                              "unresolved, never for resolved calls")
 
 
 class ReasonTypesForm(forms.Form):

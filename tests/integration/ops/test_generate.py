@@ -26,7 +26,7 @@ def generated(db):  # type: ignore[no-untyped-def]
 
 def test_generated_desk_has_every_status_and_the_counts_it_reports(generated):
     statuses = Counter(Call.objects.values_list("status", flat=True))
-    assert set(statuses) == {s.value for s in Status} - {Status.CLOSED_UNRESOLVED.value}  # until generated
+    assert set(statuses) == {s.value for s in Status}
     assert (Call.objects.count(), CallEvent.objects.count(), ClosureDecision.objects.count()) == (
         generated.calls, generated.events, generated.decisions)
 
@@ -130,3 +130,13 @@ def test_generate_refuses_impossible_sizes_naming_the_option(capsys, db, argv, f
     code = main(["generate", *argv, "--json"])
     error = json.loads(capsys.readouterr().err)
     assert (code, error["field"]) == (2, field)
+
+
+def test_generated_duplicates_point_at_a_call_of_their_partition_whose_history_records_the_link(generated):
+    duplicates = Call.objects.filter(unresolved_kind="duplicate").select_related("duplicate_of")
+    assert duplicates.exists() and Call.objects.filter(unresolved_kind="cancelled").exists()
+    for call in duplicates:
+        assert call.status == Status.CLOSED_UNRESOLVED.value and call.resolution == ""
+        assert call.duplicate_of.partition_id == call.partition_id, call.ref
+        assert CallEvent.objects.filter(call=call.duplicate_of, action="link_duplicate",
+                                        note=f"{call.ref} was closed as a duplicate of this call").exists(), call.ref

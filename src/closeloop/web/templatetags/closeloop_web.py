@@ -18,6 +18,7 @@ _BADGES = {
     Status.FORWARD_TO_YOU_FOR_CLOSE: "to-you",
     Status.FORWARD_FOR_CLOSURE: "for-closure",
     Status.CLOSED: "closed",
+    Status.CLOSED_UNRESOLVED: "unresolved",
 }
 
 

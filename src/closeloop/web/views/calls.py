@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from closeloop.accounts.models import Analyst
 from closeloop.calls import services
 from closeloop.calls.models import Call
+from closeloop.calls.unresolved import close_unresolved_call
 from closeloop.closure import Action, CloseloopError
 from closeloop.partitions.models import IpkGroup
 from closeloop.partitions.services import load_settings
@@ -27,6 +28,7 @@ from ..call_forms import (
     AssignForm,
     CallActionForm,
     CloseForm,
+    CloseUnresolvedForm,
     ForwardForm,
     LogCallForm,
     NoteForm,
@@ -107,6 +109,13 @@ def _close(call: Call, analyst: Analyst, form: forms.Form) -> Call:
                                ticked=data.get("ticked") or ())
 
 
+def _close_unresolved(call: Call, analyst: Analyst, form: forms.Form) -> Call:
+    data = form.cleaned_data
+    return close_unresolved_call(call.ref, analyst, data["kind"], reason=data["reason"].code if data.get("reason")
+                                 else None, comments=data["comments"], duplicate_of=data.get("duplicate_of"),
+                                 expected_version=data["expected_version"])
+
+
 def _reject(call: Call, analyst: Analyst, form: forms.Form) -> Call:
     data = form.cleaned_data
     return services.reject_resolution(call.ref, analyst, data["reason"], expected_version=data["expected_version"],
@@ -152,6 +161,9 @@ ACTIONS: dict[str, _Kind] = {
     "assign": _Kind("Assign", {Action.ASSIGN}, _simple(AssignForm, "assign"), _assign, "assigned"),
     "hold": _Kind("Put on hold", {Action.HOLD}, _simple(NoteForm, "hold"), _hold, "put on hold"),
     "resume": _Kind("Resume", {Action.RESUME}, _simple(NoteForm, "resume"), _resume, "resumed"),
+    "close-unresolved": _Kind("Close as unresolved", {Action.CLOSE_UNRESOLVED},
+                              _simple(CloseUnresolvedForm, "unresolved"), _close_unresolved,
+                              "closed as Closed/Unresolved"),
 }
 
 
@@ -172,6 +184,7 @@ def _render_call(request: HttpRequest, call: Call, bound: dict[str, CallActionFo
         "actions": [(name, ACTIONS[name].title, form) for name, form in forms_shown.items()],
         "preview": preview,
         "decisions": call.closure_decisions.select_related("decided_by", "rejection_category"),
+        "duplicates": call.duplicates.order_by("ref").only("ref", "summary", "status"),
     }, status=status)
 
 

@@ -232,7 +232,8 @@ def reasons(request: HttpRequest) -> HttpResponse:
             if create.is_valid():
                 data = create.cleaned_data
                 try:
-                    partitions.add_closure_reason(partition, data["code"], data["label"], data["call_types"], actor)
+                    partitions.add_closure_reason(partition, data["code"], data["label"], data["call_types"], actor,
+                                                  unresolved=data["unresolved"])
                 except CloseloopError as exc:
                     status = refuse_in_form(create, exc)
                 else:

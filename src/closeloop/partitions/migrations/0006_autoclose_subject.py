@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partitions', '0003_enduser_settings'),
+        ('partitions', '0005_acceptance_checklist_by_contact'),
     ]
 
     operations = [

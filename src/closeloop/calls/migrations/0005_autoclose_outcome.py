@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0003_contact_confirmation_unresolved'),
+        ('calls', '0004_acceptance_refused_outcome'),
     ]
 
     operations = [
