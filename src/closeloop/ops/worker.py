@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from closeloop.autoclose.services import auto_close_pass
 from closeloop.notifications.delivery import DeliveryReport, deliver_due
 
 __all__ = ["Pass", "PASSES", "PassOutcome", "STOPPING", "run_passes", "run_worker", "deliver_outbox"]
@@ -49,7 +50,9 @@ class Pass:
     every: timedelta = timedelta(seconds=settings.WORKER_PASS_SECONDS)
 
 
+# Auto-close first: the reminders and closes it decides are in the outbox the same tick delivers.
 PASSES: list[Pass] = [
+    Pass("auto-close", auto_close_pass),
     Pass("outbox", deliver_outbox, every=timedelta(seconds=settings.WORKER_OUTBOX_SECONDS)),
 ]
 
