@@ -28,7 +28,6 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.html import escape
 
 from .models import OutboxMessage
 
@@ -245,25 +244,5 @@ def where_mail_goes() -> str:
 
 def deliver_demo_outbox() -> DeliveryReport:
     """The demo desk's outbox delivered once, so it shows sent messages; with no SMTP server configured (as for
-    `make run`) they are written to the mail directory. If the demo's calls queued nothing, a welcome message
-    to each demo analyst with an address shows what a delivered message looks like."""
-    from closeloop.accounts.models import Analyst
-
-    if not OutboxMessage.objects.exists():
-        for analyst in Analyst.objects.filter(is_active=True).exclude(email="").order_by("username"):
-            partition = analyst.memberships.select_related("partition").first()
-            _welcome(analyst, partition.partition if partition else None)
+    `make run`) they are written to the mail directory."""
     return deliver_due()
-
-
-def _welcome(analyst: Any, partition: Any) -> None:
-    from .outbox import enqueue
-
-    desk = settings.BASE_URL
-    enqueue(kind="welcome", recipient=analyst.email, recipient_name=analyst.display_name, partition=partition,
-            analyst=analyst, subject="Welcome to the Closeloop demo desk",
-            body_text=(f"Hello {analyst.display_name},\n\nYour Closeloop demo desk is ready at {desk}/ .\n"
-                       "Sign in with your user name and the demo password.\n"),
-            body_html=(f"<p>Hello {escape(analyst.display_name)},</p><p>Your Closeloop demo desk is ready at "
-                       f'<a href="{escape(desk)}/">{escape(desk)}</a>.</p>'
-                       "<p>Sign in with your user name and the demo password.</p>"))
