@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from closeloop.closure import InvalidInput, NotAllowed
 from closeloop.contacts import services as contacts
@@ -85,3 +87,25 @@ def test_a_file_that_is_not_utf8_is_refused_naming_the_file():
         contacts.read_csv_upload("name\nJosé".encode("latin-1"))
     assert refused.value.field == "file"
     assert contacts.read_csv_upload("\ufeffname\nJosé\n".encode()) == "name\nJosé\n"
+
+
+ROW_KINDS = {"good": ("Person {i}", "p{i}@example.org", "+44 20 7946 0{i:03d}"),
+             "bad_email": ("Person {i}", "p{i}@", ""),
+             "blank_name": ("", "p{i}@example.org", ""),
+             "bad_phone": ("Person {i}", "p{i}@example.org", "phone {i}")}
+
+
+@given(st.lists(st.sampled_from(sorted(ROW_KINDS)), min_size=1, max_size=12))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_bad_row_imports_nothing_and_reports_exactly_the_bad_rows(desk, kinds):
+    Contact.objects.all().delete()
+    lines = ["name,email,phone"] + [",".join(v.format(i=i) for v in ROW_KINDS[k]) for i, k in enumerate(kinds)]
+    bad_rows = [i + 2 for i, k in enumerate(kinds) if k != "good"]
+    if not bad_rows:
+        assert len(contacts.import_contacts(desk.default, "\n".join(lines), desk.admin)) == len(kinds)
+        assert Contact.objects.count() == len(kinds)
+        return
+    with pytest.raises(contacts.ImportRejected) as refused:
+        contacts.import_contacts(desk.default, "\n".join(lines), desk.admin)
+    assert [e.row for e in refused.value.errors] == bad_rows
+    assert not Contact.objects.exists()
