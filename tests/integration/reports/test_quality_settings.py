@@ -70,7 +70,8 @@ class TestEditingTheChecklist:
         change = audit(desk, CHECKLIST)[-1]
         assert change.change_reason == "clearer wording"
         assert change.before["items"][0] == {"id": root.id, "text": "Resolution describes root cause",
-                                             "required": True, "active": True, "position": 0}
+                                             "required": True, "active": True, "position": 0,
+                                             "answered_by_contact": False}
         assert change.after["items"][0]["text"] == "Root cause recorded"
         assert change.after["items"][0]["required"] is False
 
