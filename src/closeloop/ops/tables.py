@@ -17,7 +17,7 @@ from django.db import models
 
 __all__ = ["DESK_APPS", "desk_models", "label_of", "plain", "table_rows", "table_digest", "attnames", "row_line"]
 
-DESK_APPS = ("accounts", "partitions", "calls", "reports")
+DESK_APPS = ("accounts", "partitions", "calls", "autoclose", "reports")
 
 
 def label_of(model: type[models.Model]) -> str:
