@@ -144,7 +144,7 @@ def test_reasons_are_added_listed_and_deactivated(capsys, desk):
     cli_json(capsys, "reason", "deactivate", "Default", "DUP")
     code, listing, _ = cli_json(capsys, "reason", "list", "Default")
     assert {"code": "DUP", "label": "Duplicate call", "active": False,
-            "types": ["incident", "service_request"]} in listing
+            "types": ["incident", "service_request"], "unresolved": False} in listing
 
 
 def test_tokens_are_created_once_listed_and_revoked(capsys, desk):

@@ -121,7 +121,7 @@ def test_reading_a_call_gives_its_version_as_etag_and_what_the_caller_may_do(as_
     reply = as_("carol").get(f"/calls/{scene['for_closure'].ref.lower()}")
     assert reply.status == 200
     assert reply.headers["ETag"] == f'"{reply.body["version"]}"'
-    assert reply.body["actions"] == ["take", "forward", "close", "reject"]
+    assert reply.body["actions"] == ["take", "forward", "close", "reject", "close-unresolved"]
     assert as_("rita").get(f"/calls/{scene['for_closure'].ref}").body["actions"] == []
 
 

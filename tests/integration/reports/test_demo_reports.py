@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from closeloop.calls.models import ClosureDecision
+from closeloop.calls.models import Call, ClosureDecision
 from closeloop.demo import load_demo
 from closeloop.partitions import quality
 from closeloop.partitions.models import Partition
@@ -38,5 +38,9 @@ def test_every_report_of_the_demo_desk_has_meaningful_figures():
 
     assert sum(r["total"] for r in rows("backlog")) > 10
     assert rows("time-to-close", "partition")[0]["closed"] > 50
+    # the demo's cancelled call and duplicate are counted apart, never as validated resolutions
+    assert rows("time-to-close", "partition")[0]["closed_unresolved"] == 2
+    duplicate = Call.objects.get(partition=default, unresolved_kind="duplicate")
+    assert duplicate.duplicate_of.duplicates.get() == duplicate
     reasons = rows("closure-reasons")
     assert len({r["call_type"] for r in reasons}) == 5 and len({r["reason_code"] for r in reasons}) >= 4

@@ -32,7 +32,7 @@ class TestTimeToClose:
         # closed in the period: 4, 1, 3, 5, 2, 10 hours -> sorted 1 2 3 4 5 10; median rank 3, p90 rank 6
         assert rows_by(report, "partition")["Default"] == {
             "dimension": "partition", "name": "Default", "closed": 6, "median_hours": 3.0, "p90_hours": 10.0,
-            "auto_closed": 0, "auto_closed_share": 0.0}
+            "auto_closed": 0, "auto_closed_share": 0.0, "closed_unresolved": 0}
 
     def test_closure_groups_and_closers_have_their_own_percentiles(self, history):
         report = time_to_close(history.desk.default, history.period)
@@ -63,13 +63,13 @@ class TestTimeToClose:
         # c5 closed 23:59:59 on the 15th is in; c6 closed 00:00 on the 16th is out
         assert rows_by(last_day, "partition")["Default"] == {
             "dimension": "partition", "name": "Default", "closed": 1, "median_hours": 10.0, "p90_hours": 10.0,
-            "auto_closed": 0, "auto_closed_share": 0.0}
+            "auto_closed": 0, "auto_closed_share": 0.0, "closed_unresolved": 0}
 
     def test_an_empty_partition_shows_its_line_with_no_figures(self, desk):
         report = time_to_close(desk.other, parse_period("2026-03-02", "2026-03-15"))
         assert rows_by(report, "partition")["Other"] == {
             "dimension": "partition", "name": "Other", "closed": 0, "median_hours": None, "p90_hours": None,
-            "auto_closed": 0, "auto_closed_share": None}
+            "auto_closed": 0, "auto_closed_share": None, "closed_unresolved": 0}
         assert [r["closed"] for r in report.rows if r["dimension"] == "week"] == [0, 0]
 
     def test_a_single_call_is_its_own_median_and_p90(self, desk):

@@ -107,7 +107,7 @@ def _audited_changes(admin: Analyst) -> list[tuple[str, Callable[[], object]]]:
             quality.move_checklist_item(item, 3, "order of work", admin),
             quality.set_checklist_item(item, "clearer wording", admin, text=f"{item.text} (checked)"))),
         ("closure reasons", lambda: (
-            partitions.add_closure_reason(default, "DUPLICATE", "Duplicate call", ["incident"], admin),
+            partitions.add_closure_reason(default, "SPAM", "Spam, not a call", ["incident"], admin, unresolved=True),
             partitions.set_closure_reason(ClosureReason.objects.get(partition=default, code="FIXED"), admin,
                                           call_types=["incident", "service_request"]))),
         ("rejection categories", lambda: (
