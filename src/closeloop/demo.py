@@ -133,9 +133,9 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
                 count += 1
     _raise_demo_problem(Partition.objects.get(name=DEFAULT_PARTITION), now)
     count += len(load_contact_answers(now))
-    deliver_demo_outbox()  # last: every message the demo's calls caused is in the outbox by now
     load_demo_auto_close(now)
     load_unresolved_demo(now)
+    deliver_demo_outbox()  # last: every message the demo's calls caused is in the outbox by now
     return DemoResult(created=True, calls=count, analysts=sorted(DEMO_ANALYSTS))
 
 

@@ -15,6 +15,7 @@ from closeloop.calls import services as calls
 from closeloop.calls.acceptance import answer_resolution
 from closeloop.calls.links import Answer, acceptance_links
 from closeloop.calls.models import Call
+from closeloop.contacts.models import Contact
 from closeloop.desk import DEFAULT_PARTITION
 from closeloop.partitions import quality
 from closeloop.partitions.models import IpkGroup, Partition
@@ -37,11 +38,12 @@ def _answer(call: Call, answer: Answer, at: datetime, words: str = "") -> Call:
     return answer_resolution(token, answer, words, at=at)
 
 
-def _resolved(partition: Partition, summary: str, resolution: str, at: datetime) -> Call:
+def _resolved(partition: Partition, summary: str, resolution: str, at: datetime, reporter: int) -> Call:
     desk_group = IpkGroup.objects.get(partition=partition, name="Service Desk")
     alice, rita = Analyst.objects.get(username="alice"), Analyst.objects.get(username="rita")
+    contact = Contact.objects.filter(partition=partition, active=True).exclude(email="").order_by("id")[reporter]
     call = calls.log_call(partition, "incident", summary, description="Reported by phone.", priority=3,
-                          log_group=desk_group, assigned_group=IpkGroup.objects.get(
+                          contact=contact, log_group=desk_group, assigned_group=IpkGroup.objects.get(
                               partition=partition, name="Desktop Support"), assigned_analyst=rita, actor=alice, at=at)
     return calls.resolve_call(call.ref, rita, resolution, at=at + timedelta(hours=3))
 
@@ -53,8 +55,8 @@ def load_contact_answers(now: datetime) -> list[str]:
         if item.text == CONFIRMED_BY_CONTACT:
             quality.set_checklist_item(item, "Demo desk: the contact's acceptance answers this check",
                                        answered_by_contact=True)
-    accepted = _resolved(partition, *ACCEPTED, now - timedelta(days=2))
+    accepted = _resolved(partition, *ACCEPTED, now - timedelta(days=2), reporter=0)
     _answer(accepted, Answer.ACCEPT, now - timedelta(days=1, hours=20))
-    refused = _resolved(partition, *REFUSED[:2], now - timedelta(days=1))
+    refused = _resolved(partition, *REFUSED[:2], now - timedelta(days=1), reporter=1)
     _answer(refused, Answer.REFUSE, now - timedelta(hours=18), REFUSED[2])
     return [accepted.ref, refused.ref]
