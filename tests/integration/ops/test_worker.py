@@ -17,6 +17,7 @@ from closeloop.cli.main import main
 from closeloop.notifications.delivery import deliver_due
 from closeloop.notifications.models import OutboxMessage
 from closeloop.notifications.outbox import enqueue
+from closeloop.ops.worker import PASSES, Pass, run_passes
 from tests.smtp import SmtpServer
 
 from .scratch import cli_env, closeloop, postgres_reachable, scratch_database
@@ -27,6 +28,7 @@ SEED = """
 import django, sys
 django.setup()
 from closeloop.notifications.outbox import enqueue
+from closeloop.ops.worker import PASSES, Pass, run_passes
 for i in range(int(sys.argv[1])):
     enqueue(kind="call_logged", recipient=f"user{i}@example.com", subject=f"Message {i}", body_text=f"Body {i}")
 """
@@ -91,6 +93,19 @@ def test_tick_fails_when_a_message_could_not_be_sent_and_keeps_it_for_later(smtp
     assert data["ok"] is False and "1 to try again later" in data["passes"][0]["result"]
     assert "could not reach 127.0.0.1" in data["passes"][0]["result"]
     assert OutboxMessage.objects.get().state == "pending"
+
+
+@pytest.mark.django_db
+def test_a_pass_that_fails_is_reported_and_the_others_still_run(smtp):
+    enqueue(kind="call_logged", recipient="user@example.com", subject="Message", body_text="x")
+
+    def broken(now):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the rules table is missing")
+
+    outcomes = run_passes(passes=[Pass("auto-close", broken), *PASSES])
+    assert [(o.name, o.ok) for o in outcomes] == [("auto-close", False), ("outbox", True)]
+    assert str(outcomes[0]) == "auto-close: failed: RuntimeError: the rules table is missing"
+    assert str(outcomes[1]) == "outbox: 1 sent" and len(smtp.received) == 1
 
 
 @pytest.mark.django_db
