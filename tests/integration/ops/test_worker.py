@@ -130,7 +130,7 @@ def test_sigterm_stops_the_worker_after_its_batch_with_nothing_half_done(desk_db
         if worker.poll() is None:
             worker.kill()
     assert worker.returncode == 0, err
-    assert "SIGTERM received" in err and "worker stopped" in err
+    assert "SIGTERM received" in err and "outbox: 50 sent" in err and "worker stopped" in err
     counts = json.loads(_python(desk_db, COUNT, CLOSELOOP_VAR_DIR=str(tmp_path)))
     # the batch in hand was finished and recorded; nothing was left claimed, nothing sent twice
     assert counts["sent"] == len(server.received) == len(set(server.ids())) == 50
