@@ -37,7 +37,8 @@ STOPPING = threading.Event()
 
 def deliver_outbox(now: datetime) -> DeliveryReport:
     """Send the messages of the outbox that are due (see `closeloop.notifications.delivery`), batch after batch
-    until none is left or the worker is asked to stop."""
+    until none is left or the worker is asked to stop. Each batch reads the clock itself: a long backlog
+    must not be judged by the time the pass began."""
     return deliver_due(keep_going=lambda: not STOPPING.is_set())
 
 

@@ -17,6 +17,7 @@ from closeloop.cli.main import main
 from closeloop.notifications.delivery import deliver_due
 from closeloop.notifications.models import OutboxMessage
 from closeloop.notifications.outbox import enqueue
+from closeloop.ops.worker import PASSES, Pass, run_passes
 from tests.smtp import SmtpServer
 
 from .scratch import cli_env, closeloop, postgres_reachable, scratch_database
@@ -27,6 +28,7 @@ SEED = """
 import django, sys
 django.setup()
 from closeloop.notifications.outbox import enqueue
+from closeloop.ops.worker import PASSES, Pass, run_passes
 for i in range(int(sys.argv[1])):
     enqueue(kind="call_logged", recipient=f"user{i}@example.com", subject=f"Message {i}", body_text=f"Body {i}")
 """
@@ -94,6 +96,19 @@ def test_tick_fails_when_a_message_could_not_be_sent_and_keeps_it_for_later(smtp
 
 
 @pytest.mark.django_db
+def test_a_pass_that_fails_is_reported_and_the_others_still_run(smtp):
+    enqueue(kind="call_logged", recipient="user@example.com", subject="Message", body_text="x")
+
+    def broken(now):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the rules table is missing")
+
+    outcomes = run_passes(passes=[Pass("auto-close", broken), *PASSES])
+    assert [(o.name, o.ok) for o in outcomes] == [("auto-close", False), ("outbox", True)]
+    assert str(outcomes[0]) == "auto-close: failed: RuntimeError: the rules table is missing"
+    assert str(outcomes[1]) == "outbox: 1 sent" and len(smtp.received) == 1
+
+
+@pytest.mark.django_db
 def test_tick_and_worker_run_as_the_system_operator_only(desk, capsys):
     assert main(["tick", "--as", "admin"]) == 4
     assert "leave out --as" in capsys.readouterr().err
@@ -115,7 +130,7 @@ def test_sigterm_stops_the_worker_after_its_batch_with_nothing_half_done(desk_db
         if worker.poll() is None:
             worker.kill()
     assert worker.returncode == 0, err
-    assert "SIGTERM received" in err and "worker stopped" in err
+    assert "SIGTERM received" in err and "outbox: 50 sent" in err and "worker stopped" in err
     counts = json.loads(_python(desk_db, COUNT, CLOSELOOP_VAR_DIR=str(tmp_path)))
     # the batch in hand was finished and recorded; nothing was left claimed, nothing sent twice
     assert counts["sent"] == len(server.received) == len(set(server.ids())) == 50
