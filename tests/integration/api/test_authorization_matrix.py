@@ -37,7 +37,8 @@ class Row:
 
 CLOSE = {"comments": "User confirmed it works", "reason": "FIXED"}
 AUTO_CLOSE_RULE = {"partition": "Default", "name": "Resolved calls", "statuses": ["forward_for_closure"],
-                   "call_types": ["incident"], "idle_days": 10, "reason": "FIXED", "change_reason": "Closers fall behind"}
+                   "call_types": ["incident"], "idle_days": 10, "reason": "FIXED",
+                   "change_reason": "Closers fall behind"}
 MATRIX: list[Row] = [
     Row("GET", "/api/v1/calls", (200, 200, 200, 200, 401)),
     Row("POST", "/api/v1/calls", (201, 201, 201, 404, 401),
