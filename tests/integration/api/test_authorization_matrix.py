@@ -13,6 +13,7 @@ import pytest
 
 from closeloop.api.site import api
 from closeloop.contacts.services import add_contact
+from closeloop.autoclose import services as autoclose
 
 # The analyst playing each role on the test desk (tests/desk.py).
 ROLES = {"admin": "admin", "resolver": "rita", "closer": "carol", "other_partition": "olga", "no_token": None}
@@ -36,6 +37,9 @@ class Row:
 
 
 CLOSE = {"comments": "User confirmed it works", "reason": "FIXED"}
+AUTO_CLOSE_RULE = {"partition": "Default", "name": "Resolved calls", "statuses": ["forward_for_closure"],
+                   "call_types": ["incident"], "idle_days": 10, "reason": "FIXED",
+                   "change_reason": "Closers fall behind"}
 MATRIX: list[Row] = [
     Row("GET", "/api/v1/calls", (200, 200, 200, 200, 401)),
     Row("POST", "/api/v1/calls", (201, 201, 201, 404, 401),
@@ -86,6 +90,10 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/outbox", (200, 403, 403, 403, 401)),
     Row("GET", "/api/v1/outbox/{message_id}", (200, 403, 403, 403, 401)),
     Row("POST", "/api/v1/outbox/{message_id}/retry", (200, 403, 403, 403, 401)),
+    Row("GET", "/api/v1/auto-close-rules", (200, 200, 200, 200, 401)),
+    Row("POST", "/api/v1/auto-close-rules", (201, 403, 403, 404, 401), body=AUTO_CLOSE_RULE),
+    Row("PUT", "/api/v1/auto-close-rules/{rule_id}", (200, 403, 403, 404, 401),
+        body={"idle_days": 14, "change_reason": "Two weeks"}),
 ]
 
 CELLS = [pytest.param(row, role, status, id=f"{row.id} as {role}")
@@ -132,6 +140,11 @@ def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, 
     contact = add_contact(desk.default, "Dana Fisher", email="dana.fisher@example.org")
     values = {"ref": scene[row.subject].ref, "name": "Default", "username": "alice", "contact_id": str(contact.id),
               "message_id": str(failed_message), **dict(row.fill)}
+def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, as_):  # type: ignore[no-untyped-def]
+    values = {"ref": scene[row.subject].ref, "name": "Default", "username": "alice", **dict(row.fill)}
+    if "{rule_id}" in row.path:  # a rule of the Default partition to change
+        fields = {k: v for k, v in AUTO_CLOSE_RULE.items() if k not in ("partition", "change_reason")}
+        values["rule_id"] = str(autoclose.add_rule(scene["assigned"].partition, "set-up", **fields).rule.id)
     path = row.path.format(**values) + row.query
     reply = as_(ROLES[role]).request(row.method, path, _filled(row.body, values))
     assert reply.status == status, reply.body
