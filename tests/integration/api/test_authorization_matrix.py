@@ -56,6 +56,10 @@ MATRIX: list[Row] = [
     Row("POST", "/api/v1/calls/{ref}/close", (403, 403, 200, 404, 401), subject="for_closure", body=CLOSE),
     Row("POST", "/api/v1/calls/{ref}/reject", (403, 403, 200, 404, 401), subject="to_carol",
         body={"reason": "Still failing"}),
+    # the test desk has no reason for unresolved calls: whoever may close it as unresolved is told the reason is
+    # required (400); whoever may not is refused first (403)
+    Row("POST", "/api/v1/calls/{ref}/close-unresolved", (400, 403, 400, 404, 401),
+        body={"kind": "cancelled", "comments": "Logged in error"}),
     Row("GET", "/api/v1/outstanding", (200, 200, 200, 200, 401)),
     Row("GET", "/api/v1/partitions", (200, 200, 200, 200, 401)),
     Row("GET", "/api/v1/partitions/{name}/closure-settings", (200, 200, 200, 404, 401)),
