@@ -61,6 +61,7 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/partitions/{name}/checklist", (200, 200, 200, 404, 401)),
     Row("GET", "/api/v1/partitions/{name}/rejection-categories", (200, 200, 200, 404, 401)),
     Row("GET", "/api/v1/groups", (200, 200, 200, 200, 401)),
+    Row("PATCH", "/api/v1/groups/{group_id}", (200, 403, 403, 404, 401), body={"mailbox": "closure@example.org"}),
     Row("GET", "/api/v1/closure-reasons", (200, 200, 200, 200, 401)),
     Row("GET", "/api/v1/analysts", (200, 200, 200, 200, 401)),
     Row("GET", "/api/v1/analysts/me", (200, 200, 200, 200, 401)),
@@ -131,7 +132,7 @@ def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, 
                                        desk, failed_message):
     contact = add_contact(desk.default, "Dana Fisher", email="dana.fisher@example.org")
     values = {"ref": scene[row.subject].ref, "name": "Default", "username": "alice", "contact_id": str(contact.id),
-              "message_id": str(failed_message), **dict(row.fill)}
+              "message_id": str(failed_message), "group_id": str(desk.closure_group.id), **dict(row.fill)}
     path = row.path.format(**values) + row.query
     reply = as_(ROLES[role]).request(row.method, path, _filled(row.body, values))
     assert reply.status == status, reply.body
