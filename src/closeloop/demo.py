@@ -98,6 +98,7 @@ CHECKLIST = [("Resolution describes the root cause", True), ("User confirmed ser
 FACILITIES_CHECKLIST = [("Work area left clean and safe", True), ("Requester confirmed the fix", True)]
 # The recurring issue the demo's closure group has already raised a Problem for.
 RAISED_THEME = "VPN disconnects every few minutes"
+DEMO_GROUP_MAILBOX = "facilities-closure@example.com"
 
 
 @dataclass
@@ -182,6 +183,9 @@ def _build_desk() -> None:
     partitions.update_closure_settings(
         facilities, "Demo desk: facilities calls go to the facilities closure group", closure_method="rules",
         closure_rule="closure_group", closure_group="Facilities Closure")
+    # the facilities closure group shares one mailbox: its Forward for Closure notices and reminders go there
+    partitions.set_group_mailbox(IpkGroup.objects.get(partition=facilities, name="Facilities Closure"),
+                                 DEMO_GROUP_MAILBOX)
 
 
 def _demo_call(rng: random.Random, partition: Partition, themes: list[tuple[str, ...]],

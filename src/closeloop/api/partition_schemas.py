@@ -17,6 +17,7 @@ __all__ = [
     "ClosureSettingsResult",
     "SettingsChangeOut",
     "GroupOut",
+    "GroupUpdate",
     "ChecklistItemOut",
     "RejectionCategoryOut",
     "ClosureReasonOut",
@@ -95,7 +96,17 @@ class GroupOut(Schema):
     partition: str = Field(..., examples=["Default"])
     name: str = Field(..., examples=["Service Desk"])
     active: bool
+    mailbox: str | None = Field(..., examples=["closure@example.com"],
+                                description="The group's own address: its closure notices and reminders go there "
+                                            "instead of to each closer (null: none)")
     members: list[str] = Field(..., examples=[["alice", "carol"]])
+
+
+class GroupUpdate(Schema):
+    """Change a group (IPK Setup); a field left out is kept."""
+
+    mailbox: Text | None = limited(limits.EMAIL, None, examples=["closure@example.com"],
+                                   description="The group's own address; \"\" or null clears it")
 
 
 class ChecklistItemOut(Schema):

@@ -95,10 +95,21 @@ def group_remove_member(args: Namespace, actor: Actor) -> Output:
                   {"group": group.name, "removed": args.user, "calls_rerouted": moved})
 
 
+def group_mailbox(args: Namespace, actor: Actor) -> Output:
+    if args.clear == bool(args.address):
+        raise InvalidInput("Give the group's mailbox address, or --clear to remove it (not both)", field="mailbox")
+    group = partitions.set_group_mailbox(_group(args, actor), "" if args.clear else args.address, actor)
+    said = f"Mailbox of {group.name} set to {group.mailbox}." if group.mailbox else \
+        f"{group.name} has no mailbox: its notices go to its closers."
+    return Output(said, {"group": group.name, "mailbox": group.mailbox or None})
+
+
 def group_list(args: Namespace, actor: Actor) -> Output:
-    data = [{"name": g.name, "active": g.active, "members": sorted(m.username for m in g.members.all())}
+    data = [{"name": g.name, "active": g.active, "mailbox": g.mailbox or None,
+             "members": sorted(m.username for m in g.members.all())}
             for g in lists.groups(actor, args.partition)]
-    return Output("\n".join(f"{g['name']}: {', '.join(g['members']) or '(no members)'}" for g in data), data)
+    return Output("\n".join(f"{g['name']}: {', '.join(g['members']) or '(no members)'}"
+                            + (f" (mailbox {g['mailbox']})" if g["mailbox"] else "") for g in data), data)
 
 
 def analyst_add(args: Namespace, actor: Actor) -> Output:
@@ -282,6 +293,11 @@ def register(tree: CommandTree) -> None:
         p.add_argument("partition")
         p.add_argument("name")
         p.add_argument("user")
+    p = tree.leaf(grp, "mailbox", group_mailbox, "set or clear a group's own mailbox address")
+    p.add_argument("partition")
+    p.add_argument("name")
+    p.add_argument("address", nargs="?", default="")
+    p.add_argument("--clear", action="store_true", help="no mailbox: notices go to each of its closers")
     p = tree.leaf(grp, "list", group_list, "list a partition's groups and members")
     p.add_argument("partition")
 

@@ -43,13 +43,16 @@ class DeskEvent(StrEnum):
     GROUP_CREATED = "group_created"
     GROUP_MEMBER_ADDED = "group_member_added"
     GROUP_MEMBER_REMOVED = "group_member_removed"
+    GROUP_MAILBOX_CHANGED = "group_mailbox_changed"
     ANALYST_JOINED = "analyst_joined"
     ANALYST_ROLE_CHANGED = "analyst_role_changed"
     ANALYST_DEACTIVATED = "analyst_deactivated"
 
 
-# Changes that only add people or groups: they can never leave a call with nobody to close it.
-ADDITIONS = frozenset({DeskEvent.GROUP_CREATED, DeskEvent.GROUP_MEMBER_ADDED, DeskEvent.ANALYST_JOINED})
+# Changes that only add people or groups, or only say where a group's mail goes: they can never leave a
+# call with nobody to close it.
+ADDITIONS = frozenset({DeskEvent.GROUP_CREATED, DeskEvent.GROUP_MEMBER_ADDED, DeskEvent.ANALYST_JOINED,
+                       DeskEvent.GROUP_MAILBOX_CHANGED})
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,17 @@ from closeloop.api.partition_schemas import (
     ClosureSettingsResult,
     ClosureSettingsUpdate,
     GroupOut,
+    GroupUpdate,
     PartitionOut,
     RejectionCategoryOut,
     SettingsChangeOut,
 )
-from closeloop.api.schemas import Page, PartitionName, Text, responses
+from closeloop.api.schemas import Id, Page, PartitionName, Text, responses
+from closeloop.closure import AdminRight
 
 from . import lists, quality
 from . import services as partitions
-from .models import ClosureSettings, Partition, SettingsChange
+from .models import ClosureSettings, IpkGroup, Partition, SettingsChange
 
 __all__ = ["router", "groups_router", "closure_reasons_router"]
 
@@ -94,11 +96,26 @@ class _PartitionFilter(Schema):
     partition: Text | None = Field(None, description="Partition name (default: all of yours)")
 
 
+def _group(g: IpkGroup) -> dict[str, Any]:
+    return {"id": g.id, "partition": g.partition.name, "name": g.name, "active": g.active,
+            "mailbox": g.mailbox or None, "members": sorted(m.username for m in g.members.all())}
+
+
 @groups_router.get("", response=responses(list[GroupOut]), summary="IPK groups")
 def list_groups(request: HttpRequest, filters: Query[_PartitionFilter]) -> list[dict[str, Any]]:
-    rows = lists.groups(caller(request), filters.partition)
-    return [{"id": g.id, "partition": g.partition.name, "name": g.name, "active": g.active,
-             "members": sorted(m.username for m in g.members.all())} for g in rows]
+    return [_group(g) for g in lists.groups(caller(request), filters.partition)]
+
+
+@groups_router.patch("/{group_id}", response=responses(GroupOut), summary="Change a group's mailbox (IPK Setup)")
+def update_group(request: HttpRequest, group_id: Id, body: GroupUpdate) -> dict[str, Any]:
+    """With a mailbox, the group's Forward for Closure notices and reminders go to that address instead of
+    to each of its closers; the change is audited in the partition's settings history."""
+    actor = caller(request)
+    group = partitions.get_group_by_id(group_id, actor)
+    partitions.require_admin(actor, AdminRight.IPK_SETUP)
+    if "mailbox" in body.model_fields_set:
+        group = partitions.set_group_mailbox(group, body.mailbox, actor)
+    return _group(group)
 
 
 class _ReasonFilter(_PartitionFilter):

@@ -15,6 +15,7 @@ _SUBJECT = {
     DeskEvent.GROUP_MEMBER_ADDED: SettingsChange.Subject.GROUPS,
     DeskEvent.ANALYST_JOINED: SettingsChange.Subject.ANALYSTS,
     DeskEvent.GROUP_MEMBER_REMOVED: SettingsChange.Subject.GROUPS,
+    DeskEvent.GROUP_MAILBOX_CHANGED: SettingsChange.Subject.GROUPS,
     DeskEvent.ANALYST_ROLE_CHANGED: SettingsChange.Subject.ANALYSTS,
     DeskEvent.ANALYST_DEACTIVATED: SettingsChange.Subject.ANALYSTS,
 }

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any, Final
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
@@ -41,6 +43,7 @@ __all__ = [
     "partitions_for",
     "readable_partitions",
     "get_group",
+    "get_group_by_id",
     "colleagues",
     "get_colleague",
     "load_directory",
@@ -49,6 +52,7 @@ __all__ = [
     "create_group",
     "add_group_member",
     "remove_group_member",
+    "set_group_mailbox",
     "audited_settings",
     "update_closure_settings",
     "add_closure_reason",
@@ -101,6 +105,15 @@ def get_group(partition: Partition, name: str, field: str = "group") -> IpkGroup
     group = IpkGroup.objects.filter(partition=partition, name=name).first()
     if group is None:
         raise NotFound(f"No IPK group named {name!r} in partition {partition.name}", field=field)
+    return group
+
+
+def get_group_by_id(group_id: int, viewer: Analyst | None = None) -> IpkGroup:
+    """A group by id, if it is in a partition the viewer works in; any other is refused like one that does
+    not exist."""
+    group = IpkGroup.objects.visible_to(viewer).select_related("partition").filter(pk=group_id).first()
+    if group is None:
+        raise NotFound(f"No IPK group with id {group_id}", field="group")
     return group
 
 
@@ -179,6 +192,32 @@ def remove_group_member(group: IpkGroup, analyst: Analyst, actor: Analyst | None
                                     f"Removing {analyst.username} from group {group.name}",
                                     f"{analyst.username} was removed from group {group.name}", before,
                                     _members(group)))
+
+
+@transaction.atomic
+def set_group_mailbox(group: IpkGroup, mailbox: str | None, actor: Analyst | None = None) -> IpkGroup:
+    """Give a group its own address (closure notices and reminders then go there, not to each member);
+    blank clears it. Audited in the settings history with the address before and after."""
+    require_admin(actor, AdminRight.IPK_SETUP)
+    address = limits.EMAIL.clean(mailbox, field="mailbox").lower()
+    if address:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise InvalidInput(f"{address!r} is not a valid e-mail address for the group's mailbox",
+                               field="mailbox") from None
+    group = IpkGroup.objects.select_for_update().get(pk=group.pk)
+    before = group.mailbox
+    if address == before:
+        return group
+    group.mailbox = address
+    group.save(update_fields=["mailbox"])
+    done = f"the mailbox of group {group.name} was set to {address}" if address else \
+        f"the mailbox of group {group.name} was cleared"
+    publish(DirectoryChanged(DeskEvent.GROUP_MAILBOX_CHANGED, group.partition_id, actor and actor.id,
+                             f"Changing the mailbox of group {group.name}", done,
+                             {"mailbox": before or None}, {"mailbox": address or None}))
+    return group
 
 
 def _settings_row(partition: Partition, lock: bool = False) -> ClosureSettings:

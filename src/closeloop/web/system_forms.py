@@ -107,6 +107,19 @@ class MemberForm(forms.Form):
         self.fields["analyst"].queryset = _analysts_of(partition)
 
 
+class MailboxForm(forms.Form):
+    """Set a group's own mailbox address, or clear it (blank)."""
+
+    group = forms.ModelChoiceField(queryset=IpkGroup.objects.none(), widget=forms.HiddenInput)
+    mailbox = limited_text(limits.EMAIL, label="Mailbox", widget=forms.EmailInput,
+                           help_text="Its closure notices and reminders go here instead of to each closer; "
+                                     "leave empty for none")
+
+    def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = IpkGroup.objects.filter(partition=partition)
+
+
 class AnalystForm(forms.Form):
     """Create an analyst in the current partition (or add an existing one to it)."""
 

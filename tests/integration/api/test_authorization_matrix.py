@@ -69,6 +69,7 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/partitions/{name}/checklist", (200, 200, 200, 404, 401)),
     Row("GET", "/api/v1/partitions/{name}/rejection-categories", (200, 200, 200, 404, 401)),
     Row("GET", "/api/v1/groups", (200, 200, 200, 200, 401)),
+    Row("PATCH", "/api/v1/groups/{group_id}", (200, 403, 403, 404, 401), body={"mailbox": "closure@example.org"}),
     Row("GET", "/api/v1/closure-reasons", (200, 200, 200, 200, 401)),
     Row("GET", "/api/v1/analysts", (200, 200, 200, 200, 401)),
     Row("GET", "/api/v1/analysts/me", (200, 200, 200, 200, 401)),
@@ -149,6 +150,7 @@ def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, 
     if "{rule_id}" in row.path:  # a rule of the Default partition to change
         fields = {k: v for k, v in AUTO_CLOSE_RULE.items() if k not in ("partition", "change_reason")}
         values["rule_id"] = str(autoclose.add_rule(scene["assigned"].partition, "set-up", **fields).rule.id)
+              "message_id": str(failed_message), "group_id": str(desk.closure_group.id), **dict(row.fill)}
     path = row.path.format(**values) + row.query
     reply = as_(ROLES[role]).request(row.method, path, _filled(row.body, values))
     assert reply.status == status, reply.body

@@ -199,3 +199,25 @@ def test_call_pages_keep_working_for_the_resolver_after_settings_change(client_f
     call = calls.log_call(desk.default, "incident", "x", assigned_analyst=desk.alice, actor=desk.alice)
     desk.configure(closure_method="comments")
     assert b'name="resolve-closer"' in client_for("alice").get(f"/calls/{call.ref}/").content
+
+
+def test_an_administrator_sets_and_clears_a_groups_mailbox_on_the_groups_page(client_for, desk):
+    client = client_for("admin")
+    response = client.post("/system/groups/", {"op": "mailbox", "group": desk.closure_group.id,
+                                               "mailbox": "closure@desk.example"}, follow=True)
+    assert response.status_code == 200
+    assert b"Mailbox: <strong>closure@desk.example</strong>" in response.content
+    assert IpkGroup.objects.get(pk=desk.closure_group.pk).mailbox == "closure@desk.example"
+    assert client.post("/system/groups/", {"op": "mailbox", "group": desk.closure_group.id,
+                                           "mailbox": ""}).status_code == 302
+    assert IpkGroup.objects.get(pk=desk.closure_group.pk).mailbox == ""
+
+
+def test_a_bad_mailbox_is_shown_on_that_groups_form_and_nothing_changes(client_for, desk):
+    response = client_for("admin").post("/system/groups/", {"op": "mailbox", "group": desk.network.id,
+                                                            "mailbox": "network at desk"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "is not a valid e-mail address for the group" in html
+    assert f'id="id_m{desk.network.id}_mailbox"' in html and 'value="network at desk"' in html
+    assert IpkGroup.objects.get(pk=desk.network.pk).mailbox == ""

@@ -29,6 +29,7 @@ from ..system_forms import (
     AnalystForm,
     ClosureSettingsForm,
     GroupForm,
+    MailboxForm,
     MemberForm,
     ReasonForm,
     ReasonTypesForm,
@@ -92,10 +93,12 @@ def closure_settings(request: HttpRequest) -> HttpResponse:
 @login_required
 @refusals_as_http
 def groups(request: HttpRequest) -> HttpResponse:
-    """IPK Groups: create a group, add or remove members (a removal that strands calls is refused)."""
+    """IPK Groups: create a group, add or remove members (a removal that strands calls is refused), set or
+    clear a group's own mailbox."""
     analyst, partition = _system_page(request, AdminRight.IPK_SETUP)
     create = GroupForm(partition=partition)
     refused: MemberForm | None = None
+    refused_mailbox: MailboxForm | None = None
     status = 200
     if request.method == "POST":
         op = request.POST.get("op")
@@ -112,6 +115,20 @@ def groups(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.success(request, f"Group {group.name} created.")
                     return redirect("system-groups")
+        elif op == "mailbox":
+            mailbox = MailboxForm(request.POST, partition=partition, auto_id=f"id_m{request.POST.get('group')}_%s")
+            if mailbox.is_valid():
+                try:
+                    group = partitions.set_group_mailbox(mailbox.cleaned_data["group"],
+                                                         mailbox.cleaned_data["mailbox"], analyst)
+                except CloseloopError as exc:
+                    status, refused_mailbox = refuse_in_form(mailbox, exc), mailbox
+                else:
+                    messages.success(request, f"Mailbox of {group.name} set to {group.mailbox}." if group.mailbox
+                                     else f"{group.name} has no mailbox now: its notices go to its closers.")
+                    return redirect("system-groups")
+            else:
+                status, refused_mailbox = 400, mailbox
         else:
             member = MemberForm(request.POST, partition=partition, auto_id=f"id_g{request.POST.get('group')}_%s")
             if member.is_valid():
@@ -133,7 +150,10 @@ def groups(request: HttpRequest) -> HttpResponse:
                 status, refused = 400, member
     rows = lists.groups(analyst, partition.name)
     listing = [(g, MemberForm(partition=partition, initial={"group": g.id}, auto_id=f"id_g{g.id}_%s"),
-                refused if refused is not None and refused.data.get("group") == str(g.id) else None)
+                refused if refused is not None and refused.data.get("group") == str(g.id) else None,
+                refused_mailbox if refused_mailbox is not None and refused_mailbox.data.get("group") == str(g.id)
+                else MailboxForm(partition=partition, initial={"group": g.id, "mailbox": g.mailbox},
+                                 auto_id=f"id_m{g.id}_%s"))
                for g in rows]
     return render(request, "web/system/groups.html", {"partition": partition, "create": create,
                                                      "listing": listing}, status=status)
