@@ -30,7 +30,8 @@ class Received:
 
     def part(self, content_type: str) -> str:
         body = self.message.get_body(preferencelist=(content_type.split("/")[1],))
-        return "" if body is None else str(body.get_content())
+        # SMTP carries lines ended by CRLF; a mail client shows them as plain lines
+        return "" if body is None else str(body.get_content()).replace("\r\n", "\n")
 
 
 def free_port() -> int:

@@ -184,6 +184,21 @@ def test_a_call_on_hold_is_escalated_off_hold_to_the_groups_queue(desk):
         Status.ASSIGNED, desk.network, None, 2)
 
 
+def test_a_call_on_hold_closes_at_expiry_as_closed_unresolved_for_no_response(desk):
+    partitions.add_closure_reason(desk.default, "NO-RESPONSE", "No response from user", ["incident"],
+                                  unresolved=True)
+    call = calls.log_call(desk.default, "incident", "Waiting for the user", assigned_group=desk.service_desk,
+                          assigned_analyst=desk.alice, actor=desk.alice, at=T0)
+    calls.hold_call(call.ref, desk.alice, "Asked the user for a screenshot", at=T0)
+    autoclose.add_rule(desk.default, "Stale holds", desk.admin, name="No answer", statuses=["on_hold"],
+                       idle_days=5, expiry="close", reason="NO-RESPONSE", call_types=["incident"])
+    assert autoclose.auto_close_pass(T0 + 5 * DAY).closed == 1
+    closed = fresh(call)
+    assert (closed.status, closed.unresolved_kind, closed.closure_reason.code, closed.closed_by) == (
+        Status.CLOSED_UNRESOLVED, "no_response", "NO-RESPONSE", None)
+    assert closed.resolution == "" and "Auto-closed by rule No answer" in closed.closure_comments
+
+
 def test_the_first_matching_rule_in_order_applies(desk):
     call = resolved_call(desk)
     servicenow_rule(desk)

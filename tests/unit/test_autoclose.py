@@ -41,7 +41,7 @@ from closeloop.closure.autoclose import (
 )
 
 FIXED = ReasonFacts("FIXED", True, frozenset(CallType), 7)
-NO_RESPONSE = ReasonFacts("NO_RESPONSE", True, frozenset(CallType), 8)
+NO_RESPONSE = ReasonFacts("NO_RESPONSE", True, frozenset(CallType), 8, unresolved=True)
 BOTH = frozenset({Audience.TARGET, Audience.CONTACT})
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
 
@@ -254,6 +254,7 @@ def test_auto_close_of_a_call_on_hold_is_closed_unresolved() -> None:
                       days=DayCount.BUSINESS, idle_days=1)
     change = auto_close(waiting(Status.ON_HOLD, resolved_by_id=None), rule, START)
     assert change.after.status is Status.CLOSED_UNRESOLVED
+    assert change.after.unresolved_kind == "no_response"
     assert "after 1 business day without" in change.after.closure_comments
 
 

@@ -82,7 +82,7 @@ class AutoCloseRule(models.Model):
             reminders=tuple(Reminder(int(r["after_days"]), frozenset(Audience(a) for a in r["to"]))
                             for r in self.reminders),
             reason=(ReasonFacts(reason.code, reason.active, frozenset(CallType(t) for t in reason.call_types),
-                                reason.id) if reason is not None else None),
+                                reason.id, reason.unresolved) if reason is not None else None),
             comments=self.comments,
             escalation_group_id=self.escalation_group_id,
             raise_priority=self.raise_priority,

@@ -346,11 +346,12 @@ def _act_on(call_id: int, rules: Sequence[AutoCloseRuleFacts], now: datetime) ->
         save_change(call, None, change, now)
         return "escalated"
     change = auto_close(facts, rule, now)
-    ClosureDecision.objects.create(
-        call=call, partition_id=call.partition_id, decided_by=None, decided_at=now,
-        outcome=ClosureDecision.Outcome.AUTO_CLOSED, rejections_before=call.times_rejected,
-        resolver_id=call.resolved_by_id, resolver_group=call.assigned_group, call_type=call.call_type,
-        resolved_at=call.resolved_at, reason=change.note)
+    if facts.status in CLOSURE_STATUSES:  # a verdict on a resolution; a call closed off hold had none
+        ClosureDecision.objects.create(
+            call=call, partition_id=call.partition_id, decided_by=None, decided_at=now,
+            outcome=ClosureDecision.Outcome.AUTO_CLOSED, rejections_before=call.times_rejected,
+            resolver_id=call.resolved_by_id, resolver_group=call.assigned_group, call_type=call.call_type,
+            resolved_at=call.resolved_at, reason=change.note)
     save_change(call, None, change, now)
     return "closed"
 

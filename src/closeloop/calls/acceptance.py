@@ -80,7 +80,8 @@ def _acceptance_reason(call: Call, reason_id: int | None) -> ReasonFacts | None:
         "type_links").first() if reason_id is not None else None
     if reason is None:
         return None
-    return ReasonFacts(reason.code, reason.active, frozenset(CallType(t) for t in reason.call_types), reason.id)
+    return ReasonFacts(reason.code, reason.active, frozenset(CallType(t) for t in reason.call_types), reason.id,
+                       reason.unresolved)
 
 
 @transaction.atomic

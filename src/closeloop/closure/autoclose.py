@@ -22,10 +22,12 @@ from typing import Any
 
 from .changes import CallChange
 from .errors import InvalidInput
-from .guards import check_assignment, check_close_values
+from .guards import check_assignment, check_close_values, check_reason
 from .lifecycle import Action, next_status
+from .limits import CLOSURE_COMMENTS
 from .model import CLOSURE_STATUSES, CallFacts, CallType, Directory, PartitionSettings, ReasonFacts, Status, Target
 from .routing import route_to_target
+from .unresolved import UnresolvedKind
 
 __all__ = [
     "WATCHABLE_STATUSES",
@@ -309,12 +311,20 @@ def auto_close(call: CallFacts, rule: AutoCloseRuleFacts, at: datetime) -> CallC
     text = f"Auto-closed by rule {rule.name} after {_days(rule)} without a decision"
     if rule.comments.strip():
         text += f". {rule.comments.strip()}"
-    comments = check_close_values(call, PartitionSettings(closure_reason_required=True), text, rule.reason)
+    required = PartitionSettings(closure_reason_required=True)
+    unresolved: dict[str, Any] = {}
+    if call.status is Status.ON_HOLD:  # never resolved: Closed/Unresolved for no response, with such a reason
+        comments = CLOSURE_COMMENTS.clean(text)
+        check_reason(call, required, rule.reason, unresolved=True)
+        unresolved = {"unresolved_kind": UnresolvedKind.NO_RESPONSE}
+    else:
+        comments = check_close_values(call, required, text, rule.reason)
     reason = rule.reason
-    assert reason is not None  # check_close_values requires it
+    assert reason is not None  # the reason checks require it
     return _change(call, Action.AUTO_CLOSE, comments,
                    {"rule": rule.name, "reason": reason.code, "idle_days": rule.idle_days, "days": rule.days.value},
-                   closure_comments=comments, closure_reason_id=reason.reason_id, closed_by_id=None, closed_at=at)
+                   closure_comments=comments, closure_reason_id=reason.reason_id, closed_by_id=None, closed_at=at,
+                   **unresolved)
 
 
 def escalate(call: CallFacts, rule: AutoCloseRuleFacts, settings: PartitionSettings, directory: Directory,

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -70,11 +70,13 @@ def enqueue(*, kind: str, recipient: str, subject: str, body_text: str, body_htm
               "next_attempt_at": at, "created_at": at}
     if event is None:
         return OutboxMessage.objects.create(kind=kind, recipient=address, **values)
-    # get_or_create retries the read in a savepoint when a concurrent writer wins the unique constraint,
-    # so the caller's transaction survives the race.
-    message, _created = OutboxMessage.objects.get_or_create(event=event, kind=kind, recipient=address,
-                                                            defaults=values)
-    return message
+    # Insert first (one query on every call change that notifies), in a savepoint so the caller's transaction
+    # survives the unique constraint when this event already wrote this message; then read the one there.
+    try:
+        with transaction.atomic():
+            return OutboxMessage.objects.create(event=event, kind=kind, recipient=address, **values)
+    except IntegrityError:
+        return OutboxMessage.objects.get(event=event, kind=kind, recipient=address)
 
 
 def outbox_messages(viewer: Analyst | None, state: str | None = None,

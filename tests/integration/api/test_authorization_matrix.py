@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from closeloop.api.site import api
-from closeloop.contacts.services import add_contact
 from closeloop.autoclose import services as autoclose
+from closeloop.contacts.services import add_contact
 
 # The analyst playing each role on the test desk (tests/desk.py).
 ROLES = {"admin": "admin", "resolver": "rita", "closer": "carol", "other_partition": "olga", "no_token": None}
@@ -144,13 +144,10 @@ def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, 
                                        desk, failed_message):
     contact = add_contact(desk.default, "Dana Fisher", email="dana.fisher@example.org")
     values = {"ref": scene[row.subject].ref, "name": "Default", "username": "alice", "contact_id": str(contact.id),
-              "message_id": str(failed_message), **dict(row.fill)}
-def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, as_):  # type: ignore[no-untyped-def]
-    values = {"ref": scene[row.subject].ref, "name": "Default", "username": "alice", **dict(row.fill)}
+              "message_id": str(failed_message), "group_id": str(desk.closure_group.id), **dict(row.fill)}
     if "{rule_id}" in row.path:  # a rule of the Default partition to change
         fields = {k: v for k, v in AUTO_CLOSE_RULE.items() if k not in ("partition", "change_reason")}
         values["rule_id"] = str(autoclose.add_rule(scene["assigned"].partition, "set-up", **fields).rule.id)
-              "message_id": str(failed_message), "group_id": str(desk.closure_group.id), **dict(row.fill)}
     path = row.path.format(**values) + row.query
     reply = as_(ROLES[role]).request(row.method, path, _filled(row.body, values))
     assert reply.status == status, reply.body

@@ -24,8 +24,11 @@ State = OutboxMessage.State
 
 @pytest.fixture
 def call(desk):  # type: ignore[no-untyped-def]
-    return calls.log_call(desk.default, "incident", "Printer on floor 2 jams", log_group=desk.service_desk,
-                          assigned_analyst=desk.rita, actor=desk.alice)
+    """A call whose logging tells nobody (no contact, no assignee), so the outbox holds only what a test writes."""
+    logged = calls.log_call(desk.default, "incident", "Printer on floor 2 jams", log_group=desk.service_desk,
+                            actor=desk.alice)
+    assert not OutboxMessage.objects.exists()
+    return logged
 
 
 def _message(desk, call, recipient: str = "rita@example.com", n: int = 0, now=None):  # type: ignore[no-untyped-def]
