@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from .conftest import DANA
+
 pytestmark = pytest.mark.e2e
 
 # Makes the call's accept and refuse links; with a number of days, as they were made that long ago.
@@ -47,7 +49,7 @@ def _links(live_desk: Any, ref: str, days_ago: float = 0) -> dict[str, str]:
 
 def _resolved_call(live_desk: Any, summary: str) -> str:
     call = live_desk.cli("call", "log", "--partition", "Default", "--type", "incident", "--summary", summary,
-                         "--group", "Service Desk", "--assign-analyst", "rita", "--as", "alice")
+                         "--group", "Service Desk", "--assign-analyst", "rita", "--contact", DANA, "--as", "alice")
     live_desk.cli("call", "resolve", call["ref"], "--resolution", "Replaced the docking station", "--as", "rita")
     return str(call["ref"])
 
@@ -81,7 +83,8 @@ def test_the_contact_accepts_and_the_closer_sees_the_confirmation(live_desk, con
 
     shown = live_desk.cli("call", "show", ref)
     assert shown["status"] == "forward_for_closure" and shown["user_confirmed_at"]
-    assert shown["history"][-1]["actor"] == "the contact" and shown["history"][-1]["action"] == "user_accept"
+    last = shown["history"][-1]
+    assert last["actor"] == "the contact, Dana Fisher" and last["action"] == "user_accept"
     carol = sign_in("carol")
     carol.goto(f"/calls/{ref}/")
     assert "Confirmed by the contact" in carol.locator("main").inner_text()
