@@ -61,6 +61,11 @@ class AutoCloseRule(models.Model):
         verbose_name = "Call Auto Close rule"
         constraints = [models.UniqueConstraint(fields=["partition", "name"], name="autoclose_rule_name_unique")]
 
+    @property
+    def call_type_labels(self) -> list[str]:
+        """The call types it watches, in users' words ("Service Request")."""
+        return [CallType(t).label for t in self.call_types]
+
     def __str__(self) -> str:
         return self.name
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from closeloop.closure.notices import NoticeKind
 from closeloop.partitions.models import Partition
 
 __all__ = ["OutboxQuerySet", "OutboxMessage", "NotificationPreference"]
@@ -70,6 +71,14 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient}: {self.subject}"
+
+    @property
+    def kind_label(self) -> str:
+        """What the message tells, in users' words ("Call resolved")."""
+        try:
+            return NoticeKind(self.kind).label
+        except ValueError:  # a message written by an operator's tool, not a notice
+            return self.kind.replace("_", " ").capitalize()
 
 
 class NotificationPreference(models.Model):
