@@ -98,6 +98,9 @@ DOCUMENTED: dict[tuple[Status | None, Action], Status] = {
     (TO_YOU, Action.ESCALATE): FOR_CLOSURE,
     (FOR_CLOSURE, Action.ESCALATE): FOR_CLOSURE,
     (ON_HOLD, Action.ESCALATE): ASSIGNED,
+    # working an open call: edits and work-log notes keep its status; a closed call is read-only
+    **{(s, Action.EDIT): s for s in (LOGGED, ASSIGNED, ON_HOLD, TO_YOU, FOR_CLOSURE)},
+    **{(s, Action.ADD_NOTE): s for s in (LOGGED, ASSIGNED, ON_HOLD, TO_YOU, FOR_CLOSURE)},
 }
 
 # Routing and fallback chains: the targets tried in order; method `comments` uses the logged-by chain.

@@ -9,9 +9,11 @@ from django.db import models
 from django.db.models import Q
 
 from closeloop.closure import CLOSURE_STATUSES, Action, CallFacts, CallType, Status
+from closeloop.closure.priority import Impact, Urgency
 from closeloop.closure.unresolved import UnresolvedKind, unresolved_headline
 
-__all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names", "fact_columns"]
+__all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names", "fact_columns",
+           "Attachment", "SavedSearch"]
 
 USER = settings.AUTH_USER_MODEL
 # Answers the contact gives through the links of the resolved e-mail (recorded with no analyst as actor)
@@ -79,6 +81,13 @@ class Call(models.Model):
     summary = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     priority = models.PositiveSmallIntegerField(default=3)
+    # priority is read off the partition's impact × urgency matrix when both are given
+    impact = models.PositiveSmallIntegerField(default=Impact.MEDIUM.value,
+                                              choices=[(i.value, i.name.title()) for i in Impact])
+    urgency = models.PositiveSmallIntegerField(default=Urgency.MEDIUM.value,
+                                               choices=[(u.value, u.name.title()) for u in Urgency])
+    category = models.ForeignKey("partitions.Category", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="calls")
     status = models.CharField(max_length=30, choices=STATUS_CHOICES, default=Status.LOGGED.value)
 
     logged_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
@@ -236,6 +245,8 @@ class CallEvent(models.Model):
     to_status = models.CharField(max_length=30)
     note = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # a work-log note (or an action's note) the contact may read; every other note is internal
+    visible_to_contact = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["at", "id"]
@@ -290,3 +301,47 @@ class RefCounter(models.Model):
 
     prefix = models.CharField(max_length=8, primary_key=True)
     last = models.PositiveBigIntegerField(default=0)
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    # the stored name is not the user's: two uploads of "screenshot.png" never collide or overwrite
+    from uuid import uuid4
+    return f"attachments/{instance.call_id}/{uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file on a call, or on one of its notes (a screenshot, a log), kept through Django's storage API.
+    Only analysts who can see the call can download it."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(CallEvent, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="attachments", help_text="The note the file was added with")
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    name = models.CharField(max_length=200, help_text="The file's name as uploaded")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedSearch(models.Model):
+    """A calls-list search an analyst saved under a name ("my team's waiting closures")."""
+
+    analyst = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=80)
+    # the list's query string (filters, sort, page size), as the calls list reads it
+    query = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["analyst", "name"], name="saved_search_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -43,6 +43,10 @@ class Action(StrEnum):
     REMIND = "remind"
     AUTO_CLOSE = "auto_close"
     ESCALATE = "escalate"
+    # working the call: its details edited (status stays, before/after in the history) and work-log notes,
+    # internal or visible to the contact
+    EDIT = "edit"
+    ADD_NOTE = "add_note"
 
     @property
     def verb(self) -> str:
@@ -71,6 +75,8 @@ _VERBS = {
     Action.REMIND: "send a reminder for",
     Action.AUTO_CLOSE: "auto-close",
     Action.ESCALATE: "escalate",
+    Action.EDIT: "edit",
+    Action.ADD_NOTE: "add a note to",
 }
 
 _WORKABLE = (Status.LOGGED, Status.ASSIGNED, Status.ON_HOLD)
@@ -105,6 +111,9 @@ TRANSITIONS: dict[tuple[Status | None, Action], Status] = {
     **{(s, Action.ESCALATE): Status.FORWARD_FOR_CLOSURE for s in _AWAITING_CLOSE},
     # an escalated call on hold goes off hold to the escalation group's queue
     (Status.ON_HOLD, Action.ESCALATE): Status.ASSIGNED,
+    # an open call's details may change until it is closed; the work log stays open as long
+    **{(s, Action.EDIT): s for s in _WORKABLE + _AWAITING_CLOSE},
+    **{(s, Action.ADD_NOTE): s for s in _WORKABLE + _AWAITING_CLOSE},
 }
 
 

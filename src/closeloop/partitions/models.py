@@ -20,6 +20,8 @@ __all__ = [
     "ClosureReasonType",
     "ChecklistItem",
     "RejectionCategory",
+    "Category",
+    "PriorityMatrix",
 ]
 
 CALL_TYPE_CHOICES = [(t.value, t.label) for t in CallType]
@@ -137,6 +139,8 @@ class SettingsChange(models.Model):
         GROUPS = "groups", "IPK groups"
         ANALYSTS = "analysts", "Analysts and roles"
         AUTO_CLOSE_RULES = "auto_close_rules", "Call Auto Close rules"
+        CATEGORIES = "categories", "Call categories"
+        PRIORITY_MATRIX = "priority_matrix", "Priority matrix"
 
     objects = PartitionScopedQuerySet.as_manager()
     partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="settings_changes")
@@ -233,3 +237,48 @@ class RejectionCategory(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class Category(models.Model):
+    """A call category of a partition ("Hardware › Laptop › Battery"): a tree analysts file calls under, so
+    closure groups can study trends per category."""
+
+    objects = PartitionScopedQuerySet.as_manager()
+    partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="categories")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    name = models.CharField(max_length=80)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["partition__name", "name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["partition", "parent", "name"], name="category_name_unique_in_parent"),
+            # the top level has no parent, and NULLs are distinct in a unique constraint
+            models.UniqueConstraint(fields=["partition", "name"], condition=models.Q(parent__isnull=True),
+                                    name="category_top_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PriorityMatrix(models.Model):
+    """A partition's impact × urgency → priority matrix (P1–P4). A partition without a row uses the
+    default matrix of `closure.priority`. Changes are audited like closure settings."""
+
+    partition = models.OneToOneField(Partition, on_delete=models.CASCADE, related_name="priority_matrix")
+    # {"impact,urgency": priority}, e.g. {"1,1": 1, "1,2": 2, ...}; every cell present
+    cells = models.JSONField(default=dict)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "priority matrices"
+
+    def as_matrix(self) -> dict[tuple[int, int], int]:
+        out: dict[tuple[int, int], int] = {}
+        for key, value in self.cells.items():
+            impact, urgency = key.split(",")
+            out[(int(impact), int(urgency))] = int(value)
+        return out
