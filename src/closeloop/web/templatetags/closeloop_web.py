@@ -32,6 +32,14 @@ def status_badge(value: str) -> SafeString:
 
 
 @register.filter
+def priority_label(value: object) -> str:
+    """"P2 High" for 2: the priority as the impact × urgency matrix names it."""
+    from closeloop.closure.priority import priority_label as label
+
+    return label(int(value)) if isinstance(value, int) or str(value).isdigit() else str(value)
+
+
+@register.filter
 def call_type_label(value: str) -> str:
     return CallType(value).label
 
