@@ -10,6 +10,8 @@ from __future__ import annotations
 __all__ = ["ROUTERS"]
 
 ROUTERS: list[tuple[str, str]] = [
+    # before /v1/calls, whose /{ref}/take would otherwise read "bulk" as a call reference
+    ("/v1/calls/bulk", "closeloop.calls.bulk_api.router"),
     ("/v1/calls", "closeloop.calls.api.router"),
     ("/v1/outstanding", "closeloop.calls.api.outstanding_router"),
     ("/v1/partitions", "closeloop.partitions.api.router"),

@@ -60,6 +60,16 @@ MATRIX: list[Row] = [
     # required (400); whoever may not is refused first (403)
     Row("POST", "/api/v1/calls/{ref}/close-unresolved", (400, 403, 400, 404, 401),
         body={"kind": "cancelled", "comments": "Logged in error"}),
+    # bulk actions answer 200 with each call's outcome: a refusal (or another partition's call) is per call
+    Row("POST", "/api/v1/calls/bulk/take", (200, 200, 200, 200, 401), subject="for_closure", body={"refs": ["{ref}"]}),
+    Row("POST", "/api/v1/calls/bulk/close", (200, 200, 200, 200, 401), subject="for_closure",
+        body={"refs": ["{ref}"], **CLOSE}),
+    Row("POST", "/api/v1/calls/bulk/reject", (200, 200, 200, 200, 401), subject="to_carol",
+        body={"refs": ["{ref}"], "reason": "Still failing"}),
+    Row("POST", "/api/v1/calls/bulk/forward", (200, 200, 200, 404, 401), subject="for_closure",
+        body={"refs": ["{ref}"], "to_analyst": "dave", "reason": "Dave knows VPNs"}),
+    # ... but an analyst named who is in none of your partitions is a bad request, as for one call
+    Row("POST", "/api/v1/calls/bulk/assign", (200, 200, 200, 404, 401), body={"refs": ["{ref}"], "analyst": "alice"}),
     Row("GET", "/api/v1/outstanding", (200, 200, 200, 200, 401)),
     Row("GET", "/api/v1/partitions", (200, 200, 200, 200, 401)),
     Row("GET", "/api/v1/partitions/{name}/closure-settings", (200, 200, 200, 404, 401)),
