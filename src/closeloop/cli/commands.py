@@ -51,6 +51,7 @@ class CommandTree:
                                    description="Closeloop service desk: two-part call close.")
         self.parser_class = parser_class
         self.top = self.parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=parser_class)
+        self.families: dict[str, Any] = {}  # a noun declared again (by another module) gets its verbs added
 
     def leaf(self, group: Any, name: str, handler: Callable[..., Any], help_text: str) -> argparse.ArgumentParser:
         sub: argparse.ArgumentParser = group.add_parser(name, help=help_text, description=help_text,
@@ -59,8 +60,10 @@ class CommandTree:
         return sub
 
     def family(self, name: str, help_text: str) -> Any:
-        return self.top.add_parser(name, help=help_text, parents=[self.common]).add_subparsers(
-            title="sub-commands", metavar="ACTION", parser_class=self.parser_class)
+        if name not in self.families:
+            self.families[name] = self.top.add_parser(name, help=help_text, parents=[self.common]).add_subparsers(
+                title="sub-commands", metavar="ACTION", parser_class=self.parser_class)
+        return self.families[name]
 
 
 # Each module declares its commands in a `register(tree)` function.
@@ -73,6 +76,7 @@ COMMAND_MODULES = [
     "closeloop.cli.worker_commands",
     "closeloop.cli.notification_commands",
     "closeloop.cli.autoclose_commands",
+    "closeloop.cli.bulk_commands",
 ]
 
 
