@@ -16,7 +16,16 @@ from django.db.models import QuerySet
 
 from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import actor_in
-from closeloop.closure import CloseloopError, InvalidInput, NotFound, Right, Status, limits, parse_choice
+from closeloop.closure import (
+    CloseloopError,
+    Directory,
+    InvalidInput,
+    NotFound,
+    Right,
+    Status,
+    limits,
+    parse_choice,
+)
 from closeloop.closure.routing import eligible_closers, is_eligible_closer
 from closeloop.partitions.models import ChecklistItem, IpkGroup, Partition
 from closeloop.partitions.services import load_directory, load_settings
@@ -229,15 +238,15 @@ def _with_status_now(outcomes: dict[str, CallOutcome], actor: Analyst | None) ->
     return [CallOutcome(o.ref, o.ok, Status(now[ref]), o.error) if ref in now else o for ref, o in outcomes.items()]
 
 
-def offered_actions(analyst: Analyst, partition: Partition) -> list[BulkAction]:
+def offered_actions(analyst: Analyst, partition: Partition, directory: Directory | None = None) -> list[BulkAction]:
     """The bulk actions an analyst's rights in the partition allow (each call still decides for itself)."""
-    rights = actor_in(analyst, partition.id, load_directory(partition)).rights
+    rights = actor_in(analyst, partition.id, directory or load_directory(partition)).rights
     return [a for a in BulkAction if a.right in rights]
 
 
-def closure_targets(partition: Partition) -> tuple[list[Analyst], list[IpkGroup]]:
+def closure_targets(partition: Partition, directory: Directory | None = None) -> tuple[list[Analyst], list[IpkGroup]]:
     """Analysts and groups of the partition that can validate calls (where a bulk forward may send them)."""
-    settings, directory = load_settings(partition), load_directory(partition)
+    settings, directory = load_settings(partition), directory or load_directory(partition)
     analyst_ids = [a for a, c in directory.analysts.items() if is_eligible_closer(c, settings, None)]
     group_ids = [g for g in directory.groups if eligible_closers(g, directory, settings, None)]
     return (list(Analyst.objects.filter(id__in=analyst_ids).order_by("username")),

@@ -5,7 +5,7 @@ from django.urls import path
 
 from closeloop.calls.links import ANSWER_PATH
 
-from .views import answer, autoclose, calls, contacts, desk, notifications, outbox, system
+from .views import answer, autoclose, bulk, calls, contacts, desk, notifications, outbox, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -21,6 +21,7 @@ urlpatterns = [
     path("profile/tokens/<int:token_id>/revoke/", desk.revoke, name="revoke-token"),
     path("calls/new/", calls.log_call, name="log-call"),
     path("contacts/choices/", contacts.contact_choices, name="contact-choices"),
+    path("calls/bulk/", bulk.bulk_calls, name="calls-bulk"),  # before calls/<ref>/: "bulk" is no reference
     path("calls/<str:ref>/", calls.call_detail, name="call"),
     path("calls/<str:ref>/<slug:action>/", calls.call_action, name="call-action"),
     path("system/", system.system_index, name="system-index"),
