@@ -27,7 +27,7 @@ from closeloop.closure import (
     parse_choice,
 )
 from closeloop.closure.routing import eligible_closers, is_eligible_closer
-from closeloop.partitions.models import ChecklistItem, IpkGroup, Partition
+from closeloop.partitions.models import ChecklistItem, Partition
 from closeloop.partitions.services import load_directory, load_settings
 
 from . import services
@@ -244,10 +244,12 @@ def offered_actions(analyst: Analyst, partition: Partition, directory: Directory
     return [a for a in BulkAction if a.right in rights]
 
 
-def closure_targets(partition: Partition, directory: Directory | None = None) -> tuple[list[Analyst], list[IpkGroup]]:
-    """Analysts and groups of the partition that can validate calls (where a bulk forward may send them)."""
+def closure_targets(partition: Partition, directory: Directory | None = None) -> tuple[list[tuple[int, str]],
+                                                                                      list[tuple[int, str]]]:
+    """The analysts and groups of the partition that can validate calls (where a bulk forward may send them),
+    as (id, name) sorted by name, read from the directory (no query of their own)."""
     settings, directory = load_settings(partition), directory or load_directory(partition)
-    analyst_ids = [a for a, c in directory.analysts.items() if is_eligible_closer(c, settings, None)]
-    group_ids = [g for g in directory.groups if eligible_closers(g, directory, settings, None)]
-    return (list(Analyst.objects.filter(id__in=analyst_ids).order_by("username")),
-            list(IpkGroup.objects.filter(id__in=group_ids).order_by("name")))
+    analysts = [(a, directory.analyst_name(a)) for a, c in directory.analysts.items()
+                if is_eligible_closer(c, settings, None)]
+    groups = [(g, directory.group_name(g)) for g in directory.groups if eligible_closers(g, directory, settings, None)]
+    return sorted(analysts, key=lambda a: a[1]), sorted(groups, key=lambda g: g[1])

@@ -17,7 +17,7 @@ from closeloop.partitions.models import ClosureReason, IpkGroup, Partition, Reje
 from closeloop.partitions.quality import checklist
 from closeloop.partitions.services import load_directory
 
-from .call_forms import _AnalystChoice, _analysts_in, _groups_in, _ReasonChoice, _target_choices, split_target
+from .call_forms import _AnalystChoice, _analysts_in, _groups_in, _ReasonChoice, split_target
 from .errors import refuse_in_form
 from .fields import limited_text
 
@@ -74,8 +74,10 @@ class BulkForm(forms.Form):
         self.fields["category"].queryset = RejectionCategory.objects.filter(partition=partition,
                                                                             active=True).order_by("label")
         if BulkAction.FORWARD in self.offered:
+            analysts, groups = closure_targets(partition, directory)
             self.fields["forward_to"].choices = [("", "- choose who validates them -"),
-                                                 *_target_choices(*closure_targets(partition, directory))]
+                                                 ("Analysts", [(f"a:{i}", name) for i, name in analysts]),
+                                                 ("Groups", [(f"g:{i}", name) for i, name in groups])]
         self.fields["assign_group"].queryset = _groups_in(partition)
         self.fields["assign_analyst"].queryset = _analysts_in(partition)
 

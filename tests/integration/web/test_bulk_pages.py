@@ -149,4 +149,4 @@ class TestCost:
             awaiting_closure(desk, f"More work {n}")
         with CaptureQueriesContext(connection) as more:
             render_bar(desk, "carol")
-        assert len(few) == len(more) <= 12, "\n".join(q["sql"][:150] for q in more)
+        assert len(few) == len(more) <= 10, "\n".join(q["sql"][:150] for q in more)
