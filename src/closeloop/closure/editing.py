@@ -17,9 +17,10 @@ from .changes import CallChange
 from .errors import InvalidInput, NotAllowed
 from .lifecycle import TRANSITIONS, Action, next_status
 from .model import Actor, CallFacts, CallType, Directory, PartitionSettings, ReasonFacts, Right
-from .priority import priority_label
+from .priority import Impact, Urgency, priority_label
 
-__all__ = ["EDIT_RIGHTS", "FIELD_LABELS", "may_edit", "require_edit_right", "check_type_change", "edit"]
+__all__ = ["EDIT_RIGHTS", "FIELD_LABELS", "may_edit", "require_edit_right", "check_type_change", "edit",
+           "parse_level", "level_label"]
 
 # Whoever may log or work calls in the partition may correct what a call says
 EDIT_RIGHTS = frozenset({Right.LOG, Right.RESOLVE})
@@ -113,3 +114,17 @@ def edit(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: 
     after = replace(call, call_type=new_type, priority=new_priority, log_group_id=new_group,
                     status=next_status(call.status, Action.EDIT, call.ref))
     return CallChange(Action.EDIT, call, after, "", {"changes": ordered})
+
+
+def parse_level(kind: type[Impact] | type[Urgency], value: int | str, field: str) -> int:
+    """An impact or urgency given as 1-3 or as its name ("high", "Medium", "low")."""
+    text = str(value).strip().lower()
+    for member in kind:
+        if text in (str(member.value), member.name.lower()) and not isinstance(value, bool):
+            return member.value
+    raise InvalidInput(f"{field.title()} must be 1 (high), 2 (medium) or 3 (low) (got {value!r})", field=field)
+
+
+def level_label(kind: type[Impact] | type[Urgency], value: int) -> str:
+    """"High", "Medium" or "Low"."""
+    return kind(value).name.title()
