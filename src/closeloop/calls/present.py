@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from closeloop.closure import CallType, Directory, Status
+from closeloop.closure.priority import priority_label
 from closeloop.closure.unresolved import UnresolvedKind
 from closeloop.contacts.present import contact_as_dict
+from closeloop.partitions.catalogue import category_path
 
 from .models import Call, CallEvent
 
@@ -55,6 +57,10 @@ def call_as_dict(call: Call, directory: Directory | None = None) -> dict[str, An
         "description": call.description,
         "contact": contact_as_dict(call.contact, call.partition.name) if call.contact_id else None,
         "priority": call.priority,
+        "priority_label": priority_label(call.priority),
+        "impact": call.impact,
+        "urgency": call.urgency,
+        "category": category_path(call.category) if call.category_id else None,
         "status": call.status,
         "status_label": Status(call.status).label,
         "logged_by": analyst("logged_by"),

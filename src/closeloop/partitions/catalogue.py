@@ -29,6 +29,7 @@ __all__ = [
     "category_tree",
     "category_path",
     "find_category",
+    "get_category",
     "add_category",
     "rename_category",
     "deactivate_category",
@@ -205,7 +206,8 @@ def add_category(partition: Partition, name: str, *, parent: Category | int | st
     return category
 
 
-def _get(category: Category | int, viewer: Analyst | None) -> Category:
+def get_category(category: Category | int, viewer: Analyst | None) -> Category:
+    """A category by id, if the viewer works in its partition (else NotFound, as if it did not exist)."""
     if isinstance(category, Category):
         return category
     found = Category.objects.visible_to(viewer).select_related("partition").filter(pk=category).first()
@@ -218,7 +220,7 @@ def _get(category: Category | int, viewer: Analyst | None) -> Category:
 def rename_category(category: Category | int, name: str, actor: Analyst | None = None,
                     change_reason: str = "") -> Category:
     """Rename a category (calls filed under it follow: they link to it, not to its name), audited."""
-    row = _get(category, actor)
+    row = get_category(category, actor)
     text = _clean_name(name)
     partition = row.partition
     with audited_change(partition, SettingsChange.Subject.CATEGORIES, actor,
@@ -237,7 +239,7 @@ def deactivate_category(category: Category | int, actor: Analyst | None = None, 
 
     Calls already filed under it keep it; it is no longer offered for new calls and edits.
     """
-    row = _get(category, actor)
+    row = get_category(category, actor)
     partition = row.partition
     verb = "Reactivated" if active else "Deactivated"
     with audited_change(partition, SettingsChange.Subject.CATEGORIES, actor,
