@@ -94,7 +94,9 @@ def test_the_priority_comes_from_the_partitions_matrix(desk) -> None:
     edited = edit_call(call.ref, desk.alice, expected_version=call.version, impact=3, urgency=3)
     assert edited.priority == 3
     change = SettingsChange.objects.get(partition=desk.default, subject=SettingsChange.Subject.PRIORITY_MATRIX)
-    assert change.before["1,1"] == 1 and change.after["1,1"] == 2 and change.change_reason == "P1 only for majors"
+    cell = "Impact High × urgency High"
+    assert (change.before[cell], change.after[cell]) == ("P1 Critical", "P2 High")
+    assert change.change_reason == "P1 only for majors"
 
 
 def test_an_unchanged_impact_keeps_a_priority_given_explicitly(desk) -> None:

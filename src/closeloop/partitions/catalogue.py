@@ -15,7 +15,7 @@ from django.db import transaction
 
 from closeloop.accounts.models import Analyst
 from closeloop.closure import InvalidInput, NotFound
-from closeloop.closure.priority import DEFAULT_MATRIX, Impact, Urgency, check_matrix
+from closeloop.closure.priority import DEFAULT_MATRIX, Impact, Urgency, check_matrix, priority_label
 
 from .audit import audited_change
 from .models import Category, Partition, PriorityMatrix, SettingsChange
@@ -56,6 +56,12 @@ def matrix_cells(matrix: dict[tuple[int, int], int]) -> dict[str, int]:
     return {_key(i, u): p for (i, u), p in sorted(matrix.items())}
 
 
+def _audited_matrix(matrix: dict[tuple[int, int], int]) -> dict[str, str]:
+    """The matrix as the settings history shows it: "Impact High × urgency Low": "P3 Medium"."""
+    return {f"Impact {Impact(i).name.title()} × urgency {Urgency(u).name.title()}": priority_label(p)
+            for (i, u), p in sorted(matrix.items())}
+
+
 def set_priority_matrix(partition: Partition, cells: dict[Any, Any], actor: Analyst | None = None,
                         change_reason: str = "") -> PriorityMatrix:
     """Set the partition's impact × urgency → priority matrix (every cell 1 to 4), audited.
@@ -66,7 +72,7 @@ def set_priority_matrix(partition: Partition, cells: dict[Any, Any], actor: Anal
     with transaction.atomic():
         row = PriorityMatrix.objects.filter(partition=partition).first()
         with audited_change(partition, SettingsChange.Subject.PRIORITY_MATRIX, actor,
-                            change_reason, lambda: matrix_cells(load_matrix(partition))):
+                            change_reason, lambda: _audited_matrix(load_matrix(partition))):
             merged = load_matrix(partition)
             for key, value in cells.items():
                 impact, urgency = _cell(key)
