@@ -52,17 +52,15 @@ def edit_call(request: HttpRequest, ref: str) -> HttpResponse:
     finding = "find_contact" in request.POST  # the Find button without JavaScript: show matches, save nothing
     form = EditCallForm(request.POST or None, call=call) if not finding else EditCallForm(
         initial=request.POST.dict(), call=call)
-    status, fresh = 200, request.method != "POST"
+    status, fresh, stale = 200, request.method != "POST", ""
     if request.method == "POST" and not finding and form.is_valid():
         try:
             edited = _save(call, analyst, form.cleaned_data)
         except ChangedByOther as exc:
             # someone saved first: show the call as it is now, so nothing is written over unseen
             call = services.get_call(ref, analyst)
-            form, fresh = EditCallForm(call=call), True
-            form.add_error(None, f"{exc.message}. The form now shows the current values: make your changes "
-                                 "again and save.")
-            status = 409
+            form, fresh, status = EditCallForm(call=call), True, 409
+            stale = f"{exc.message}. The form now shows the current values: make your changes again and save."
         except CloseloopError as exc:
             status = refuse_in_form(form, exc)
         else:
@@ -72,5 +70,5 @@ def edit_call(request: HttpRequest, ref: str) -> HttpResponse:
             return redirect("call", ref=edited.ref)
     elif request.method == "POST" and not finding:
         status = 400
-    return render(request, "web/call_edit.html", {"form": form, "call": call, **_picker(request, call, fresh)},
+    return render(request, "web/call_edit.html", {"form": form, "call": call, "stale": stale, **_picker(request, call, fresh)},
                   status=status)
