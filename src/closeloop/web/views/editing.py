@@ -70,5 +70,5 @@ def edit_call(request: HttpRequest, ref: str) -> HttpResponse:
             return redirect("call", ref=edited.ref)
     elif request.method == "POST" and not finding:
         status = 400
-    return render(request, "web/call_edit.html", {"form": form, "call": call, "stale": stale, **_picker(request, call, fresh)},
-                  status=status)
+    return render(request, "web/call_edit.html",
+                  {"form": form, "call": call, "stale": stale, **_picker(request, call, fresh)}, status=status)
