@@ -104,7 +104,7 @@ def call_show(args: Namespace, actor: Actor) -> Output:
     if contact := data["contact"]:
         lines.append("  contact: " + ", ".join(x for x in (contact["name"], contact["email"], contact["phone"],
                                                          contact["organisation"]) if x))
-    for key in ("partition", "logged_by", "log_group", "assigned_group", "assigned_analyst", "resolution",
+    for key in ("partition", "category", "logged_by", "log_group", "assigned_group", "assigned_analyst", "resolution",
                 "resolved_by", "closure_target_analyst", "closure_target_group", "closure_reason",
                 "closure_comments", "closed_by", "times_rejected", "user_confirmed_at", "times_refused",
                 "duplicates"):
