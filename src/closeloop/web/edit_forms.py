@@ -64,10 +64,12 @@ class EditCallForm(_ContactPicker):
                    "contact", "log_group"]
 
     def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {}).update(
-            expected_version=call.version, summary=call.summary, description=call.description,
-            call_type=call.call_type, impact=call.impact, urgency=call.urgency, category=call.category_id,
-            contact=call.contact_id, log_group=call.log_group_id)
+        # what the analyst typed (the Find button re-shows it) over the call's values
+        kwargs["initial"] = {
+            "expected_version": call.version, "summary": call.summary, "description": call.description,
+            "call_type": call.call_type, "impact": call.impact, "urgency": call.urgency,
+            "category": call.category_id, "contact": call.contact_id, "log_group": call.log_group_id,
+            **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         partition: Partition = call.partition
         self.call = call

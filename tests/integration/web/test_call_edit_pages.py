@@ -102,3 +102,14 @@ def test_the_categories_page_adds_renames_and_deactivates(client_for, desk) -> N
     page = admin.get("/system/categories/").content.decode()
     assert "Notebook" in page and "Deactivated" in page and "Under a deactivated category" in page
     assert client_for("rita").get("/system/categories/").status_code == 403
+
+
+def test_find_shows_matching_contacts_and_keeps_what_was_typed(client_for, desk, call) -> None:
+    from closeloop.contacts.services import add_contact
+
+    add_contact(desk.default, "Dana Fisher", email="dana@example.org", actor=desk.alice)
+    response = client_for("alice").post(f"/calls/{call.ref}/edit/", _form(call, summary="Typed", contact_q="dana",
+                                                                           find_contact="1"))
+    page = response.content.decode()
+    assert response.status_code == 200 and "Dana Fisher" in page and 'value="Typed"' in page
+    assert Call.objects.get(pk=call.pk).summary == "Printer jams"
