@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from closeloop.accounts.models import Analyst
-from closeloop.closure import AdminRight, CloseloopError
+from closeloop.closure import AdminRight, CloseloopError, NotFound
 from closeloop.closure.priority import Urgency
 from closeloop.partitions import catalogue, lists
 from closeloop.partitions import services as partitions
@@ -84,8 +84,8 @@ def categories(request: HttpRequest) -> HttpResponse:
                     return redirect("system-categories")
             elif op in ("rename", "deactivate", "reactivate"):
                 row = catalogue.get_category(int(request.POST.get("category", "0") or 0), analyst)
-                if row.partition_id != partition.id:
-                    raise CloseloopError(f"Category #{row.id} is not in partition {partition.name}")
+                if row.partition_id != partition.id:  # another partition of the analyst's: switch to it first
+                    raise NotFound(f"No category #{row.id} in partition {partition.name}", field="category")
                 if op == "rename":
                     rename = CategoryRenameForm(request.POST, prefix=f"c{row.id}")
                     if not rename.is_valid():
