@@ -68,3 +68,26 @@ def test_categories_are_listed_as_a_tree_added_renamed_and_deactivated(as_) -> N
     as_("admin").request("PATCH", f"/categories/{top['id']}", {"active": False, "change_reason": "Outsourced"})
     listed = as_("rita").get("/categories?partition=Default").body
     assert [(c["path"], c["active"]) for c in listed] == [("Hardware", False), ("Hardware › Notebook", False)]
+
+
+def test_listing_calls_with_categories_costs_the_same_queries_for_more_calls(as_, desk) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from closeloop.calls.services import log_call
+
+    laptop = catalogue.add_category(desk.default, "Laptop", parent=catalogue.add_category(desk.default, "Hardware"))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert as_("rita").get("/calls?page_size=50").status == 200
+        return len(ctx.captured_queries)
+
+    for n in range(2):
+        log_call(desk.default, "incident", f"Laptop {n}", actor=desk.alice, category=laptop)
+    queries()  # the token's first use costs its own queries
+    few = queries()
+    for n in range(8):
+        log_call(desk.default, "incident", f"More {n}", actor=desk.alice, category=laptop)
+    assert queries() == few
+    assert as_("rita").get("/calls").body["items"][0]["category"] == "Hardware › Laptop"
