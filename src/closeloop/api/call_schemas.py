@@ -58,6 +58,10 @@ class CallOut(Schema):
     description: str
     contact: CallContactOut | None = Field(None, description="Who reported the call (none on older calls)")
     priority: int = Field(..., examples=[3])
+    priority_label: str = Field("", examples=["P3 Medium"])
+    impact: int = Field(2, examples=[2], description="1 high, 2 medium, 3 low")
+    urgency: int = Field(2, examples=[2], description="1 high, 2 medium, 3 low")
+    category: str | None = Field(None, examples=["Hardware › Laptop"], description="The category's path")
     status: str = Field(..., examples=["forward_for_closure"])
     status_label: str = Field(..., examples=["Forward for Closure"])
     logged_by: str | None = Field(None, examples=["alice"])
@@ -104,8 +108,13 @@ class CallCreate(Schema):
                        description="incident, problem, major_incident, known_error or service_request")
     summary: Text = limited(limits.SUMMARY, examples=["VPN drops every few minutes"])
     description: Text = limited(limits.DESCRIPTION, "")
-    priority: WholeNumber = Field(3, examples=[3], description="1 (highest) to 4",
-                                  json_schema_extra={"minimum": 1, "maximum": 4})
+    priority: WholeNumber | None = Field(None, examples=[3], description="1 (highest) to 4; only when neither "
+                                         "impact nor urgency is given (else read off the partition's matrix)",
+                                         json_schema_extra={"minimum": 1, "maximum": 4})
+    impact: WholeNumber | Text | None = Field(None, examples=[2], description="1 high, 2 medium (default), 3 low")
+    urgency: WholeNumber | Text | None = Field(None, examples=[2], description="1 high, 2 medium (default), 3 low")
+    category: BodyId | Text | None = Field(None, examples=["Hardware › Laptop"],
+                                           description="An active category of the partition: id or path")
     log_group: Text | None = Field(None, examples=["Service Desk"], description="One of your own groups")
     assigned_group: Text | None = Field(None, examples=["Network"])
     assigned_analyst: Text | None = Field(None, examples=["bob"])

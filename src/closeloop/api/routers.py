@@ -23,4 +23,6 @@ ROUTERS: list[tuple[str, str]] = [
     ("/v1/contacts", "closeloop.api.contacts.router"),
     ("/v1/outbox", "closeloop.api.outbox.router"),
     ("/v1/auto-close-rules", "closeloop.api.autoclose.router"),
+    ("/v1/partitions", "closeloop.api.catalogue.matrix_router"),
+    ("/v1/categories", "closeloop.api.catalogue.categories_router"),
 ]

@@ -31,14 +31,16 @@ from closeloop.api.call_schemas import (
     ResolveIn,
     VersionIn,
 )
+from closeloop.api.catalogue import CallEdit, edit_values
 from closeloop.api.pagination import PageParams, page_of
 from closeloop.api.schemas import CallRef, Page, responses
 from closeloop.closure import Action, InvalidInput, NotFound
 from closeloop.contacts.services import find_contact
 from closeloop.partitions.models import IpkGroup, Partition
-from closeloop.partitions.services import get_colleague, get_group, get_partition, load_directory, partition_for
+from closeloop.partitions.services import UNSET, get_colleague, get_group, get_partition, load_directory, partition_for
 
 from . import services as calls
+from .editing import edit_call
 from .models import Call
 from .present import call_as_dict, duplicate_refs, event_as_dict
 from .queries import age_of, outstanding_calls, outstanding_summary, search_calls
@@ -114,7 +116,9 @@ def log_call(request: HttpRequest, body: CallCreate) -> Status[dict[str, Any]]:
     actor = caller(request)
     partition = partition_for(body.partition, actor)
     call = calls.log_call(
-        partition, body.type, body.summary, description=body.description, priority=body.priority,
+        partition, body.type, body.summary, description=body.description,
+        priority=body.priority if body.priority is not None else UNSET, impact=body.impact, urgency=body.urgency,
+        category=body.category,
         log_group=_group(partition, body.log_group, "log_group"),
         assigned_group=_group(partition, body.assigned_group, "assigned_group"),
         assigned_analyst=_analyst(actor, body.assigned_analyst, "assigned_analyst"), actor=actor,
@@ -129,6 +133,14 @@ def read_call(request: HttpRequest, ref: CallRef, response: HttpResponse) -> dic
     shown = _shown(calls.get_call(ref, viewer), viewer)
     _with_etag(response, shown)
     return shown
+
+
+@router.patch("/{ref}", response=responses(CallOut), summary="Edit an open call")
+def edit(request: HttpRequest, ref: CallRef, body: CallEdit) -> dict[str, Any]:
+    """Change summary, description, type, impact/urgency (and so priority), category, contact or log group; one
+    history event records every change. Send `version` or If-Match: a stale edit is refused with 409."""
+    actor = caller(request)
+    return _shown(edit_call(ref, actor, **edit_values(request, body)), actor)
 
 
 @router.get("/{ref}/history", response=responses(list[EventOut]), summary="A call's history")

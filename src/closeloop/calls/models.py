@@ -13,7 +13,7 @@ from closeloop.closure.priority import Impact, Urgency
 from closeloop.closure.unresolved import UnresolvedKind, unresolved_headline
 
 __all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names", "fact_columns",
-           "Attachment", "SavedSearch"]
+           "Attachment", "SavedSearch", "attach_categories"]
 
 USER = settings.AUTH_USER_MODEL
 # Answers the contact gives through the links of the resolved e-mail (recorded with no analyst as actor)
@@ -67,6 +67,22 @@ def attach_names(calls: list[Call]) -> None:
         for call in calls:
             for f in fields:
                 f.set_cached_value(call, rows.get(getattr(call, f.attname)))  # type: ignore[union-attr]
+    attach_categories(calls)
+
+
+def attach_categories(calls: list[Call]) -> None:
+    """Fill each call's category with its parents (to show its path) from one query, none if no call has one."""
+    if not any(call.category_id for call in calls):
+        return
+    from closeloop.partitions.models import Category
+
+    # a partition's whole tree is small: read it all, and every parent is at hand
+    partitions = {call.partition_id for call in calls if call.category_id}
+    rows = {row.id: row for row in Category.objects.filter(partition_id__in=partitions)}
+    for row in rows.values():
+        Category._meta.get_field("parent").set_cached_value(row, rows.get(row.parent_id))  # type: ignore[union-attr]
+    for call in calls:
+        Call._meta.get_field("category").set_cached_value(call, rows.get(call.category_id))  # type: ignore[union-attr]
 
 
 class Call(models.Model):

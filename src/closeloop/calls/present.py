@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from closeloop.closure import CallType, Directory, Status
+from closeloop.closure.priority import priority_label
 from closeloop.closure.unresolved import UnresolvedKind
 from closeloop.contacts.present import contact_as_dict
+from closeloop.partitions.catalogue import category_path
 
 from .models import Call, CallEvent
 
-__all__ = ["call_as_dict", "event_as_dict", "duplicate_refs"]
+__all__ = ["call_as_dict", "event_as_dict", "duplicate_refs", "describe_edit"]
 
 
 def _name(obj: Any) -> str | None:
@@ -55,6 +57,10 @@ def call_as_dict(call: Call, directory: Directory | None = None) -> dict[str, An
         "description": call.description,
         "contact": contact_as_dict(call.contact, call.partition.name) if call.contact_id else None,
         "priority": call.priority,
+        "priority_label": priority_label(call.priority),
+        "impact": call.impact,
+        "urgency": call.urgency,
+        "category": category_path(call.category) if call.category_id else None,
         "status": call.status,
         "status_label": Status(call.status).label,
         "logged_by": analyst("logged_by"),
@@ -97,3 +103,22 @@ def event_as_dict(event: CallEvent) -> dict[str, Any]:
         "note": event.note,
         "details": event.details,
     }
+
+
+def describe_edit(details: dict[str, Any] | None) -> list[str]:
+    """An edit event's changes as the history says them: "Summary: 'old' → 'new'", one line per field."""
+    from closeloop.closure.editing import FIELD_LABELS
+
+    changes = (details or {}).get("changes") or {}
+    lines = []
+    for name, pair in changes.items():
+        before, after = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+        lines.append(f"{FIELD_LABELS.get(name, name)}: {_quoted(before)} → {_quoted(after)}")
+    return lines
+
+
+def _quoted(value: Any) -> str:
+    text = "(none)" if value in (None, "") else str(value)
+    if len(text) > 120:
+        text = text[:117] + "…"
+    return text if text == "(none)" else f"‘{text}’"

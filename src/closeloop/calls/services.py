@@ -37,11 +37,14 @@ from closeloop.closure import (
     parse_choice,
 )
 from closeloop.closure.contacts import check_call_contact
+from closeloop.closure.editing import parse_level
+from closeloop.closure.priority import Impact, Urgency, priority_for
 from closeloop.closure.routing import eligible_closers, is_eligible_closer
 from closeloop.contacts.models import Contact
 from closeloop.contacts.services import contact_facts
-from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
-from closeloop.partitions.services import load_directory, load_settings
+from closeloop.partitions.catalogue import category_path, find_category, load_matrix
+from closeloop.partitions.models import Category, ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
+from closeloop.partitions.services import UNSET, Unset, load_directory, load_settings
 
 from .history import record_event
 from .models import Call, ClosureDecision, RefCounter
@@ -146,23 +149,36 @@ def log_call(
     summary: str,
     *,
     description: str = "",
-    priority: int | str = 3,
+    priority: int | str | Unset = UNSET,
     log_group: IpkGroup | None = None,
     assigned_group: IpkGroup | None = None,
     assigned_analyst: Analyst | None = None,
     actor: Analyst | None = None,
     at: datetime | None = None,
     contact: Contact | None = None,
+    impact: int | str | None = None,
+    urgency: int | str | None = None,
+    category: Category | int | str | None = None,
 ) -> Call:
     """Log a new call reported by `contact` (an active contact of the partition; required for incidents,
     major incidents and service requests when the partition's settings say so); with an assignment it is
-    Assigned at once."""
+    Assigned at once.
+
+    Its priority comes off the partition's impact × urgency matrix (medium × medium when not given); an
+    explicit `priority` with neither impact nor urgency is still taken as it is (older API and CLI callers).
+    """
     directory = load_directory(partition)
     who = actor_in(actor, partition.id, directory)
     guards.require_right(who, Right.LOG, partition.name)  # before the values: a reader is told they may not log
     kind = parse_choice(CallType, str(call_type), "type")
     summary, description = limits.SUMMARY.clean(summary), limits.DESCRIPTION.clean(description)
-    level = _priority(priority)
+    sizes = (parse_level(Impact, impact or Impact.MEDIUM.value, "impact"),
+             parse_level(Urgency, urgency or Urgency.MEDIUM.value, "urgency"))
+    if priority is not UNSET and impact is None and urgency is None:
+        level = _priority(priority)
+    else:
+        level = priority_for(*sizes, load_matrix(partition))
+    filed = find_category(partition, category) if category not in (None, "") else None
     _group_in(partition, log_group, "log_group")
     if contact is not None:  # as it is now, not as the caller read it: deactivated meanwhile is refused
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
@@ -171,8 +187,10 @@ def log_call(
     change = changes.log(_next_ref(kind), kind, who, directory, log_group and log_group.id, level)
     at = at or timezone.now()
     call = Call(partition=partition, ref=change.after.ref, call_type=kind.value, summary=summary,
-                description=description, priority=level, logged_at=at, version=0, contact=contact)
-    save_change(call, actor, change, at, priority=level, **({"contact": contact.name} if contact else {}))
+                description=description, priority=level, impact=sizes[0], urgency=sizes[1], category=filed,
+                logged_at=at, version=0, contact=contact)
+    save_change(call, actor, change, at, priority=level, **({"contact": contact.name} if contact else {}),
+                **({"category": category_path(filed)} if filed else {}))
     if assigned_group is not None or assigned_analyst is not None:
         _group_in(partition, assigned_group, "group")
         save_change(call, actor, changes.assign(call.facts(), who, _naming(directory, assigned_analyst),

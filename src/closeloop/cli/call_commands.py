@@ -12,8 +12,9 @@ from closeloop.calls.queries import QUEUES, age_of, outstanding_calls, outstandi
 from closeloop.calls.unresolved import close_unresolved_call
 from closeloop.closure import NotAllowed
 from closeloop.contacts.services import find_contact
-from closeloop.partitions.services import get_colleague, get_group, get_partition, load_directory, partition_for
+from closeloop.partitions.services import UNSET, get_colleague, get_group, get_partition, load_directory, partition_for
 
+from .catalogue_commands import add_call_edit
 from .commands import CommandTree, Output
 
 Actor = Any
@@ -36,7 +37,9 @@ def _result(call: Call, verb: str) -> Output:
 def call_log(args: Namespace, actor: Actor) -> Output:
     partition = partition_for(args.partition, actor)
     call = calls.log_call(
-        partition, args.type, args.summary, description=args.description, priority=args.priority,
+        partition, args.type, args.summary, description=args.description,
+        priority=args.priority if args.priority is not None else UNSET, impact=args.impact, urgency=args.urgency,
+        category=args.category,
         log_group=get_group(partition, args.group, field="group") if args.group else None,
         assigned_group=get_group(partition, args.assign_group, field="assign_group") if args.assign_group else None,
         assigned_analyst=_analyst(actor, args.assign_analyst, "assign_analyst"), actor=actor,
@@ -101,7 +104,7 @@ def call_show(args: Namespace, actor: Actor) -> Output:
     if contact := data["contact"]:
         lines.append("  contact: " + ", ".join(x for x in (contact["name"], contact["email"], contact["phone"],
                                                          contact["organisation"]) if x))
-    for key in ("partition", "logged_by", "log_group", "assigned_group", "assigned_analyst", "resolution",
+    for key in ("partition", "category", "logged_by", "log_group", "assigned_group", "assigned_analyst", "resolution",
                 "resolved_by", "closure_target_analyst", "closure_target_group", "closure_reason",
                 "closure_comments", "closed_by", "times_rejected", "user_confirmed_at", "times_refused",
                 "duplicates"):
@@ -137,7 +140,10 @@ def register(tree: CommandTree) -> None:
                    "service_request")
     p.add_argument("--summary", required=True)
     p.add_argument("--description", default="")
-    p.add_argument("--priority", default="3", help="1 (highest) to 4")
+    p.add_argument("--priority", help="1 (highest) to 4; default: read off the matrix from impact and urgency")
+    p.add_argument("--impact", help="high, medium (default) or low")
+    p.add_argument("--urgency", help="high, medium (default) or low")
+    p.add_argument("--category", metavar="PATH", help="e.g. 'Hardware > Laptop' (see 'closeloop category list')")
     p.add_argument("--group", help="the log group (one of your groups)")
     p.add_argument("--assign-group")
     p.add_argument("--assign-analyst")
@@ -185,6 +191,7 @@ def register(tree: CommandTree) -> None:
     p.add_argument("--reason", help="closure reason code for unresolved calls")
     p.add_argument("--comments", required=True)
     p.add_argument("--duplicate-of", metavar="REF", help="the call this one duplicates (kind duplicate)")
+    add_call_edit(tree, cl)
     p = tree.leaf(cl, "show", call_show, "show a call and its history")
     p.add_argument("ref")
 

@@ -77,6 +77,7 @@ COMMAND_MODULES = [
     "closeloop.cli.notification_commands",
     "closeloop.cli.autoclose_commands",
     "closeloop.cli.bulk_commands",
+    "closeloop.cli.catalogue_commands",
 ]
 
 

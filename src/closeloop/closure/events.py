@@ -40,6 +40,8 @@ class DeskEvent(StrEnum):
     CHECKLIST_CHANGED = "checklist_changed"
     REJECTION_CATEGORIES_CHANGED = "rejection_categories_changed"
     AUTO_CLOSE_RULES_CHANGED = "auto_close_rules_changed"
+    CATEGORIES_CHANGED = "categories_changed"
+    PRIORITY_MATRIX_CHANGED = "priority_matrix_changed"
     GROUP_CREATED = "group_created"
     GROUP_MEMBER_ADDED = "group_member_added"
     GROUP_MEMBER_REMOVED = "group_member_removed"

@@ -32,6 +32,8 @@ _EVENT_FOR = {
     SettingsChange.Subject.CHECKLIST: DeskEvent.CHECKLIST_CHANGED,
     SettingsChange.Subject.REJECTION_CATEGORIES: DeskEvent.REJECTION_CATEGORIES_CHANGED,
     SettingsChange.Subject.AUTO_CLOSE_RULES: DeskEvent.AUTO_CLOSE_RULES_CHANGED,
+    SettingsChange.Subject.CATEGORIES: DeskEvent.CATEGORIES_CHANGED,
+    SettingsChange.Subject.PRIORITY_MATRIX: DeskEvent.PRIORITY_MATRIX_CHANGED,
 }
 
 

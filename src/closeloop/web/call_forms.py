@@ -19,8 +19,10 @@ from closeloop.calls.services import closure_choices
 from closeloop.closure import CallType, limits
 from closeloop.closure.unresolved import UnresolvedKind
 from closeloop.contacts.models import Contact
+from closeloop.partitions.catalogue import category_tree
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
 
+from .edit_forms import IMPACT_CHOICES, URGENCY_CHOICES, category_choices
 from .fields import limited_text
 
 __all__ = [
@@ -56,8 +58,12 @@ class LogCallForm(forms.Form):
     call_type = forms.ChoiceField(label="Type", choices=[(t.value, t.label) for t in CallType])
     summary = limited_text(limits.SUMMARY)
     description = limited_text(limits.DESCRIPTION, rows=4)
-    priority = forms.TypedChoiceField(choices=[(1, "1 - Critical"), (2, "2 - High"), (3, "3 - Medium"),
-                                               (4, "4 - Low")], coerce=int, initial=3)
+    # not required: a form posted without them (an older page) logs the call medium × medium
+    impact = forms.TypedChoiceField(choices=IMPACT_CHOICES, coerce=int, initial=2, required=False, empty_value=None,
+                                    help_text="With urgency, sets the priority by the partition's matrix")
+    urgency = forms.TypedChoiceField(choices=URGENCY_CHOICES, coerce=int, initial=2, required=False,
+                                     empty_value=None)
+    category = forms.TypedChoiceField(choices=[], coerce=int, empty_value=None, required=False)
     log_group = forms.ModelChoiceField(queryset=IpkGroup.objects.none(), required=False,
                                        help_text="One of your groups; under the Log Group rule it validates "
                                                  "the resolution")
@@ -77,6 +83,7 @@ class LogCallForm(forms.Form):
     def __init__(self, *args: Any, partition: Partition, analyst: Analyst, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["log_group"].queryset = _groups_in(partition).filter(members=analyst)
+        self.fields["category"].choices = category_choices(category_tree(partition))
         self.fields["assigned_group"].queryset = _groups_in(partition)
         self.fields["assigned_analyst"].queryset = _analysts_in(partition)
         # inactive ones too: naming one is refused by the service, with its reason

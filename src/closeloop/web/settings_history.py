@@ -85,6 +85,7 @@ _ENTRY_NAMES = {
     SettingsChange.Subject.REJECTION_CATEGORIES: "Rejection category",
     SettingsChange.Subject.CHECKLIST: "Checklist item",
     SettingsChange.Subject.AUTO_CLOSE_RULES: "Call Auto Close rule",
+    SettingsChange.Subject.CATEGORIES: "Category",
 }
 
 

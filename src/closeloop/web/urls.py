@@ -6,6 +6,7 @@ from django.urls import path
 from closeloop.calls.links import ANSWER_PATH
 
 from .views import answer, autoclose, bulk, calls, contacts, desk, notifications, outbox, system
+from .views import answer, autoclose, calls, catalogue, contacts, desk, editing, notifications, outbox, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("contacts/choices/", contacts.contact_choices, name="contact-choices"),
     path("calls/bulk/", bulk.bulk_calls, name="calls-bulk"),  # before calls/<ref>/: "bulk" is no reference
     path("calls/<str:ref>/", calls.call_detail, name="call"),
+    path("calls/<str:ref>/edit/", editing.edit_call, name="call-edit"),
     path("calls/<str:ref>/<slug:action>/", calls.call_action, name="call-action"),
     path("system/", system.system_index, name="system-index"),
     path("system/settings/", system.closure_settings, name="system-settings"),
@@ -34,4 +36,6 @@ urlpatterns = [
     path("system/outbox/<int:message_id>/", outbox.outbox_message, name="system-outbox-message"),
     path("system/auto-close/", autoclose.auto_close_rules, name="system-autoclose"),
     path("system/auto-close/<int:rule_id>/", autoclose.auto_close_rule, name="system-autoclose-rule"),
+    path("system/priority-matrix/", catalogue.priority_matrix, name="system-priority-matrix"),
+    path("system/categories/", catalogue.categories, name="system-categories"),
 ]

@@ -14,6 +14,7 @@ import pytest
 from closeloop.api.site import api
 from closeloop.autoclose import services as autoclose
 from closeloop.contacts.services import add_contact
+from closeloop.partitions.catalogue import add_category
 
 # The analyst playing each role on the test desk (tests/desk.py).
 ROLES = {"admin": "admin", "resolver": "rita", "closer": "carol", "other_partition": "olga", "no_token": None}
@@ -109,6 +110,14 @@ MATRIX: list[Row] = [
     Row("POST", "/api/v1/auto-close-rules", (201, 403, 403, 404, 401), body=AUTO_CLOSE_RULE),
     Row("PUT", "/api/v1/auto-close-rules/{rule_id}", (200, 403, 403, 404, 401),
         body={"idle_days": 14, "change_reason": "Two weeks"}),
+    # Editing a call: the Log or Resolve right; the priority matrix and categories: IPK Setup.
+    Row("PATCH", "/api/v1/calls/{ref}", (200, 200, 200, 404, 401), body={"summary": "Edited: toner smears every page"}),
+    Row("GET", "/api/v1/partitions/{name}/priority-matrix", (200, 200, 200, 404, 401)),
+    Row("PUT", "/api/v1/partitions/{name}/priority-matrix", (200, 403, 403, 404, 401),
+        body={"cells": {"2,2": 2}, "change_reason": "Medium × medium is high here"}),
+    Row("GET", "/api/v1/categories", (200, 200, 200, 200, 401)),
+    Row("POST", "/api/v1/categories", (201, 403, 403, 404, 401), body={"partition": "Default", "name": "Hardware"}),
+    Row("PATCH", "/api/v1/categories/{category_id}", (200, 403, 403, 404, 401), body={"name": "Kit"}),
 ]
 
 CELLS = [pytest.param(row, role, status, id=f"{row.id} as {role}")
@@ -158,6 +167,8 @@ def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, 
     if "{rule_id}" in row.path:  # a rule of the Default partition to change
         fields = {k: v for k, v in AUTO_CLOSE_RULE.items() if k not in ("partition", "change_reason")}
         values["rule_id"] = str(autoclose.add_rule(scene["assigned"].partition, "set-up", **fields).rule.id)
+    if "{category_id}" in row.path:  # a category of the Default partition to change
+        values["category_id"] = str(add_category(desk.default, "Hardware").id)
     path = row.path.format(**values) + row.query
     reply = as_(ROLES[role]).request(row.method, path, _filled(row.body, values))
     assert reply.status == status, reply.body

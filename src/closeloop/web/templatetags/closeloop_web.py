@@ -59,3 +59,33 @@ def age(value: object) -> str:
     if days:
         return f"{days}d {hours}h"
     return f"{hours}h {minutes}m" if hours else f"{minutes}m"
+
+
+@register.filter
+def edit_lines(details: object) -> list[str]:
+    """An edit's changes, one "Summary: ‘old’ → ‘new’" line per field."""
+    from closeloop.calls.present import describe_edit
+
+    return describe_edit(details if isinstance(details, dict) else None)
+
+
+@register.filter
+def category_path(category: object) -> str:
+    """"Hardware › Laptop" for a call's category."""
+    from closeloop.partitions.catalogue import category_path as path
+
+    return path(category) or "" if category is not None else ""  # type: ignore[arg-type]
+
+
+@register.filter
+def level_label(value: object) -> str:
+    """"High", "Medium" or "Low" for an impact or urgency."""
+    return {1: "High", 2: "Medium", 3: "Low"}.get(int(value) if str(value).isdigit() else 0, str(value))
+
+
+@register.filter
+def may_edit(call: object, viewer: object) -> bool:
+    """Whether the call page offers Edit to this viewer (the service decides)."""
+    from closeloop.calls.editing import may_edit_call
+
+    return may_edit_call(call, viewer)  # type: ignore[arg-type]

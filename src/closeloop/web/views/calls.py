@@ -56,7 +56,8 @@ def log_call(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             call = services.log_call(partition, data["call_type"], data["summary"],
-                                     description=data["description"], priority=data["priority"],
+                                     description=data["description"], impact=data["impact"],
+                                     urgency=data["urgency"], category=data["category"],
                                      log_group=data["log_group"], assigned_group=data["assigned_group"],
                                      assigned_analyst=data["assigned_analyst"], actor=request.user,
                                      contact=data["contact"])
