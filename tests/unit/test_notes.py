@@ -75,3 +75,20 @@ def test_a_note_for_the_contact_needs_a_call_with_a_contact():
 
 def test_the_system_operator_may_write_notes():
     assert add_note(call(), Actor.system(), directory(), "imported").note == "imported"
+
+
+@pytest.mark.parametrize("visible", [True, False])
+def test_only_a_note_visible_to_the_contact_tells_anyone_and_then_only_the_contact(visible):
+    from datetime import UTC, datetime
+
+    from closeloop.closure.events import CallChanged
+    from closeloop.closure.notices import Notice, NoticeKind, ToContact, notices_for
+
+    from .world import settings
+
+    after = call(status=Status.ASSIGNED, assigned_analyst_id=READER)
+    event = CallChanged(call_id=1, ref=after.ref, partition_id=1, event_id=1, action=Action.ADD_NOTE.value,
+                        from_status=after.status.value, to_status=after.status.value, actor_id=LOGGER,
+                        at=datetime(2026, 1, 5, tzinfo=UTC), note="We are on it", visible_to_contact=visible)
+    told = notices_for(event, after, settings(), directory())
+    assert told == ([Notice(NoticeKind.NOTE_FOR_CONTACT, ToContact())] if visible else [])
