@@ -18,6 +18,12 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _attachments_in_a_temporary_folder(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Files attached to calls go to this test's own folder, never to the working copy's var/."""
+    settings.MEDIA_ROOT = tmp_path / "attachments"
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _static_root_exists():  # type: ignore[no-untyped-def]
     """WhiteNoise warns (an error here) when STATIC_ROOT is missing, as it is before any collectstatic."""

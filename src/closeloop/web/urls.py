@@ -5,7 +5,7 @@ from django.urls import path
 
 from closeloop.calls.links import ANSWER_PATH
 
-from .views import answer, autoclose, calls, contacts, desk, notifications, outbox, system
+from .views import answer, autoclose, calls, contacts, desk, notes, notifications, outbox, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -22,6 +22,8 @@ urlpatterns = [
     path("calls/new/", calls.log_call, name="log-call"),
     path("contacts/choices/", contacts.contact_choices, name="contact-choices"),
     path("calls/<str:ref>/", calls.call_detail, name="call"),
+    path("calls/<str:ref>/notes/", notes.add_call_note, name="call-notes"),
+    path("attachments/<int:attachment_id>/", notes.attachment, name="attachment"),
     path("calls/<str:ref>/<slug:action>/", calls.call_action, name="call-action"),
     path("system/", system.system_index, name="system-index"),
     path("system/settings/", system.closure_settings, name="system-settings"),
