@@ -21,4 +21,6 @@ ROUTERS: list[tuple[str, str]] = [
     ("/v1/contacts", "closeloop.api.contacts.router"),
     ("/v1/outbox", "closeloop.api.outbox.router"),
     ("/v1/auto-close-rules", "closeloop.api.autoclose.router"),
+    ("/v1/calls", "closeloop.api.notes.router"),
+    ("/v1/attachments", "closeloop.api.notes.attachments_router"),
 ]

@@ -84,8 +84,12 @@ def _size(file: Any) -> int:
 
 def check_files(files: Iterable[Any]) -> list[Upload]:
     """Every file checked against the limits, or InvalidInput naming the file and the limit (`files`)."""
-    checked = []
+    checked: list[Upload] = []
     limit, endings = max_bytes(), allowed_extensions()
+    files = list(files)
+    if len(files) > settings.CLOSELOOP_ATTACHMENT_MAX_FILES:
+        raise InvalidInput(f"A note takes at most {settings.CLOSELOOP_ATTACHMENT_MAX_FILES} files (got {len(files)}): "
+                           "attach the rest with another note, or put them in a .zip", field="files")
     for file in files:
         name = _clean_name(getattr(file, "name", None))
         ext = name.rpartition(".")[2].lower() if "." in name else ""

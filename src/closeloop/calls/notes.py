@@ -27,7 +27,7 @@ from .history import record_event
 from .models import Attachment, Call, CallEvent
 from .services import _lock
 
-__all__ = ["WORK_LOG_ACTIONS", "NoteAdded", "add_note", "work_log_of"]
+__all__ = ["WORK_LOG_ACTIONS", "NoteAdded", "add_note", "work_log_of", "note_as_dict", "attachment_as_dict"]
 
 # The actions whose note an analyst (or the contact) wrote, shown in the work log beside the notes: the
 # reason for taking, holding, resuming, forwarding or rejecting, and the contact's words when refusing.
@@ -75,3 +75,30 @@ def work_log_of(call: Call) -> list[CallEvent]:
     noted = Q(action__in=[a.value for a in WORK_LOG_ACTIONS]) & ~Q(note="")
     return list(call.events.filter(Q(action=Action.ADD_NOTE.value) | noted).select_related("actor")
                 .prefetch_related(Prefetch("attachments", Attachment.objects.select_related("uploaded_by"))))
+
+
+def attachment_as_dict(attachment: Attachment) -> dict[str, Any]:
+    """One file as the API and the command line show it."""
+    return {
+        "id": attachment.id,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "note_id": attachment.event_id,
+        "uploaded_by": attachment.uploaded_by.username if attachment.uploaded_by else "system",
+        "uploaded_at": attachment.uploaded_at.isoformat(),
+        "download": f"/api/v1/attachments/{attachment.id}",
+    }
+
+
+def note_as_dict(event: CallEvent) -> dict[str, Any]:
+    """One work-log entry (a note, or an action's note) with its files, as the API and command line show it."""
+    return {
+        "id": event.id,
+        "at": event.at.isoformat(),
+        "author": event.actor_name,
+        "action": event.action,
+        "note": event.note,
+        "visible_to_contact": event.visible_to_contact,
+        "attachments": [attachment_as_dict(a) for a in event.attachments.all()],
+    }

@@ -259,6 +259,8 @@ _storage_backend = os.environ.get("CLOSELOOP_ATTACHMENT_STORAGE", "").strip() or
     "django.core.files.storage.FileSystemStorage"
 # The largest file an analyst may attach, in bytes (default 10 MB), and the file name endings accepted.
 CLOSELOOP_ATTACHMENT_MAX_BYTES = _env_positive_int("CLOSELOOP_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, "10485760")
+# How many files one note may carry (a request with files may be this many times the size limit).
+CLOSELOOP_ATTACHMENT_MAX_FILES = _env_positive_int("CLOSELOOP_ATTACHMENT_MAX_FILES", 10, "10")
 CLOSELOOP_ATTACHMENT_EXTENSIONS = tuple(sorted({
     e.strip().lower().lstrip(".") for e in (os.environ.get("CLOSELOOP_ATTACHMENT_EXTENSIONS", "").strip() or (
         "png,jpg,jpeg,gif,webp,bmp,txt,log,csv,json,xml,yaml,yml,md,pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,"

@@ -99,6 +99,11 @@ MATRIX: list[Row] = [
     Row("POST", "/api/v1/auto-close-rules", (201, 403, 403, 404, 401), body=AUTO_CLOSE_RULE),
     Row("PUT", "/api/v1/auto-close-rules/{rule_id}", (200, 403, 403, 404, 401),
         body={"idle_days": 14, "change_reason": "Two weeks"}),
+    # The work log: anyone who sees the call reads it; any call right writes in it; files only to who sees the call
+    Row("GET", "/api/v1/calls/{ref}/notes", (200, 200, 200, 404, 401)),
+    Row("POST", "/api/v1/calls/{ref}/notes", (201, 201, 201, 404, 401), body={"text": "Rang the user"}),
+    Row("GET", "/api/v1/calls/{ref}/attachments", (200, 200, 200, 404, 401)),
+    Row("GET", "/api/v1/attachments/{attachment_id}", (200, 200, 200, 404, 401)),
 ]
 
 CELLS = [pytest.param(row, role, status, id=f"{row.id} as {role}")
@@ -148,6 +153,13 @@ def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, 
     if "{rule_id}" in row.path:  # a rule of the Default partition to change
         fields = {k: v for k, v in AUTO_CLOSE_RULE.items() if k not in ("partition", "change_reason")}
         values["rule_id"] = str(autoclose.add_rule(scene["assigned"].partition, "set-up", **fields).rule.id)
+    if "{attachment_id}" in row.path:  # a file on a call of the Default partition
+        from django.core.files.base import ContentFile
+
+        from closeloop.calls.notes import add_note
+
+        added = add_note(scene["assigned"].ref, desk.rita, "log", files=[ContentFile(b"x", name="trace.txt")])
+        values["attachment_id"] = str(added.attachments[0].id)
     path = row.path.format(**values) + row.query
     reply = as_(ROLES[role]).request(row.method, path, _filled(row.body, values))
     assert reply.status == status, reply.body

@@ -26,7 +26,7 @@ from closeloop.closure import TRANSITIONS, Action, CloseloopError, limits
 from closeloop.closure.notes import may_add_notes
 from closeloop.partitions.services import load_directory
 
-from ..errors import refuse_in_form, refusals_as_http
+from ..errors import refusals_as_http, refuse_in_form
 from ..fields import limited_text
 
 __all__ = ["NoteAddForm", "work_log_context", "add_call_note", "attachment"]
