@@ -22,6 +22,7 @@ from closeloop.calls.models import Call
 from closeloop.closure import CloseloopError
 from closeloop.contacts.demo_data import add_demo_contacts, pick_demo_contact
 from closeloop.demo_answers import load_contact_answers
+from closeloop.demo_notes import load_demo_notes
 from closeloop.demo_unresolved import load_unresolved_demo
 from closeloop.desk import DEFAULT_PARTITION, init_desk
 from closeloop.notifications.delivery import deliver_demo_outbox
@@ -136,6 +137,7 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
     count += len(load_contact_answers(now))
     load_demo_auto_close(now)
     load_unresolved_demo(now)
+    load_demo_notes(now)
     deliver_demo_outbox()  # last: every message the demo's calls caused is in the outbox by now
     return DemoResult(created=True, calls=count, analysts=sorted(DEMO_ANALYSTS))
 

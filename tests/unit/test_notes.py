@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from closeloop.closure import Action, Actor, InvalidInput, InvalidTransition, NotAllowed, Right, Status
+from closeloop.closure.events import CallChanged
 from closeloop.closure.lifecycle import TRANSITIONS
 from closeloop.closure.limits import NOTE
 from closeloop.closure.notes import NOTE_RIGHTS, add_note, may_add_notes
+from closeloop.closure.notices import Notice, NoticeKind, ToContact, notices_for
 
-from .world import LOGGER, READER, actor, call, directory
+from .world import LOGGER, READER, actor, call, directory, settings
 
 
 def test_a_note_keeps_the_call_as_it_was_and_carries_the_text():
@@ -79,13 +83,6 @@ def test_the_system_operator_may_write_notes():
 
 @pytest.mark.parametrize("visible", [True, False])
 def test_only_a_note_visible_to_the_contact_tells_anyone_and_then_only_the_contact(visible):
-    from datetime import UTC, datetime
-
-    from closeloop.closure.events import CallChanged
-    from closeloop.closure.notices import Notice, NoticeKind, ToContact, notices_for
-
-    from .world import settings
-
     after = call(status=Status.ASSIGNED, assigned_analyst_id=READER)
     event = CallChanged(call_id=1, ref=after.ref, partition_id=1, event_id=1, action=Action.ADD_NOTE.value,
                         from_status=after.status.value, to_status=after.status.value, actor_id=LOGGER,

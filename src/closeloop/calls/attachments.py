@@ -13,6 +13,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import IO, Any
 
@@ -106,13 +107,13 @@ def check_files(files: Iterable[Any]) -> list[Upload]:
 
 
 def attach_files(call: Call, event: CallEvent | None, files: Sequence[Upload], actor: Any,
-                 stored: list[str] | None = None) -> list[Attachment]:
+                 stored: list[str] | None = None, at: datetime | None = None) -> list[Attachment]:
     """Store checked files on the call (with the note they came with), in the caller's transaction.
 
     Each stored file's name is appended to `stored` as soon as it is written, so the caller can remove them
     if its transaction fails (`discard_files`).
     """
-    at = timezone.now()
+    at = at or timezone.now()
     made = []
     for upload in files:
         attachment = Attachment(call=call, event=event, name=upload.name, content_type=upload.content_type,

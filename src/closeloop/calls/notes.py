@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -45,12 +46,12 @@ class NoteAdded:
 
 
 def add_note(ref: str, actor: Analyst | None, text: str | None, *, visible_to_contact: bool = False,
-             files: Iterable[Any] = (), expected_version: int | None = None) -> NoteAdded:
+             files: Iterable[Any] = (), expected_version: int | None = None, at: datetime | None = None) -> NoteAdded:
     """Write a note in the call's work log, with any files; internal unless `visible_to_contact`."""
     uploads = check_files(files)  # before anything is written
     stored: list[str] = []
     try:
-        return _add_note(ref, actor, text, visible_to_contact, uploads, expected_version, stored)
+        return _add_note(ref, actor, text, visible_to_contact, uploads, expected_version, stored, at)
     except BaseException:
         discard_files(stored)
         raise
@@ -58,15 +59,15 @@ def add_note(ref: str, actor: Analyst | None, text: str | None, *, visible_to_co
 
 @transaction.atomic
 def _add_note(ref: str, actor: Analyst | None, text: str | None, visible_to_contact: bool, uploads: list[Upload],
-              expected_version: int | None, stored: list[str]) -> NoteAdded:
+              expected_version: int | None, stored: list[str], at: datetime | None) -> NoteAdded:
     call = _lock(ref, actor, expected_version)
     directory = load_directory(call.partition)
     change = work_log.add_note(call.facts(), actor_in(actor, call.partition_id, directory), directory, text,
                                visible_to_contact=visible_to_contact, has_contact=call.contact_id is not None,
                                files=len(uploads))
-    event = record_event(call, actor, change.action, change.from_status, change.note,
+    event = record_event(call, actor, change.action, change.from_status, change.note, at=at,
                          visible_to_contact=visible_to_contact, files=[u.name for u in uploads] or None)
-    return NoteAdded(call, event, attach_files(call, event, uploads, actor, stored))
+    return NoteAdded(call, event, attach_files(call, event, uploads, actor, stored, at=event.at))
 
 
 def work_log_of(call: Call) -> list[CallEvent]:

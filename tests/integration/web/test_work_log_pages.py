@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
+from closeloop.accounts.models import Analyst
 from closeloop.calls import services as calls
 from closeloop.calls.models import Attachment, CallEvent
 from closeloop.calls.notes import add_note
 from closeloop.contacts.services import add_contact
+from closeloop.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +90,19 @@ def test_the_note_typed_when_taking_a_call_is_kept(client_for, desk, call):
     assert CallEvent.objects.get(call=call, action="take").note == "I set this user up"
     page = client_for("carol").get(f"/calls/{call.ref}/").content.decode()
     assert "I set this user up" in page[page.index('id="work-log"'):]
+
+
+def test_the_demo_desk_has_internal_and_contact_notes_with_small_files_on_open_calls(db):
+    load_demo(calls_per_partition=8)
+    notes = CallEvent.objects.filter(action="add_note")
+    assert notes.filter(visible_to_contact=True).exists() and notes.filter(visible_to_contact=False).exists()
+    files = list(Attachment.objects.all())
+    assert {a.name for a in files} == {"vpnclient.log", "error-screenshot.png"}
+    assert all(a.size < 4096 for a in files)
+    client = Client()
+    client.force_login(Analyst.objects.get(username="carol"))
+    page = client.get(f"/calls/{files[0].call.ref}/").content.decode()
+    assert "error-screenshot.png" in page
+    download = client.get(f"/attachments/{files[-1].id}/")
+    assert b"".join(download.streaming_content).startswith(b"\x89PNG")
+    download.close()
