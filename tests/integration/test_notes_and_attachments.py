@@ -111,7 +111,7 @@ def test_files_come_with_a_note_and_are_read_back_by_analysts_who_see_the_call(d
                             ContentFile(b"\x89PNG\r\n\x1a\n", name="C:\\Users\\rita\\screen.png")])
     names = [(a.name, a.content_type, a.size) for a in added.attachments]
     assert names == [("vpn.log", "text/plain", 14), ("screen.png", "image/png", 8)]
-    assert added.event.details["files"] == ["vpn.log", "screen.png"]
+    assert added.event.details["files"] == "vpn.log, screen.png"
     found = get_attachment(added.attachments[0].id, desk.alice)
     with open_attachment(found) as stored:
         assert stored.read() == b"line 1\nline 2\n"

@@ -66,7 +66,8 @@ def _add_note(ref: str, actor: Analyst | None, text: str | None, visible_to_cont
                                visible_to_contact=visible_to_contact, has_contact=call.contact_id is not None,
                                files=len(uploads))
     event = record_event(call, actor, change.action, change.from_status, change.note, at=at,
-                         visible_to_contact=visible_to_contact, files=[u.name for u in uploads] or None)
+                         visible_to_contact=visible_to_contact,
+                         files=", ".join(u.name for u in uploads) or None)  # read as words in the history
     return NoteAdded(call, event, attach_files(call, event, uploads, actor, stored, at=event.at))
 
 
