@@ -106,3 +106,12 @@ def test_the_demo_desk_has_internal_and_contact_notes_with_small_files_on_open_c
     download = client.get(f"/attachments/{files[-1].id}/")
     assert b"".join(download.streaming_content).startswith(b"\x89PNG")
     download.close()
+
+
+def test_a_file_larger_than_the_form_upload_limit_but_within_the_attachment_limit_is_accepted(client_for, desk,
+                                                                                              call, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000  # what other forms may send; a note's files may be larger
+    response = client_for("rita").post(f"/calls/{call.ref}/notes/", {
+        "note-text": "Full dump", "note-files": [SimpleUploadedFile("dump.log", b"x" * 5000)]})
+    assert response.status_code == 302
+    assert Attachment.objects.get().size == 5000
