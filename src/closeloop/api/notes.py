@@ -135,9 +135,12 @@ def list_attachments(request: HttpRequest, ref: CallRef) -> list[dict[str, Any]]
     return [attachment_as_dict(a) for a in attachments_of(calls.get_call(ref, caller(request)))]
 
 
+_FILE_RESPONSE = {"responses": {200: {"description": "The file, as a download (its own type)",
+                                      "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}}}
+
+
 @attachments_router.get("/{attachment_id}", response=responses(None), summary="Download a file",
-                        openapi_extra={"responses": {200: {"description": "The file, as a download",
-                                                           "content": {"application/octet-stream": {}}}}})
+                        openapi_extra=_FILE_RESPONSE)
 def download(request: HttpRequest, attachment_id: Id) -> HttpResponse:
     """The file itself, with its stored type and `Content-Disposition: attachment`; 404 unless you can see its
     call."""
