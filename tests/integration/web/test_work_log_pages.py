@@ -70,7 +70,6 @@ def test_an_attachment_downloads_as_a_file_for_an_analyst_who_sees_the_call(clie
     added = add_note(call.ref, desk.rita, "log", files=[SimpleUploadedFile("vpn.log", b"dropped\n")])
     response = client_for("carol").get(f"/attachments/{added.attachments[0].id}/")
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"dropped\n"
-    response.close()
     assert response["Content-Disposition"] == 'attachment; filename="vpn.log"'
     assert response["Content-Type"] == "text/plain" and response["X-Content-Type-Options"] == "nosniff"
 
@@ -105,7 +104,6 @@ def test_the_demo_desk_has_internal_and_contact_notes_with_small_files_on_open_c
     assert "error-screenshot.png" in page
     download = client.get(f"/attachments/{files[-1].id}/")
     assert b"".join(download.streaming_content).startswith(b"\x89PNG")
-    download.close()
 
 
 def test_a_file_larger_than_the_form_upload_limit_but_within_the_attachment_limit_is_accepted(client_for, desk,
