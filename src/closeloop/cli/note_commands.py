@@ -89,7 +89,8 @@ def register_call_commands(tree: CommandTree, family: Any) -> None:
     p.add_argument("text", nargs="?", default="", help="the note (may be left out when attaching files)")
     p.add_argument("--contact-visible", action="store_true",
                    help="the contact may read it, and is e-mailed it (default: internal)")
-    p.add_argument("--attach", nargs="+", default=[], metavar="FILE", help="files to attach")
+    p.add_argument("--attach", nargs="+", action="extend", default=[], metavar="FILE",
+                   help="files to attach (after the text; repeat --attach or list several)")
     p = tree.leaf(family, "notes", call_notes, "show a call's work log (notes and action notes, with files)")
     p.add_argument("ref")
     p = tree.leaf(family, "attachments", call_attachments, "list a call's files")
