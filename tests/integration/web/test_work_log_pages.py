@@ -113,3 +113,17 @@ def test_a_file_larger_than_the_form_upload_limit_but_within_the_attachment_limi
         "note-text": "Full dump", "note-files": [SimpleUploadedFile("dump.log", b"x" * 5000)]})
     assert response.status_code == 302
     assert Attachment.objects.get().size == 5000
+
+
+def test_files_alone_are_attached_without_a_note_text(client_for, desk, call):
+    response = client_for("rita").post(f"/calls/{call.ref}/notes/", {
+        "note-text": "", "note-files": [SimpleUploadedFile("trace.txt", b"trace")]}, follow=True)
+    assert f"1 file attached to {call.ref}." in response.content.decode()
+    event = CallEvent.objects.get(action="add_note")
+    assert event.note == "" and [a.name for a in event.attachments.all()] == ["trace.txt"]
+
+
+def test_a_blank_note_without_files_is_refused_on_the_form(client_for, desk, call):
+    response = client_for("rita").post(f"/calls/{call.ref}/notes/", {"note-text": "  "})
+    assert response.status_code == 400
+    assert "The note is required and cannot be blank (or attach a file)" in response.content.decode()

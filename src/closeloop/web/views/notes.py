@@ -74,6 +74,13 @@ def work_log_context(call: Call, analyst: Analyst, note_form: NoteAddForm | None
     return {"work_log": work_log_of(call), "note_form": note_form}
 
 
+def _added_message(ref: str, has_text: bool, files: int) -> str:
+    counted = f"{files} file{'s' if files != 1 else ''}"
+    if not has_text:
+        return f"{counted.capitalize()} attached to {ref}."
+    return f"Note added to {ref}" + (f" with {counted}." if files else ".")
+
+
 @login_required
 @require_POST
 @refusals_as_http
@@ -93,10 +100,7 @@ def add_call_note(request: HttpRequest, ref: str) -> HttpResponse:
             if status == 404:
                 raise Http404(exc.message) from exc
             return render_call(request, services.get_call(ref, analyst), status=status, note_form=form)
-        files = len(added.attachments)
-        what = "Note added" if added.event.note else "Files attached"
-        messages.success(request, f"{what} to {call.ref}" + (f" with {files} file{'s' if files != 1 else ''}."
-                                                              if files and added.event.note else "."))
+        messages.success(request, _added_message(call.ref, bool(added.event.note), len(added.attachments)))
         return redirect(reverse("call", args=[call.ref]) + "#work-log")
     return render_call(request, call, status=400, note_form=form)
 
