@@ -19,6 +19,21 @@ def _fast_passwords(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _attachments_kept_out_of_the_working_copy(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Files attached by session- or module-wide data (the demo desk) go to a temporary folder, not var/."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("attachments")):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _attachments_in_a_temporary_folder(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Files attached to calls go to this test's own folder, never to the working copy's var/."""
+    settings.MEDIA_ROOT = tmp_path / "attachments"
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _static_root_exists():  # type: ignore[no-untyped-def]
     """WhiteNoise warns (an error here) when STATIC_ROOT is missing, as it is before any collectstatic."""
     from pathlib import Path

@@ -88,6 +88,7 @@ API_LISTS: list[tuple[str, str | Callable[[], str], int]] = [
     ("carol", "/api/v1/outstanding", 15),
     ("carol", lambda: f"/api/v1/calls/{_long_history_ref()}", 30),
     ("carol", lambda: f"/api/v1/calls/{_long_history_ref()}/history", 10),
+    ("carol", lambda: f"/api/v1/calls/{_long_history_ref()}/notes", 10),
     ("carol", "/api/v1/partitions", 10),
     ("admin", "/api/v1/partitions/Default/closure-settings/history", 10),
     ("carol", "/api/v1/partitions/Default/checklist", 10),

@@ -19,6 +19,7 @@ __all__ = [
     "ReasonIn",
     "ResolveIn",
     "VersionIn",
+    "TakeIn",
     "ForwardIn",
     "CloseIn",
     "CloseUnresolvedIn",
@@ -143,6 +144,12 @@ class VersionIn(Schema):
     """An action that needs no other input."""
 
     version: WholeNumber | None = _VERSION
+
+
+class TakeIn(VersionIn):
+    """Take a call waiting in your group for closure, with an optional note for the work log."""
+
+    note: Text = limited(limits.TAKE_NOTE, "", examples=["I know this user's set-up"])
 
 
 class AssignIn(VersionIn):

@@ -60,8 +60,12 @@ def _too_large_message() -> str:
 
 
 def _body_over_limit(request: HttpRequest) -> bool:
-    """Judged by Content-Length, as Django does, before anything reads the body."""
+    """Judged by Content-Length, as Django does, before anything reads the body. A note's form with files
+    (web or API) may also carry as many files of the attachment size limit as a note takes."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is not None and request.content_type == "multipart/form-data" and \
+            request.path.rstrip("/").endswith("/notes"):
+        limit += settings.CLOSELOOP_ATTACHMENT_MAX_BYTES * settings.CLOSELOOP_ATTACHMENT_MAX_FILES
     try:
         return limit is not None and int(request.META.get("CONTENT_LENGTH") or 0) > limit
     except ValueError:

@@ -29,7 +29,7 @@ from closeloop.api.call_schemas import (
     ReasonIn,
     RejectIn,
     ResolveIn,
-    VersionIn,
+    TakeIn,
 )
 from closeloop.api.catalogue import CallEdit, edit_values
 from closeloop.api.pagination import PageParams, page_of
@@ -182,9 +182,9 @@ def resolve(request: HttpRequest, ref: CallRef, body: ResolveIn) -> dict[str, An
 
 
 @router.post("/{ref}/take", response=responses(CallOut), summary="Take a call waiting in your group for closure")
-def take(request: HttpRequest, ref: CallRef, body: VersionIn) -> dict[str, Any]:
+def take(request: HttpRequest, ref: CallRef, body: TakeIn) -> dict[str, Any]:
     actor = caller(request)
-    return _shown(calls.take_call(ref, actor, expected_version(request, body.version)), actor)
+    return _shown(calls.take_call(ref, actor, expected_version(request, body.version), note=body.note), actor)
 
 
 @router.post("/{ref}/forward", response=responses(CallOut), summary="Re-forward a call for closure")

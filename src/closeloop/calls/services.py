@@ -7,6 +7,7 @@ transaction, and returns the call. A refused action raises and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -285,12 +286,17 @@ def resolve_call(
 
 @transaction.atomic
 def take_call(ref: str, actor: Analyst | None, expected_version: int | None = None,
-              at: datetime | None = None) -> Call:
-    """A member of the target group takes a call Forward for Closure: it becomes Forward to You for Close."""
+              at: datetime | None = None, *, note: str | None = None) -> Call:
+    """A member of the target group takes a call Forward for Closure: it becomes Forward to You for Close.
+
+    The analyst's note, if any, is the event's note (kept in the work log); without one the event has none.
+    """
+    text = limits.TAKE_NOTE.clean(note)
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     change = changes.take(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
                           at or timezone.now())
+    change = replace(change, note=text)  # "taken by <actor>" says no more than the event's actor and action
     return save_change(call, actor, change, change.after.forwarded_at)
 
 

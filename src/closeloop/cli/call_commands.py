@@ -16,6 +16,7 @@ from closeloop.partitions.services import UNSET, get_colleague, get_group, get_p
 
 from .catalogue_commands import add_call_edit
 from .commands import CommandTree, Output
+from .note_commands import register_call_commands as register_note_commands
 
 Actor = Any
 
@@ -69,7 +70,7 @@ def call_resolve(args: Namespace, actor: Actor) -> Output:
 
 
 def call_take(args: Namespace, actor: Actor) -> Output:
-    return _result(calls.take_call(args.ref, actor), "taken")
+    return _result(calls.take_call(args.ref, actor, note=args.note), "taken")
 
 
 def call_forward(args: Namespace, actor: Actor) -> Output:
@@ -167,6 +168,7 @@ def register(tree: CommandTree) -> None:
     p.add_argument("--comments", help="closure comments (method immediate; default: the resolution)")
     p = tree.leaf(cl, "take", call_take, "take a call Forward for Closure to your group")
     p.add_argument("ref")
+    p.add_argument("--note", default="", help="why you take it (kept in the work log)")
     p = tree.leaf(cl, "forward", call_forward, "re-forward a call for closure")
     p.add_argument("ref")
     target = p.add_mutually_exclusive_group(required=True)
@@ -194,6 +196,7 @@ def register(tree: CommandTree) -> None:
     add_call_edit(tree, cl)
     p = tree.leaf(cl, "show", call_show, "show a call and its history")
     p.add_argument("ref")
+    register_note_commands(tree, cl)
 
     p = tree.leaf(tree.top, "outstanding", outstanding, "your Calls Outstanding (needs --as)")
     p.add_argument("--queue", choices=["mine", "groups", "to_me", "for_closure"])

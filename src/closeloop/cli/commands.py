@@ -78,6 +78,7 @@ COMMAND_MODULES = [
     "closeloop.cli.autoclose_commands",
     "closeloop.cli.bulk_commands",
     "closeloop.cli.catalogue_commands",
+    "closeloop.cli.note_commands",
 ]
 
 

@@ -54,8 +54,11 @@ def backup(args: Namespace, actor: Actor) -> Output:
     result = backup_desk(args.file, progress=_table_progress("Saving"))
     print("", file=sys.stderr)
     tables = {name: vars(check) for name, check in result.tables.items()}
-    return Output(f"Backed up {result.rows:,} rows from {len(tables)} tables to {result.path}.",
-                  {"file": str(result.path), "tables": tables})
+    missing = f" {len(result.missing_files)} attached files were missing from storage." \
+        if result.missing_files else ""
+    return Output(f"Backed up {result.rows:,} rows from {len(tables)} tables and {result.files:,} attached files "
+                  f"to {result.path}.{missing}", {"file": str(result.path), "tables": tables, "files": result.files,
+                                                  "missing_files": result.missing_files})
 
 
 def restore(args: Namespace, actor: Actor) -> Output:
@@ -65,9 +68,9 @@ def restore(args: Namespace, actor: Actor) -> Output:
     result = restore_desk(args.file, force=args.force, progress=_table_progress("Loading"))
     print("", file=sys.stderr)
     tables = {name: vars(check) for name, check in result.tables.items()}
-    return Output(f"Restored {result.rows:,} rows into {len(tables)} tables from {result.path}; every table's "
-                  "row count and checksum match the backup.", {"file": str(result.path), "tables": tables,
-                                                                 "verified": True})
+    return Output(f"Restored {result.rows:,} rows into {len(tables)} tables and {result.files:,} attached files "
+                  f"from {result.path}; every table's row count and checksum match the backup.",
+                  {"file": str(result.path), "tables": tables, "files": result.files, "verified": True})
 
 
 def check(args: Namespace, actor: Actor) -> Output:

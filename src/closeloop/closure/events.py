@@ -103,6 +103,8 @@ class CallChanged:
     at: datetime
     note: str = ""
     details: Mapping[str, Any] = field(default_factory=dict)
+    # the note is one the call's contact may read (a work-log note written for them)
+    visible_to_contact: bool = False
 
 
 E = TypeVar("E", DirectoryChanged, SettingsChanged, CallChanged)

@@ -42,6 +42,8 @@ __all__ = [
     "CONTACT_ORGANISATION",
     "AUTO_CLOSE_RULE_NAME",
     "AUTO_CLOSE_COMMENTS",
+    "NOTE",
+    "TAKE_NOTE",
     "unstorable_character",
     "check_storable",
 ]
@@ -118,10 +120,16 @@ AUTO_CLOSE_RULE_NAME = TextLimit("Call Auto Close rule name", "name", "A rule na
 AUTO_CLOSE_COMMENTS = TextLimit("Call Auto Close comments", "comments", "The rule's closure comments", 4_000,
                                 required=False)
 
+# A work-log note on a call (internal, or visible to the contact); blank only when files come with it.
+NOTE = TextLimit("note", "text", "The note", 20_000, required=False)
+# The note an analyst may give when taking a call for closure.
+TAKE_NOTE = TextLimit("take note", "note", "The note", 4_000, required=False)
+
 TEXT_LIMITS: tuple[TextLimit, ...] = (
     SUMMARY, DESCRIPTION, RESOLUTION, CLOSURE_COMMENTS, REJECTION_REASON, FORWARD_REASON, CALL_NOTE, REFUSAL_WORDS,
     CHANGE_REASON,
     PARTITION_NAME, GROUP_NAME, USERNAME, FIRST_NAME, LAST_NAME, EMAIL, TOKEN_NAME, REASON_CODE, REASON_LABEL,
     CHECKLIST_TEXT, CATEGORY_CODE, CATEGORY_LABEL, CONTACT_NAME, CONTACT_PHONE, CONTACT_ORGANISATION,
     AUTO_CLOSE_RULE_NAME, AUTO_CLOSE_COMMENTS,
+    NOTE, TAKE_NOTE,
 )

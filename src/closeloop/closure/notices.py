@@ -50,6 +50,7 @@ class NoticeKind(StrEnum):
     CALL_RESOLVED = "call_resolved"
     CALL_CLOSED = "call_closed"
     CONTACT_REMINDER = "contact_reminder"
+    NOTE_FOR_CONTACT = "note_for_contact"
 
     @property
     def label(self) -> str:
@@ -76,6 +77,7 @@ _LABELS = {
     NoticeKind.CALL_RESOLVED: "Call resolved",
     NoticeKind.CALL_CLOSED: "Call closed",
     NoticeKind.CONTACT_REMINDER: "Reminder to the contact",
+    NoticeKind.NOTE_FOR_CONTACT: "A note for the contact",
 }
 
 _DESCRIPTIONS = {
@@ -91,13 +93,14 @@ _DESCRIPTIONS = {
     NoticeKind.CALL_RESOLVED: "The resolution, with links to accept or refuse it.",
     NoticeKind.CALL_CLOSED: "The call is closed.",
     NoticeKind.CONTACT_REMINDER: "A Call Auto Close rule reminds the user that their call waits for their answer.",
+    NoticeKind.NOTE_FOR_CONTACT: "An analyst writes a note on the call for the user to read.",
 }
 
 ANALYST_KINDS = (NoticeKind.ASSIGNED, NoticeKind.FORWARDED_TO_YOU, NoticeKind.FORWARDED_TO_GROUP,
                  NoticeKind.RESOLUTION_REJECTED, NoticeKind.RESOLUTION_REFUSED, NoticeKind.REMINDER,
                  NoticeKind.AUTO_CLOSED)
 CONTACT_KINDS = (NoticeKind.CALL_LOGGED, NoticeKind.CALL_RESOLVED, NoticeKind.CALL_CLOSED,
-                 NoticeKind.CONTACT_REMINDER)
+                 NoticeKind.CONTACT_REMINDER, NoticeKind.NOTE_FOR_CONTACT)
 
 # The actions after which the contact hears that their call is closed (with or without a resolution)
 CLOSING_ACTIONS = frozenset({Action.CLOSE, Action.ACCEPT_AND_CLOSE, Action.AUTO_CLOSE, Action.CLOSE_UNRESOLVED,
@@ -230,6 +233,8 @@ def _to_contact(action: Action, event: CallChanged) -> list[Notice]:
         kind = NoticeKind.CALL_CLOSED
     elif action is Action.REMIND and "contact" in _reminded(event):
         kind = NoticeKind.CONTACT_REMINDER
+    elif action is Action.ADD_NOTE and event.visible_to_contact:
+        kind = NoticeKind.NOTE_FOR_CONTACT  # internal notes tell nobody
     else:
         kind = None
     return [] if kind is None else [Notice(kind, ToContact())]

@@ -25,6 +25,7 @@ SUBJECTS = {
     NoticeKind.CALL_RESOLVED: "Resolved",
     NoticeKind.CALL_CLOSED: "{status}",
     NoticeKind.CONTACT_REMINDER: "Reminder: waiting for your answer",
+    NoticeKind.NOTE_FOR_CONTACT: "A note from the service desk",
 }
 
 

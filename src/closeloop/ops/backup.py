@@ -4,20 +4,28 @@ The file is gzip-compressed JSON lines: a header, then for each table a start li
 columns, one line per row (primary-key order) and an end line with the row count and a SHA-256 of
 the rows. Restore loads every table in one transaction, recomputes each count and checksum from
 the database and commits only if all of them match; otherwise nothing changes.
+
+The files attached to calls follow the tables: each file as lines of base64 chunks and an end line with
+its size and SHA-256. Restore stages them aside while it loads, checks each one, and puts them in the
+attachment storage only once the tables are verified and committed.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
@@ -32,6 +40,7 @@ __all__ = ["FORMAT", "TableCheck", "BackupResult", "RestoreResult", "backup_desk
 FORMAT = "closeloop-backup"
 VERSION = 1
 BATCH = 5000
+FILE_CHUNK = 256 * 1024  # bytes of an attached file per line
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,8 @@ class BackupResult:
 
     path: Path
     tables: dict[str, TableCheck] = field(default_factory=dict)
+    files: int = 0  # attached files copied into the backup
+    missing_files: list[str] = field(default_factory=list)  # attachments whose file was not in storage
 
     @property
     def rows(self) -> int:
@@ -60,6 +71,7 @@ class RestoreResult:
 
     path: Path
     tables: dict[str, TableCheck] = field(default_factory=dict)
+    files: int = 0  # attached files put back in storage
 
     @property
     def rows(self) -> int:
@@ -115,9 +127,77 @@ def backup_desk(path: str | Path, progress: Callable[[str, int], None] | None = 
             check = TableCheck(count, digest.hexdigest())
             result.tables[label_of(model)] = check
             out.write(json.dumps({"end": label_of(model), "rows": count, "sha256": check.sha256}) + "\n")
+        _write_files(out, result)
         out.write(json.dumps({"manifest": {k: vars(v) for k, v in result.tables.items()}}) + "\n")
     partial.replace(target)
     return result
+
+
+def _write_files(out: Any, result: BackupResult) -> None:
+    """Every attached file, in the same snapshot as the rows naming it."""
+    from closeloop.calls.models import Attachment
+
+    for name in Attachment.objects.order_by("id").values_list("file", flat=True).iterator():
+        try:
+            source = default_storage.open(name, "rb")
+        except OSError:
+            result.missing_files.append(name)
+            continue
+        digest, size = hashlib.sha256(), 0
+        with source:
+            while chunk := source.read(FILE_CHUNK):
+                out.write(json.dumps({"file": name, "data": base64.b64encode(chunk).decode()}) + "\n")
+                digest.update(chunk)
+                size += len(chunk)
+        out.write(json.dumps({"file_end": name, "size": size, "sha256": digest.hexdigest()}) + "\n")
+        result.files += 1
+
+
+class _StagedFiles:
+    """Attached files read from a backup, kept aside until the restored tables are committed."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.names: list[str] = []
+        self._open: dict[str, BinaryIO] = {}
+        self._digests: dict[str, Any] = {}
+
+    def _staged(self, name: str) -> Path:
+        return self.folder / hashlib.sha256(name.encode()).hexdigest()
+
+    def chunk(self, name: str, data: str) -> None:
+        if name not in self._open:
+            self._open[name] = self._staged(name).open("wb")
+            self._digests[name] = hashlib.sha256()
+        raw = base64.b64decode(data)
+        self._open[name].write(raw)
+        self._digests[name].update(raw)
+
+    def end(self, name: str, size: int, sha256: str) -> None:
+        if name not in self._open:  # an empty file
+            self.chunk(name, "")
+        handle, digest = self._open.pop(name), self._digests.pop(name)
+        handle.close()
+        if digest.hexdigest() != sha256 or self._staged(name).stat().st_size != size:
+            raise InvalidInput(f"The attached file {name} in the backup is damaged (its checksum differs): use "
+                               "another backup", field="file")
+        self.names.append(name)
+
+    def close(self) -> None:
+        for handle in self._open.values():
+            handle.close()
+
+    def put_in_storage(self) -> int:
+        """Each file under its own name in the attachment storage (replacing a file of that name)."""
+        for name in self.names:
+            if default_storage.exists(name):
+                default_storage.delete(name)
+            with self._staged(name).open("rb") as staged:
+                saved = default_storage.save(name, File(staged, name=name))
+            if saved != name:
+                raise InvalidInput(f"The attachment storage kept {name} as {saved}: check its settings",
+                                   field="file")
+        return len(self.names)
 
 
 def desk_is_empty() -> bool:
@@ -168,7 +248,8 @@ def _wipe() -> None:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def _load(path: Path, progress: Callable[[str, int], None] | None) -> dict[str, TableCheck]:
+def _load(path: Path, progress: Callable[[str, int], None] | None,
+          files: _StagedFiles | None = None) -> dict[str, TableCheck]:
     by_label = {label_of(m): m for m in desk_models()}
     lines = _lines(path)
     header = next(lines, None)
@@ -194,6 +275,10 @@ def _load(path: Path, progress: Callable[[str, int], None] | None) -> dict[str, 
                                    "Closeloop", field="file")
             model = by_label[line["table"]]
             writer, parse, loaded = TableWriter(model, line["columns"]), _parser(model, line["columns"]), 0
+        elif "file" in line and files is not None:
+            files.chunk(line["file"], line["data"])
+        elif "file_end" in line and files is not None:
+            files.end(line["file_end"], line["size"], line["sha256"])
         elif "end" in line and writer is not None:
             writer.write(batch)
             batch = []
@@ -228,19 +313,26 @@ def restore_desk(path: str | Path, *, force: bool = False,
         raise InvalidInput(f"No backup file at {source}", field="file")
     migrate_database()
     try:
-        with transaction.atomic():
-            if not desk_is_empty():
-                if not force:
-                    raise InvalidInput("This database already holds a desk: restore into an empty database, "
-                                       "or add --force to replace everything in it with the backup", field="force")
-                _wipe()
-            expected = _load(source, progress)
-            reset_sequences(desk_models())
-            _verify(expected)
+        with tempfile.TemporaryDirectory(prefix="closeloop-restore-") as folder:
+            files = _StagedFiles(Path(folder))
+            try:
+                with transaction.atomic():
+                    if not desk_is_empty():
+                        if not force:
+                            raise InvalidInput("This database already holds a desk: restore into an empty "
+                                               "database, or add --force to replace everything in it with the "
+                                               "backup", field="force")
+                        _wipe()
+                    expected = _load(source, progress, files)
+                    reset_sequences(desk_models())
+                    _verify(expected)
+            finally:
+                files.close()
+            restored_files = files.put_in_storage()
     except (DataError, IntegrityError, UnicodeEncodeError) as exc:
         # e.g. a 300-character name a SQLite desk accepted before names were capped: PostgreSQL refuses it
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise InvalidInput(f"The backup holds a value this database cannot store ({reason}); nothing was "
                            "restored. Shorten or fix it in the desk it came from and back up again",
                            field="file") from exc
-    return RestoreResult(source, expected)
+    return RestoreResult(source, expected, restored_files)

@@ -249,8 +249,27 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Files attached to calls (docs/notes-and-attachments.md): kept through Django's storage API, by default on
+# the file system under VAR_DIR/attachments (CLOSELOOP_ATTACHMENTS_DIR to move them, e.g. to a shared volume
+# when several app nodes run). They are never served as static media: only the attachment download view and
+# endpoint hand them out, to analysts who can see the call. `closeloop backup` copies them into the backup.
+MEDIA_ROOT = Path(os.environ.get("CLOSELOOP_ATTACHMENTS_DIR", "").strip() or VAR_DIR / "attachments")
+MEDIA_URL = None  # no public address: the files are not published
+_storage_backend = os.environ.get("CLOSELOOP_ATTACHMENT_STORAGE", "").strip() or \
+    "django.core.files.storage.FileSystemStorage"
+# The largest file an analyst may attach, in bytes (default 10 MB), and the file name endings accepted.
+CLOSELOOP_ATTACHMENT_MAX_BYTES = _env_positive_int("CLOSELOOP_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, "10485760")
+# How many files one note may carry (a request with files may be this many times the size limit).
+CLOSELOOP_ATTACHMENT_MAX_FILES = _env_positive_int("CLOSELOOP_ATTACHMENT_MAX_FILES", 10, "10")
+CLOSELOOP_ATTACHMENT_EXTENSIONS = tuple(sorted({
+    e.strip().lower().lstrip(".") for e in (os.environ.get("CLOSELOOP_ATTACHMENT_EXTENSIONS", "").strip() or (
+        "png,jpg,jpeg,gif,webp,bmp,txt,log,csv,json,xml,yaml,yml,md,pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,"
+        "rtf,eml,msg,zip")).split(",") if e.strip()}))
+if any(not e.isalnum() for e in CLOSELOOP_ATTACHMENT_EXTENSIONS):
+    raise ImproperlyConfigured(f"CLOSELOOP_ATTACHMENT_EXTENSIONS={os.environ.get('CLOSELOOP_ATTACHMENT_EXTENSIONS')!r} "
+                               "is not a list of file name endings: e.g. CLOSELOOP_ATTACHMENT_EXTENSIONS=png,txt,pdf")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": _storage_backend},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
                     if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

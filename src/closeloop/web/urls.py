@@ -6,6 +6,7 @@ from django.urls import path
 from closeloop.calls.links import ANSWER_PATH
 
 from .views import answer, autoclose, bulk, calls, catalogue, contacts, desk, editing, notifications, outbox, system
+from .views import answer, autoclose, calls, contacts, desk, notes, notifications, outbox, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -24,6 +25,8 @@ urlpatterns = [
     path("calls/bulk/", bulk.bulk_calls, name="calls-bulk"),  # before calls/<ref>/: "bulk" is no reference
     path("calls/<str:ref>/", calls.call_detail, name="call"),
     path("calls/<str:ref>/edit/", editing.edit_call, name="call-edit"),
+    path("calls/<str:ref>/notes/", notes.add_call_note, name="call-notes"),
+    path("attachments/<int:attachment_id>/", notes.attachment, name="attachment"),
     path("calls/<str:ref>/<slug:action>/", calls.call_action, name="call-action"),
     path("system/", system.system_index, name="system-index"),
     path("system/settings/", system.closure_settings, name="system-settings"),

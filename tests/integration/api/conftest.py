@@ -43,6 +43,9 @@ class ApiClient:
         url = path if path.startswith("/api/") else f"/api/v1{path}"
         data = json.dumps(body) if body is not None else None
         response = self.client.generic(method.upper(), url, data or "", content_type="application/json", **extra)
+        if response.streaming:  # a download: reading it all closes the file it streams from
+            content = b"".join(response.streaming_content)
+            return Reply(response.status_code, content, response.headers)
         is_json = response.headers.get("Content-Type", "").startswith("application/json")
         decoded = json.loads(response.content) if is_json and response.content else response.content
         return Reply(response.status_code, decoded, response.headers)

@@ -118,6 +118,11 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/categories", (200, 200, 200, 200, 401)),
     Row("POST", "/api/v1/categories", (201, 403, 403, 404, 401), body={"partition": "Default", "name": "Hardware"}),
     Row("PATCH", "/api/v1/categories/{category_id}", (200, 403, 403, 404, 401), body={"name": "Kit"}),
+    # The work log: anyone who sees the call reads it; any call right writes in it; files only to who sees the call
+    Row("GET", "/api/v1/calls/{ref}/notes", (200, 200, 200, 404, 401)),
+    Row("POST", "/api/v1/calls/{ref}/notes", (201, 201, 201, 404, 401), body={"text": "Rang the user"}),
+    Row("GET", "/api/v1/calls/{ref}/attachments", (200, 200, 200, 404, 401)),
+    Row("GET", "/api/v1/attachments/{attachment_id}", (200, 200, 200, 404, 401)),
 ]
 
 CELLS = [pytest.param(row, role, status, id=f"{row.id} as {role}")
@@ -169,6 +174,13 @@ def test_role_gets_the_expected_status(row: Row, role: str, status: int, scene, 
         values["rule_id"] = str(autoclose.add_rule(scene["assigned"].partition, "set-up", **fields).rule.id)
     if "{category_id}" in row.path:  # a category of the Default partition to change
         values["category_id"] = str(add_category(desk.default, "Hardware").id)
+    if "{attachment_id}" in row.path:  # a file on a call of the Default partition
+        from django.core.files.base import ContentFile
+
+        from closeloop.calls.notes import add_note
+
+        added = add_note(scene["assigned"].ref, desk.rita, "log", files=[ContentFile(b"x", name="trace.txt")])
+        values["attachment_id"] = str(added.attachments[0].id)
     path = row.path.format(**values) + row.query
     reply = as_(ROLES[role]).request(row.method, path, _filled(row.body, values))
     assert reply.status == status, reply.body

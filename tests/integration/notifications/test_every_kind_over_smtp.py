@@ -14,6 +14,7 @@ from closeloop.autoclose import services as autoclose
 from closeloop.calls import services as calls
 from closeloop.calls.acceptance import answer_resolution
 from closeloop.calls.links import acceptance_links
+from closeloop.calls.notes import add_note
 from closeloop.closure.notices import NoticeKind
 from closeloop.contacts.services import add_contact
 from closeloop.notifications.delivery import deliver_due, message_id_of
@@ -36,6 +37,8 @@ def _a_desk_day(desk) -> None:  # type: ignore[no-untyped-def]
     ref = calls.log_call(desk.default, "incident", "Outlook keeps asking for a password", contact=dana,
                          log_group=desk.service_desk, assigned_group=desk.service_desk, assigned_analyst=desk.rita,
                          actor=desk.alice).ref
+    add_note(ref, desk.rita, "Please close Outlook before we call you", visible_to_contact=True)
+    add_note(ref, desk.rita, "User is on the old profile", visible_to_contact=False)  # tells nobody
     calls.resolve_call(ref, desk.rita, "Cleared the cached credentials")  # to its log group, Service Desk
     calls.take_call(ref, desk.carol)
     calls.forward_call(ref, desk.carol, "Dave knows this user's set-up", to_analyst=desk.dave)
@@ -86,6 +89,7 @@ def test_every_notification_kind_reaches_its_recipients_once_over_smtp(desk, smt
     assert delivered[NoticeKind.CALL_RESOLVED] == {"dana.fisher@example.org", "sam.lee@example.org"}
     assert delivered[NoticeKind.CALL_CLOSED] == {"dana.fisher@example.org", "sam.lee@example.org"}
     assert delivered[NoticeKind.CONTACT_REMINDER] == {"sam.lee@example.org"}
+    assert delivered[NoticeKind.NOTE_FOR_CONTACT] == {"dana.fisher@example.org"}
     resolved_mail = next(r for r in smtp.received if r.rcpt_tos == ["dana.fisher@example.org"]
                          and "/answer/" in r.part("text/plain"))
     assert "/answer/" in resolved_mail.part("text/html")

@@ -38,8 +38,9 @@ from ..call_forms import (
 from ..desk_context import current_partition
 from ..errors import refusals_as_http, refuse_in_form
 from .contacts import contact_picker
+from .notes import work_log_context
 
-__all__ = ["log_call", "call_detail", "call_action", "ACTIONS"]
+__all__ = ["log_call", "call_detail", "call_action", "ACTIONS", "render_call"]
 
 
 @login_required
@@ -125,7 +126,8 @@ def _reject(call: Call, analyst: Analyst, form: forms.Form) -> Call:
 
 
 def _take(call: Call, analyst: Analyst, form: forms.Form) -> Call:
-    return services.take_call(call.ref, analyst, expected_version=form.cleaned_data["expected_version"])
+    data = form.cleaned_data
+    return services.take_call(call.ref, analyst, expected_version=data["expected_version"], note=data["reason"])
 
 
 def _hold(call: Call, analyst: Analyst, form: forms.Form) -> Call:
@@ -169,7 +171,7 @@ ACTIONS: dict[str, _Kind] = {
 
 
 def _render_call(request: HttpRequest, call: Call, bound: dict[str, CallActionForm] | None = None,
-                 status: int = 200) -> HttpResponse:
+                 status: int = 200, note_form: Any = None) -> HttpResponse:
     analyst: Analyst = request.user
     allowed = services.actions_for(call, analyst)
     bound = bound or {}
@@ -186,7 +188,11 @@ def _render_call(request: HttpRequest, call: Call, bound: dict[str, CallActionFo
         "preview": preview,
         "decisions": call.closure_decisions.select_related("decided_by", "rejection_category"),
         "duplicates": call.duplicates.order_by("ref").only("ref", "summary", "status"),
+        **work_log_context(call, analyst, note_form),
     }, status=status)
+
+
+render_call = _render_call  # the work log's views re-show the call page with their form
 
 
 @login_required
