@@ -5,8 +5,20 @@ from django.urls import path
 
 from closeloop.calls.links import ANSWER_PATH
 
-from .views import answer, autoclose, bulk, calls, catalogue, contacts, desk, editing, notifications, outbox, system
-from .views import answer, autoclose, calls, contacts, desk, notes, notifications, outbox, system
+from .views import (
+    answer,
+    autoclose,
+    bulk,
+    calls,
+    catalogue,
+    contacts,
+    desk,
+    editing,
+    notes,
+    notifications,
+    outbox,
+    system,
+)
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
