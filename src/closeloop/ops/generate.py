@@ -69,7 +69,7 @@ def _link_original(original: tuple[Original, list[object]], events: list[list[ob
     version, updated = CALL_COLUMNS.index("version"), CALL_COLUMNS.index("updated_at")
     for offset, event in enumerate(events):
         at = max(event[0], row[updated])  # type: ignore[type-var]
-        into.append([next_id + offset, call.call_id, at, *event[1:]])
+        into.append([next_id + offset, call.call_id, at, *event[1:], False])
         row[version] = int(row[version]) + 1  # type: ignore[call-overload]
         row[updated] = row[CALL_COLUMNS.index("last_action_at")] = at
 
@@ -125,7 +125,7 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
             rows[Call].append([columns[c] for c in CALL_COLUMNS])
             latest[plan.partition.id] = (Original(call_id, life.call), rows[Call][-1])
             for event in life.events:
-                rows[CallEvent].append([ids[CallEvent] + counts["events"], call_id, *event])
+                rows[CallEvent].append([ids[CallEvent] + counts["events"], call_id, *event, False])
                 counts["events"] += 1
             for decision in life.decisions:
                 rows[ClosureDecision].append([ids[ClosureDecision] + counts["decisions"], call_id,

@@ -23,6 +23,7 @@ from closeloop.closure import (
     Status,
     changes,
 )
+from closeloop.closure.priority import DEFAULT_MATRIX
 from closeloop.closure.routing import eligible_closers
 from closeloop.closure.unresolved import Original, UnresolvedKind, close_unresolved, link_duplicate
 
@@ -36,8 +37,13 @@ CALL_COLUMNS = ("id", "partition_id", "ref", "call_type", "summary", "descriptio
                 "resolution", "resolved_by_id", "resolved_at", "closure_target_analyst_id",
                 "closure_target_group_id", "forwarded_at", "closure_reason_id", "closure_comments", "closed_by_id",
                 "closed_at", "times_rejected", "problem_id", "version", "updated_at", "times_refused",
-                "user_confirmed_at", "duplicate_of_id", "contact_id", "last_action_at", "unresolved_kind")
-EVENT_COLUMNS = ("id", "call_id", "at", "actor_id", "action", "from_status", "to_status", "note", "details")
+                "user_confirmed_at", "duplicate_of_id", "contact_id", "last_action_at", "unresolved_kind",
+                "impact", "urgency", "category_id")
+# generated events are never notes visible to the contact: the last column is False for each
+EVENT_COLUMNS = ("id", "call_id", "at", "actor_id", "action", "from_status", "to_status", "note", "details",
+                 "visible_to_contact")
+# an impact × urgency pair the default matrix rates at each priority
+_IMPACT_URGENCY = {p: sorted(cell for cell, value in DEFAULT_MATRIX.items() if value == p) for p in (1, 2, 3, 4)}
 DECISION_COLUMNS = ("id", "call_id", "partition_id", "decided_by_id", "decided_at", "outcome", "rejections_before",
                     "resolver_id", "resolver_group_id", "call_type", "resolved_at", "rejection_category_id",
                     "reason", "checklist_answers")
@@ -214,8 +220,9 @@ def live_call(life: CallLife, target: Status) -> None:
     logger = rng.choice(plan.loggers[group])
     summary, resolution = rng.choice(THEMES)
     priority = rng.choice([1, 2, 3, 3, 3, 4, 4])
-    life.fields.update(summary=summary.format(n=rng.randint(1, 9)), priority=priority,
-                       description="Reported by phone.", logged_at=life.at)
+    impact, urgency = rng.choice(_IMPACT_URGENCY[priority])
+    life.fields.update(summary=summary.format(n=rng.randint(1, 9)), priority=priority, impact=impact,
+                       urgency=urgency, category_id=None, description="Reported by phone.", logged_at=life.at)
     life.apply(logger, changes.log(life.ref, life.kind, life.actor(logger), plan.directory, group, priority),
                priority=priority)
     if target is Status.LOGGED:
