@@ -89,7 +89,8 @@ def test_an_action_is_never_both_offered_and_explained(who, status, target, meth
                                                                    Status.FORWARD_TO_YOU_FOR_CLOSE) else None,
                  target_group_id=target_id if kind == "g" else None,
                  target_analyst_id=target_id if kind == "a" else None)
-    if status is Status.FORWARD_FOR_CLOSURE and kind == "a" or status is Status.FORWARD_TO_YOU_FOR_CLOSE and kind == "g":
+    mismatched = {(Status.FORWARD_FOR_CLOSURE, "a"), (Status.FORWARD_TO_YOU_FOR_CLOSE, "g")}
+    if (status, kind) in mismatched:
         return
     rules = settings(closure_method=method, require_independent_closer=independent)
     offered = guards.permitted_actions(facts, actor(who), rules, directory())

@@ -37,6 +37,7 @@ from closeloop.closure import (
     parse_choice,
 )
 from closeloop.closure.contacts import check_call_contact
+from closeloop.closure.offers import why_not
 from closeloop.closure.routing import eligible_closers, is_eligible_closer
 from closeloop.contacts.models import Contact
 from closeloop.contacts.services import contact_facts
@@ -61,6 +62,8 @@ __all__ = [
     "awaiting_closure",
     "reroute_stranded_calls",
     "actions_for",
+    "not_offered_for",
+    "close_input_problems",
     "closure_choices",
     "preview_resolve_route",
 ]
@@ -320,6 +323,22 @@ def close_call(ref: str, actor: Analyst | None, comments: str, *, reason: str | 
     return save_change(call, actor, change, change.after.closed_at)
 
 
+def close_input_problems(call: Call, *, reason: str | None, ticked: Iterable[int] = ()) -> list[CloseloopError]:
+    """Every problem with a close's reason and checklist at once (for a form to show together); `close_call`
+    still decides, with the same guards."""
+    settings, facts = load_settings(call.partition), call.facts()
+    problems: list[CloseloopError] = []
+    try:
+        guards.check_reason(facts, settings, _reason_facts(call, reason)[1])
+    except CloseloopError as exc:
+        problems.append(exc)
+    try:
+        guards.check_checklist(facts, _item_facts(_checklist(call)), ticked)
+    except CloseloopError as exc:
+        problems.append(exc)
+    return problems
+
+
 @transaction.atomic
 def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category: str | None = None,
                       ticked: Iterable[int] = (), expected_version: int | None = None,
@@ -372,6 +391,13 @@ def actions_for(call: Call, viewer: Analyst | None) -> frozenset[Action]:
     directory = load_directory(call.partition)
     who: Actor = actor_in(viewer, call.partition_id, directory)
     return guards.permitted_actions(call.facts(), who, load_settings(call.partition), directory)
+
+
+def not_offered_for(call: Call, viewer: Analyst | None) -> dict[Action, str]:
+    """Why the call page does not offer each main action the viewer cannot take now (one line each)."""
+    directory = load_directory(call.partition)
+    return why_not(call.facts(), actor_in(viewer, call.partition_id, directory), load_settings(call.partition),
+                   directory)
 
 
 def closure_choices(call: Call, resolver: Analyst | None) -> tuple[list[Analyst], list[IpkGroup]]:

@@ -24,6 +24,7 @@ from closeloop.closure import (
     InvalidInput,
     NotFound,
     PartitionSettings,
+    Right,
     limits,
     parse_choice,
 )
@@ -42,6 +43,8 @@ __all__ = [
     "partition_for",
     "partitions_for",
     "readable_partitions",
+    "rights_in",
+    "call_workers",
     "get_group",
     "get_group_by_id",
     "colleagues",
@@ -94,6 +97,24 @@ def partition_for(name: str | None, viewer: Analyst | None = None) -> Partition:
 def partitions_for(viewer: Analyst | None) -> list[Partition]:
     """Partitions the viewer works in (all of them for the system operator)."""
     return list(Partition.objects.visible_to(viewer).order_by("name"))
+
+
+def rights_in(viewer: Analyst, partition: Partition | None) -> frozenset[Right]:
+    """The call rights the viewer holds in the partition through their IPK security role (none outside it)."""
+    if partition is None or not viewer.is_active:
+        return frozenset()
+    membership = viewer.memberships.filter(partition=partition).select_related("ipk_role").first()
+    return membership.ipk_role.rights if membership is not None else frozenset()
+
+
+def call_workers(partition: Partition, group: IpkGroup | None = None) -> QuerySet[Analyst]:
+    """Who can work a call of the partition (an assignee picker's list): its active analysts holding the
+    Resolve right, within `group` when one is chosen."""
+    workers = Analyst.objects.filter(is_active=True, memberships__partition=partition,
+                                     memberships__ipk_role__resolve=True)
+    if group is not None:
+        workers = workers.filter(ipk_groups=group)
+    return workers.order_by("username")
 
 
 def readable_partitions(name: str | None, viewer: Analyst | None) -> list[Partition]:

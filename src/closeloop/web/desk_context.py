@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.http import HttpRequest
 
 from closeloop.accounts.models import Analyst
-from closeloop.closure import AdminRight, NotFound
+from closeloop.closure import AdminRight, NotFound, Right
 from closeloop.partitions.models import Partition
-from closeloop.partitions.services import partitions_for
+from closeloop.partitions.services import partitions_for, rights_in
 
 __all__ = ["SESSION_KEY", "current_partition", "choose_partition", "is_admin", "header"]
 
@@ -56,4 +57,6 @@ def header(request: HttpRequest) -> dict[str, Any]:
     mine = partitions_for(user)
     chosen = request.session.get(SESSION_KEY)
     current = next((p for p in mine if p.id == chosen), mine[0] if mine else None)
-    return {"my_partitions": mine, "current_partition": current, "is_desk_admin": is_admin(user)}
+    # asked only when a page shows a Log a call link (the template calls it)
+    return {"my_partitions": mine, "current_partition": current, "is_desk_admin": is_admin(user),
+            "may_log_calls": cache(lambda: Right.LOG in rights_in(user, current))}
