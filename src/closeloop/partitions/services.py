@@ -24,7 +24,6 @@ from closeloop.closure import (
     InvalidInput,
     NotFound,
     PartitionSettings,
-    Right,
     limits,
     parse_choice,
 )
@@ -43,7 +42,6 @@ __all__ = [
     "partition_for",
     "partitions_for",
     "readable_partitions",
-    "rights_in",
     "call_workers",
     "get_group",
     "get_group_by_id",
@@ -97,14 +95,6 @@ def partition_for(name: str | None, viewer: Analyst | None = None) -> Partition:
 def partitions_for(viewer: Analyst | None) -> list[Partition]:
     """Partitions the viewer works in (all of them for the system operator)."""
     return list(Partition.objects.visible_to(viewer).order_by("name"))
-
-
-def rights_in(viewer: Analyst, partition: Partition | None) -> frozenset[Right]:
-    """The call rights the viewer holds in the partition through their IPK security role (none outside it)."""
-    if partition is None or not viewer.is_active:
-        return frozenset()
-    membership = viewer.memberships.filter(partition=partition).select_related("ipk_role").first()
-    return membership.ipk_role.rights if membership is not None else frozenset()
 
 
 def call_workers(partition: Partition, group: IpkGroup | None = None) -> QuerySet[Analyst]:

@@ -13,12 +13,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from closeloop.accounts.models import Analyst, ApiToken
 from closeloop.accounts.services import create_token, revoke_token
-from closeloop.calls.queries import QUEUES, age_of, outstanding_calls, outstanding_summary
+from closeloop.calls.queries import QUEUES, outstanding_calls, outstanding_rows, outstanding_summary
 from closeloop.closure import CloseloopError
 
 from ..desk_context import choose_partition, current_partition
@@ -109,9 +109,13 @@ def calls_outstanding(request: HttpRequest) -> HttpResponse:
     calls = outstanding_calls(request.user, queue, context["partition"].id).order_by(
         OUTSTANDING_SORTS[sort], "id")
     page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(call, age_of(call)) for call in page.object_list]
-    return render(request, "web/outstanding.html", {**context, "page": page, "rows": rows, "sort": sort,
-                                                    "queue_label": QUEUES.get(queue or "", "All my queues")})
+    # the page links keep the queue and the sort; the page numbers elide the middle of a long list
+    keep = urlencode({k: v for k, v in (("queue", queue), ("sort", sort)) if v})
+    numbers = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return render(request, "web/outstanding.html", {
+        **context, "page": page, "rows": outstanding_rows(page.object_list), "sort": sort, "keep": keep,
+        "page_numbers": numbers, "ellipsis": Paginator.ELLIPSIS,
+        "queue_label": QUEUES.get(queue or "", "All my queues")})
 
 
 @not_activity
