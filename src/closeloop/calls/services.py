@@ -63,6 +63,7 @@ __all__ = [
     "reroute_stranded_calls",
     "actions_for",
     "not_offered_for",
+    "check_may_log",
     "close_input_problems",
     "closure_choices",
     "preview_resolve_route",
@@ -140,6 +141,12 @@ def _group_id(partition: Partition, directory: Directory, group: IpkGroup | str 
         if name == group.strip():
             return group_id
     raise NotFound(f"No IPK group named {group.strip()!r} in partition {partition.name}", field=field)
+
+
+def check_may_log(partition: Partition, analyst: Analyst | None) -> None:
+    """Refuse (NotAllowed, naming the Log right) an analyst who may not log calls in the partition."""
+    directory = load_directory(partition)
+    guards.require_right(actor_in(analyst, partition.id, directory), Right.LOG, partition.name)
 
 
 @transaction.atomic

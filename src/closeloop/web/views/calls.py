@@ -46,6 +46,7 @@ __all__ = ["log_call", "call_detail", "call_action", "ACTIONS"]
 @refusals_as_http
 def log_call(request: HttpRequest) -> HttpResponse:
     partition = current_partition(request)
+    services.check_may_log(partition, request.user)  # a Read only analyst gets the 403 page saying why
     finding = "find_contact" in request.POST  # the Find button (without JavaScript): show matches, log nothing
     if finding:  # keep what was typed, without calling the half-filled form wrong
         form = LogCallForm(initial=request.POST.dict(), partition=partition, analyst=request.user)
