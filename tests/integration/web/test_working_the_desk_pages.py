@@ -126,6 +126,34 @@ class TestARaisedProblem:
         assert response.status_code == 404 and response.json()["field"] == "group"
 
 
+    def test_the_cli_takes_the_group_and_says_where_the_problem_went(self, desk, capsys):
+        from closeloop.cli.main import main
+
+        call = calls.log_call(desk.default, "incident", "VPN drops", actor=desk.alice)
+        code = main(["raise-problem", call.ref, "--partition", "Default", "--summary", "VPN", "--group", "Network",
+                     "--as", "carol"])
+        out = capsys.readouterr().out
+        assert code == 0 and "assigned to Network" in out
+        code = main(["raise-problem", call.ref, "--partition", "Default", "--summary", "VPN", "--group", "Nowhere",
+                     "--as", "carol"])
+        assert code != 0 and "Nowhere" in capsys.readouterr().err
+
+    def test_the_recurring_issues_form_offers_the_groups_with_the_raisers_own_chosen(self, client_for, desk):
+        from tests.integration.reports.test_recurring_issues import closed
+
+        refs = [closed(desk, "Printer on floor 2 shows paper jam", "Cleared tray 2.", d) for d in (3, 4)]
+        page = client_for("mia").get("/reports/recurring/", {"partition": "Default", "from": "2026-03-02",
+                                                              "to": "2026-03-15"}).content.decode()
+        assert '<option value="Network" selected>Network</option>' in page
+        response = client_for("mia").post("/reports/recurring/raise-problem/", {
+            "partition": "Default", "from": "2026-03-02", "to": "2026-03-15", "prefix": "c1",
+            "c1-refs": " ".join(refs), "c1-summary": "Printers jam", "c1-group": "Service Desk"})
+        assert response.status_code == 302
+        from closeloop.calls.models import Call
+
+        assert Call.objects.get(call_type="problem").assigned_group == desk.service_desk
+
+
 class TestCallsOutstanding:
     def test_calls_that_came_back_are_marked_with_words(self, client_for, desk, resolved_call):
         calls.take_call(resolved_call.ref, desk.carol)
