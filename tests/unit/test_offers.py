@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from closeloop.closure import Action, ClosureMethod, Status, guards
-from closeloop.closure.offers import OFFER_TITLES, why_not
+from closeloop.closure.offers import OFFER_TITLES, why_not, why_not_lines
 
 from .world import (
     ANALYSTS,
@@ -62,6 +62,12 @@ def test_a_closer_outside_the_target_group_is_told_only_its_members_may_act():
     lines = why_not(WAITING_FOR_GROUP, actor(CLOSER_B), settings(), directory())
     assert lines[Action.CLOSE] == ("Close is not offered: INC-000001 is forwarded for closure to Service Desk: "
                                    "only its members may close it")
+
+
+def test_actions_refused_for_the_same_reason_share_one_line():
+    lines = why_not_lines(WAITING_FOR_GROUP, actor(READER), settings(), directory())
+    assert lines == ["Take, Close, Reject resolution, Re-forward and Close as unresolved are not offered: reader lacks "
+                     "the 'Closure Comments' right (close) in partition Default"]
 
 
 def test_a_closed_call_explains_nothing():

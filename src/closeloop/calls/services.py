@@ -37,7 +37,7 @@ from closeloop.closure import (
     parse_choice,
 )
 from closeloop.closure.contacts import check_call_contact
-from closeloop.closure.offers import why_not
+from closeloop.closure.offers import why_not, why_not_lines
 from closeloop.closure.routing import eligible_closers, is_eligible_closer
 from closeloop.contacts.models import Contact
 from closeloop.contacts.services import contact_facts
@@ -63,6 +63,7 @@ __all__ = [
     "reroute_stranded_calls",
     "actions_for",
     "not_offered_for",
+    "not_offered_lines",
     "check_may_log",
     "close_input_problems",
     "closure_choices",
@@ -405,6 +406,13 @@ def not_offered_for(call: Call, viewer: Analyst | None) -> dict[Action, str]:
     directory = load_directory(call.partition)
     return why_not(call.facts(), actor_in(viewer, call.partition_id, directory), load_settings(call.partition),
                    directory)
+
+
+def not_offered_lines(call: Call, viewer: Analyst | None) -> list[str]:
+    """The call page's "Not offered" list: `not_offered_for`, actions refused for the same reason on one line."""
+    directory = load_directory(call.partition)
+    return why_not_lines(call.facts(), actor_in(viewer, call.partition_id, directory), load_settings(call.partition),
+                         directory)
 
 
 def closure_choices(call: Call, resolver: Analyst | None) -> tuple[list[Analyst], list[IpkGroup]]:

@@ -13,7 +13,7 @@ from .guards import check_closer, check_unresolved_closer, permitted_actions, re
 from .lifecycle import Action, allowed_actions
 from .model import CLOSURE_STATUSES, Actor, CallFacts, Directory, PartitionSettings, Right, Status
 
-__all__ = ["OFFER_TITLES", "why_not"]
+__all__ = ["OFFER_TITLES", "why_not", "why_not_lines"]
 
 # The main actions of a call page, in the order the page shows them, with their button titles.
 OFFER_TITLES: dict[Action, str] = {
@@ -82,25 +82,43 @@ def _in_stage(action: Action, call: CallFacts) -> bool:
     return bool((_RESOLVING if action is Action.RESOLVE_TO_GROUP else {action}) & possible)
 
 
+def _reasons(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory) -> dict[Action, str]:
+    offered = permitted_actions(call, actor, settings, directory)
+    reasons: dict[Action, str] = {}
+    for action in OFFER_TITLES:
+        if not _in_stage(action, call):
+            continue
+        if (_RESOLVING if action is Action.RESOLVE_TO_GROUP else {action}) & offered:
+            continue
+        reason = _reason(action, call, actor, settings, directory)
+        if reason is not None:
+            reasons[action] = _lower_first(reason)
+    return reasons
+
+
 def why_not(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory) -> dict[Action, str]:
     """For each main action of the call's stage that this actor is not offered, one line saying why.
 
     Actions the call's status does not have at all (closing a Logged call) are left out: the page need not
     explain those. Keys are the actions of `OFFER_TITLES`, in its order.
     """
-    offered = permitted_actions(call, actor, settings, directory)
-    lines: dict[Action, str] = {}
-    for action, title in OFFER_TITLES.items():
-        if not _in_stage(action, call):
-            continue
-        if (_RESOLVING if action is Action.RESOLVE_TO_GROUP else {action}) & offered:
-            continue
-        reason = _reason(action, call, actor, settings, directory)
-        if reason is None:
-            continue
-        lines[action] = f"{title} is not offered: {_lower_first(reason)}"
-    return lines
+    return {action: f"{OFFER_TITLES[action]} is not offered: {reason}"
+            for action, reason in _reasons(call, actor, settings, directory).items()}
 
+
+def why_not_lines(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory) -> list[str]:
+    """`why_not` for a page: actions refused for the same reason share one line ("Take, Close and Reject
+    resolution are not offered: rita lacks the 'Closure Comments' right ...")."""
+    by_reason: dict[str, list[str]] = {}
+    for action, reason in _reasons(call, actor, settings, directory).items():
+        by_reason.setdefault(reason, []).append(OFFER_TITLES[action])
+    lines = []
+    for reason, titles in by_reason.items():
+        if len(titles) == 1:
+            lines.append(f"{titles[0]} is not offered: {reason}")
+        else:
+            lines.append(f"{', '.join(titles[:-1])} and {titles[-1]} are not offered: {reason}")
+    return lines
 
 
 def _lower_first(text: str) -> str:

@@ -183,7 +183,7 @@ def _render_call(request: HttpRequest, call: Call, bound: dict[str, CallActionFo
     return render(request, "web/call_detail.html", {
         "call": call, "events": call.events.select_related("actor"), "settings": settings,
         "actions": [(name, ACTIONS[name].title, form) for name, form in forms_shown.items()],
-        "preview": preview, "not_offered": list(services.not_offered_for(call, analyst).values()),
+        "preview": preview, "not_offered": services.not_offered_lines(call, analyst),
         "decisions": call.closure_decisions.select_related("decided_by", "rejection_category"),
         "duplicates": call.duplicates.order_by("ref").only("ref", "summary", "status"),
     }, status=status)
