@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import dateformat, timezone
 
 from closeloop.accounts.models import Analyst
@@ -135,6 +135,10 @@ class AssignForm(CallActionForm):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = _groups_in(self.call.partition)
         self.fields["analyst"].queryset = _analysts_in(self.call.partition)
+        # choosing a group narrows the analysts offered to its members who can work the call
+        self.fields["group"].widget.attrs.update({
+            "hx-get": reverse("assignee-choices", args=[self.call.ref]), "hx-trigger": "change",
+            "hx-target": f"#id_{self.add_prefix('analyst')}", "hx-swap": "innerHTML"})
         if self.is_bound:  # an analyst named within a group must be one of its members who can work the call
             raw = str(self.data.get(self.add_prefix("group")) or "").strip()
             chosen = self.fields["group"].queryset.filter(pk=raw).first() if raw.isdigit() else None

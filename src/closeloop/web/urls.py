@@ -33,4 +33,5 @@ urlpatterns = [
     path("system/outbox/<int:message_id>/", outbox.outbox_message, name="system-outbox-message"),
     path("system/auto-close/", autoclose.auto_close_rules, name="system-autoclose"),
     path("system/auto-close/<int:rule_id>/", autoclose.auto_close_rule, name="system-autoclose-rule"),
+    path("assignees/<str:ref>/", desk.assignee_choices, name="assignee-choices"),
 ]

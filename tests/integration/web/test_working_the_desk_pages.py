@@ -43,6 +43,14 @@ class TestOnlyWhatTheAnalystMayDo:
         assert "olga" not in names  # another partition
         assert {"alice", "rita", "bob", "carol"} <= set(names)
 
+    def test_choosing_a_group_narrows_the_analysts_to_its_workers(self, client_for, desk):
+        call = calls.log_call(desk.default, "incident", "Mail bounces", actor=desk.alice)
+        html = client_for("carol").get(f"/calls/{call.ref}/").content.decode()
+        assert f'hx-get="/assignees/{call.ref}/"' in html and 'hx-target="#id_assign-analyst"' in html
+        options = client_for("carol").get(f"/assignees/{call.ref}/", {"assign-group": desk.network.id})
+        assert re.findall(r'<option value="\d+">([^<]*)</option>', options.content.decode()) == ["bob", "mia"]
+        assert client_for("olga").get(f"/assignees/{call.ref}/").status_code == 404
+
     def test_an_analyst_outside_the_chosen_group_is_refused_with_why(self, client_for, desk):
         call = calls.log_call(desk.default, "incident", "Mail bounces", actor=desk.alice)
         response = client_for("carol").post(f"/calls/{call.ref}/assign/", {
