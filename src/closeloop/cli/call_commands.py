@@ -120,6 +120,14 @@ def call_show(args: Namespace, actor: Actor) -> Output:
     return Output("\n".join(lines), data)
 
 
+def _came_back(call: dict[str, Any]) -> str:
+    """What Calls Outstanding's badges say, for the terminal: " [rejected ×2, refused by contact]"."""
+    marks = [f"rejected ×{call['times_rejected']}"] if call["times_rejected"] else []
+    if call["times_refused"]:
+        marks.append("refused by contact" + (f" ×{call['times_refused']}" if call["times_refused"] > 1 else ""))
+    return f" [{', '.join(marks)}]" if marks else ""
+
+
 def outstanding(args: Namespace, actor: Actor) -> Output:
     if actor is None:
         raise NotAllowed("Calls Outstanding is an analyst's own queue: run it with --as USERNAME")
@@ -130,7 +138,7 @@ def outstanding(args: Namespace, actor: Actor) -> Output:
     lines = [f"Calls Outstanding for {actor.username}: {summary.total}"]
     lines += [f"  {QUEUES[k]}: {v}" for k, v in summary.queues.items()]
     lines += [f"  {c['ref']:<11} {c['status_label']:<25} {priority_label(c['priority']):<12} {c['summary']}"
-              for c in items]
+              f"{_came_back(c)}" for c in items]
     return Output("\n".join(lines), {**summary.as_dict(), "calls": items})
 
 

@@ -171,6 +171,15 @@ class TestCallsOutstanding:
         html = client_for("rita").get("/?queue=mine").content.decode()
         assert "Rejected ×2" in html
 
+    def test_the_cli_marks_calls_that_came_back_too(self, desk, resolved_call, capsys):
+        from closeloop.cli.main import main
+
+        calls.take_call(resolved_call.ref, desk.carol)
+        calls.reject_resolution(resolved_call.ref, desk.carol, "Still drops")
+        assert main(["outstanding", "--as", "rita"]) == 0
+        out = capsys.readouterr().out
+        assert f"{resolved_call.ref}" in out and "P3 Medium" in out and "[rejected ×1]" in out
+
     def test_rows_show_the_priority_label_and_the_closure_wait(self, client_for, desk):
         call = calls.log_call(desk.default, "incident", "Old printer", log_group=desk.service_desk, priority=2,
                               assigned_analyst=desk.rita, actor=desk.alice, at=timezone.now() - timedelta(days=3))
