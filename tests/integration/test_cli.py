@@ -110,7 +110,7 @@ def test_the_full_close_loop_with_take_reject_forward_and_history(capsys, desk):
     assert [e["action"] for e in shown["history"]] == [
         "log", "assign", "resolve_to_group", "take", "reject", "resolve_to_group", "forward_to_analyst", "close"]
     code, out, _ = cli(capsys, "call", "show", ref, "--as", "alice")
-    assert "carol: reject (forward_to_you_for_close -> assigned) Still beeps" in out
+    assert "carol: Reject (Forward to You for Close -> Assigned) Still beeps" in out
 
 
 def test_administration_commands_enforce_admin_rights(capsys, desk):

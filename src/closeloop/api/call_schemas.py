@@ -13,6 +13,7 @@ from .schemas import BodyId, Id, Page, Text, WholeNumber, limited
 __all__ = [
     "CallContactOut",
     "CallOut",
+    "NotOfferedOut",
     "CallCreate",
     "CallFilters",
     "AssignIn",
@@ -46,6 +47,14 @@ class CallContactOut(Schema):
     phone: str
     organisation: str
     active: bool
+
+
+class NotOfferedOut(Schema):
+    """A main action the caller is not offered on a call, and why, in the words the action would refuse with."""
+
+    action: str = Field(..., examples=["close"])
+    reason: str = Field(..., examples=["Close is not offered: carol resolved INC-000042 and partition Default "
+                                       "requires an independent closer"])
 
 
 class CallOut(Schema):
@@ -98,6 +107,9 @@ class CallOut(Schema):
                                                   "resolve, take, forward, close, reject, close-unresolved); "
                                                   "only when one call "
                                                   "is returned, not in lists")
+    not_offered: list[NotOfferedOut] | None = Field(
+        None, description="The main actions the caller cannot take now, each with why (only when one call is "
+                          "returned, not in lists)")
 
 
 class CallCreate(Schema):

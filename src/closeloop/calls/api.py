@@ -64,8 +64,10 @@ _ACTION_ORDER = ["assign", "hold", "resume", "resolve", "take", "forward", "clos
 def _shown(call: Call, viewer: Analyst) -> dict[str, Any]:
     """The call as the action left it, named from the directory the action decided with (no re-read)."""
     names = {_ENDPOINT_FOR[a] for a in calls.actions_for(call, viewer) if a in _ENDPOINT_FOR}
+    not_offered = [{"action": _ENDPOINT_FOR[a], "reason": line}
+                   for a, line in calls.not_offered_for(call, viewer).items()]
     return {**call_as_dict(call, load_directory(call.partition)), "actions": [n for n in _ACTION_ORDER if n in names],
-            "duplicates": duplicate_refs(call)}
+            "not_offered": not_offered, "duplicates": duplicate_refs(call)}
 
 
 def _with_etag(response: HttpResponse, call: dict[str, Any]) -> HttpResponse:

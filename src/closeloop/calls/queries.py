@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,8 @@ __all__ = [
     "outstanding_calls",
     "outstanding_summary",
     "age_of",
+    "OutstandingRow",
+    "outstanding_rows",
     "age_bucket",
     "SORTS",
     "search_calls",
@@ -97,6 +100,29 @@ def _age_anchor(call_status: str, logged_at: datetime, forwarded_at: datetime | 
 def age_of(call: Call, now: datetime | None = None) -> timedelta:
     """How long the call has waited in its current stage (closure stage: since forwarded)."""
     return (now or timezone.now()) - _age_anchor(call.status, call.logged_at, call.forwarded_at)
+
+
+@dataclass(frozen=True)
+class OutstandingRow:
+    """One line of Calls Outstanding: the call, how long since it was logged, and, in the closure stage, how
+    long it has waited for its closer (since it was forwarded)."""
+
+    call: Call
+    age: timedelta
+    closure_wait: timedelta | None
+
+    @property
+    def came_back(self) -> bool:
+        """Its resolution was sent back before, by a closer (rejected) or by the contact (refused)."""
+        return bool(self.call.times_rejected or self.call.times_refused)
+
+
+def outstanding_rows(calls: Iterable[Call], now: datetime | None = None) -> list[OutstandingRow]:
+    """Calls of an Outstanding page with their ages, all measured at the same moment."""
+    now = now or timezone.now()
+    return [OutstandingRow(call, now - call.logged_at,
+                           now - call.forwarded_at if call.in_closure_stage and call.forwarded_at else None)
+            for call in calls]
 
 
 def age_bucket(age: timedelta) -> str:

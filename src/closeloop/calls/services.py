@@ -39,6 +39,7 @@ from closeloop.closure import (
 )
 from closeloop.closure.contacts import check_call_contact
 from closeloop.closure.editing import parse_level
+from closeloop.closure.offers import why_not, why_not_lines
 from closeloop.closure.priority import Impact, Urgency, priority_for
 from closeloop.closure.routing import eligible_closers, is_eligible_closer
 from closeloop.contacts.models import Contact
@@ -65,6 +66,10 @@ __all__ = [
     "awaiting_closure",
     "reroute_stranded_calls",
     "actions_for",
+    "not_offered_for",
+    "not_offered_lines",
+    "check_may_log",
+    "close_input_problems",
     "closure_choices",
     "preview_resolve_route",
 ]
@@ -141,6 +146,12 @@ def _group_id(partition: Partition, directory: Directory, group: IpkGroup | str 
         if name == group.strip():
             return group_id
     raise NotFound(f"No IPK group named {group.strip()!r} in partition {partition.name}", field=field)
+
+
+def check_may_log(partition: Partition, analyst: Analyst | None) -> None:
+    """Refuse (NotAllowed, naming the Log right) an analyst who may not log calls in the partition."""
+    directory = load_directory(partition)
+    guards.require_right(actor_in(analyst, partition.id, directory), Right.LOG, partition.name)
 
 
 @transaction.atomic
@@ -344,6 +355,22 @@ def close_call(ref: str, actor: Analyst | None, comments: str, *, reason: str | 
     return save_change(call, actor, change, change.after.closed_at)
 
 
+def close_input_problems(call: Call, *, reason: str | None, ticked: Iterable[int] = ()) -> list[CloseloopError]:
+    """Every problem with a close's reason and checklist at once (for a form to show together); `close_call`
+    still decides, with the same guards."""
+    settings, facts = load_settings(call.partition), call.facts()
+    problems: list[CloseloopError] = []
+    try:
+        guards.check_reason(facts, settings, _reason_facts(call, reason)[1])
+    except CloseloopError as exc:
+        problems.append(exc)
+    try:
+        guards.check_checklist(facts, _item_facts(_checklist(call)), ticked)
+    except CloseloopError as exc:
+        problems.append(exc)
+    return problems
+
+
 @transaction.atomic
 def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category: str | None = None,
                       ticked: Iterable[int] = (), expected_version: int | None = None,
@@ -396,6 +423,20 @@ def actions_for(call: Call, viewer: Analyst | None) -> frozenset[Action]:
     directory = load_directory(call.partition)
     who: Actor = actor_in(viewer, call.partition_id, directory)
     return guards.permitted_actions(call.facts(), who, load_settings(call.partition), directory)
+
+
+def not_offered_for(call: Call, viewer: Analyst | None) -> dict[Action, str]:
+    """Why the call page does not offer each main action the viewer cannot take now (one line each)."""
+    directory = load_directory(call.partition)
+    return why_not(call.facts(), actor_in(viewer, call.partition_id, directory), load_settings(call.partition),
+                   directory)
+
+
+def not_offered_lines(call: Call, viewer: Analyst | None) -> list[str]:
+    """The call page's "Not offered" list: `not_offered_for`, actions refused for the same reason on one line."""
+    directory = load_directory(call.partition)
+    return why_not_lines(call.facts(), actor_in(viewer, call.partition_id, directory), load_settings(call.partition),
+                         directory)
 
 
 def closure_choices(call: Call, resolver: Analyst | None) -> tuple[list[Analyst], list[IpkGroup]]:

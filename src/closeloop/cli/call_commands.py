@@ -10,7 +10,9 @@ from closeloop.calls.models import Call
 from closeloop.calls.present import call_as_dict, duplicate_refs, event_as_dict
 from closeloop.calls.queries import QUEUES, age_of, outstanding_calls, outstanding_summary
 from closeloop.calls.unresolved import close_unresolved_call
-from closeloop.closure import NotAllowed
+from closeloop.calls.wording import action_words, details_text
+from closeloop.closure import NotAllowed, Status
+from closeloop.closure.priority import priority_label
 from closeloop.contacts.services import find_contact
 from closeloop.partitions.services import UNSET, get_colleague, get_group, get_partition, load_directory, partition_for
 
@@ -101,7 +103,8 @@ def call_show(args: Namespace, actor: Actor) -> Output:
     data = call_as_dict(call)
     data["duplicates"] = duplicate_refs(call)
     data["history"] = [event_as_dict(e) for e in call.events.select_related("actor")]
-    lines = [f"{call.ref} [{data['type_label']}] P{call.priority} {call.status_headline} - {call.summary}"]
+    lines = [f"{call.ref} [{data['type_label']}] {priority_label(call.priority)} {call.status_headline} - "
+             f"{call.summary}"]
     if contact := data["contact"]:
         lines.append("  contact: " + ", ".join(x for x in (contact["name"], contact["email"], contact["phone"],
                                                          contact["organisation"]) if x))
@@ -114,9 +117,19 @@ def call_show(args: Namespace, actor: Actor) -> Output:
             lines.append(f"  {key.replace('_', ' ')}: {shown}")
     lines.append("  history:")
     for e in data["history"]:
-        move = f"{e['from_status'] or '-'} -> {e['to_status']}"
-        lines.append(f"    {e['at'][:16]} {e['actor']}: {e['action']} ({move}) {e['note']}".rstrip())
+        move = f"{Status(e['from_status']).label if e['from_status'] else '-'} -> {Status(e['to_status']).label}"
+        lines.append(f"    {e['at'][:16]} {e['actor']}: {action_words(e['action'])} ({move}) {e['note']}".rstrip())
+        if e["details"]:
+            lines.append(f"      {details_text(e['details'])}")
     return Output("\n".join(lines), data)
+
+
+def _came_back(call: dict[str, Any]) -> str:
+    """What Calls Outstanding's badges say, for the terminal: " [rejected ×2, refused by contact]"."""
+    marks = [f"rejected ×{call['times_rejected']}"] if call["times_rejected"] else []
+    if call["times_refused"]:
+        marks.append("refused by contact" + (f" ×{call['times_refused']}" if call["times_refused"] > 1 else ""))
+    return f" [{', '.join(marks)}]" if marks else ""
 
 
 def outstanding(args: Namespace, actor: Actor) -> Output:
@@ -128,7 +141,8 @@ def outstanding(args: Namespace, actor: Actor) -> Output:
     items = [{**call_as_dict(c), "age_hours": round(age_of(c).total_seconds() / 3600, 1)} for c in rows]
     lines = [f"Calls Outstanding for {actor.username}: {summary.total}"]
     lines += [f"  {QUEUES[k]}: {v}" for k, v in summary.queues.items()]
-    lines += [f"  {c['ref']:<11} {c['status_label']:<25} P{c['priority']} {c['summary']}" for c in items]
+    lines += [f"  {c['ref']:<11} {c['status_label']:<25} {priority_label(c['priority']):<12} {c['summary']}"
+              f"{_came_back(c)}" for c in items]
     return Output("\n".join(lines), {**summary.as_dict(), "calls": items})
 
 

@@ -42,10 +42,12 @@ def report(args: Namespace, actor: Actor) -> Output:
 
 def problem_raise(args: Namespace, actor: Actor) -> Output:
     partition = partitions.get_partition(args.partition, actor)
-    problem = raise_problem(partition, args.refs, args.summary, actor, description=args.description)
+    problem = raise_problem(partition, args.refs, args.summary, actor, description=args.description,
+                            group=args.group)
     refs = [c.ref for c in problem.linked_calls.order_by("ref")]
-    return Output(f"Problem {problem.ref} raised and linked to {', '.join(refs)}.",
-                  {"problem": problem.ref, "calls": refs})
+    group = problem.assigned_group.name if problem.assigned_group else None
+    return Output(f"Problem {problem.ref} raised, assigned to {group} and linked to {', '.join(refs)}.",
+                  {"problem": problem.ref, "group": group, "calls": refs})
 
 
 def _item_dict(item: ChecklistItem, place: int) -> dict[str, Any]:
@@ -164,6 +166,7 @@ def register(tree: CommandTree) -> None:
     p.add_argument("--partition", required=True)
     p.add_argument("--summary", required=True, help="the Problem's summary")
     p.add_argument("--description", default="")
+    p.add_argument("--group", default=None, help="the IPK group that works the Problem (default: your own group)")
 
     ck = tree.family("checklist", "the closure checklist closers tick before closing")
     p = tree.leaf(ck, "list", checklist_list, "list a partition's checklist in order")

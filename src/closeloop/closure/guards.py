@@ -35,6 +35,7 @@ __all__ = [
     "check_assignment",
     "check_closer",
     "check_close_values",
+    "check_checklist",
     "ticked_by_contact",
     "check_reason",
     "check_unresolved_closer",
@@ -109,6 +110,12 @@ def check_close_values(
     """Closure comments, a linked reason when required, and every required checklist item ticked."""
     text = CLOSURE_COMMENTS.clean(comments)
     check_reason(call, settings, reason)
+    check_checklist(call, checklist, ticked)
+    return text
+
+
+def check_checklist(call: CallFacts, checklist: Sequence[ChecklistItemFacts], ticked: Iterable[int] = ()) -> None:
+    """Every required checklist item ticked by the closer, or answered by the contact's acceptance."""
     ticked_ids = set(ticked) | ticked_by_contact(call, checklist)
     known = {item.item_id for item in checklist}
     if unknown := ticked_ids - known:
@@ -117,7 +124,6 @@ def check_close_values(
     if missing:
         raise InvalidInput("Required checklist items are not ticked: " + "; ".join(missing)
                            + " - reject the resolution instead if they are not met", field="checklist")
-    return text
 
 
 def ticked_by_contact(call: CallFacts, checklist: Iterable[ChecklistItemFacts]) -> frozenset[int]:

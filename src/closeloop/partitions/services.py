@@ -42,6 +42,7 @@ __all__ = [
     "partition_for",
     "partitions_for",
     "readable_partitions",
+    "call_workers",
     "get_group",
     "get_group_by_id",
     "colleagues",
@@ -94,6 +95,16 @@ def partition_for(name: str | None, viewer: Analyst | None = None) -> Partition:
 def partitions_for(viewer: Analyst | None) -> list[Partition]:
     """Partitions the viewer works in (all of them for the system operator)."""
     return list(Partition.objects.visible_to(viewer).order_by("name"))
+
+
+def call_workers(partition: Partition, group: IpkGroup | None = None) -> QuerySet[Analyst]:
+    """Who can work a call of the partition (an assignee picker's list): its active analysts holding the
+    Resolve right, within `group` when one is chosen."""
+    workers = Analyst.objects.filter(is_active=True, memberships__partition=partition,
+                                     memberships__ipk_role__resolve=True)
+    if group is not None:
+        workers = workers.filter(ipk_groups=group)
+    return workers.order_by("username")
 
 
 def readable_partitions(name: str | None, viewer: Analyst | None) -> list[Partition]:

@@ -74,10 +74,14 @@ class ProblemIn(Schema):
                              description="The calls of the recurring issue")
     summary: Text = limited(limits.SUMMARY, examples=["Recurring: VPN disconnects every few minutes"])
     description: Text = limited(limits.DESCRIPTION, "")
+    group: Text | None = Field(None, examples=["Service Desk"],
+                               description="The IPK group that works the Problem (it waits in its queue); by "
+                                           "default the raiser's own group")
 
 
 class ProblemOut(Schema):
     problem: str = Field(..., examples=["PRB-000004"])
+    group: str | None = Field(None, examples=["Service Desk"], description="The group the Problem is assigned to")
     calls: list[str]
 
 
@@ -107,5 +111,7 @@ def get_report(request: HttpRequest, name: str, params: Query[ReportQuery]) -> A
 def post_problem(request: HttpRequest, payload: ProblemIn) -> Status[dict[str, Any]]:
     partition = get_partition(payload.partition, caller(request))
     problem = raise_problem(partition, payload.refs, payload.summary, caller(request),
-                            description=payload.description)
-    return Status(201, {"problem": problem.ref, "calls": [c.ref for c in problem.linked_calls.order_by("ref")]})
+                            description=payload.description, group=payload.group)
+    group = problem.assigned_group.name if problem.assigned_group else None
+    return Status(201, {"problem": problem.ref, "group": group,
+                        "calls": [c.ref for c in problem.linked_calls.order_by("ref")]})

@@ -32,6 +32,15 @@ class ProblemForm(forms.Form):
     refs = forms.CharField(widget=forms.HiddenInput)
     summary = limited_text(limits.SUMMARY, label="Problem summary")
     description = limited_text(limits.DESCRIPTION, rows=2)
+    group = forms.ChoiceField(label="Group to work it", required=False,
+                              help_text="The Problem is assigned to this group and waits in its queue")
+
+    def __init__(self, *args: Any, groups: list[str] | None = None, default_group: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", "- choose a group -"), *((name, name) for name in groups or [])]
+        if default_group and not self.is_bound:
+            self.initial["group"] = default_group
 
     def ref_list(self) -> list[str]:
         return str(self.cleaned_data["refs"]).split()

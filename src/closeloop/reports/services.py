@@ -16,7 +16,7 @@ from closeloop.accounts.services import actor_in
 from closeloop.calls.models import Call
 from closeloop.calls.services import log_call, save_change
 from closeloop.closure import CallType, InvalidInput, NotFound, Right, changes, guards
-from closeloop.partitions.models import Partition
+from closeloop.partitions.models import IpkGroup, Partition
 from closeloop.partitions.services import get_partition, load_directory
 
 from .autoclosed import auto_closed
@@ -25,7 +25,7 @@ from .closure_stage import closure_backlog, closure_reasons, rejection_rate, tim
 from .recurring import recurring_issues
 from .trends import trends
 
-__all__ = ["ReportKind", "REPORTS", "get_report_kind", "run_report", "raise_problem"]
+__all__ = ["ReportKind", "REPORTS", "get_report_kind", "run_report", "raise_problem", "problem_groups"]
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,46 @@ def _clean_refs(refs: Iterable[str]) -> list[str]:
     return cleaned
 
 
+def problem_groups(partition: Partition, actor: Analyst | None) -> tuple[list[IpkGroup], IpkGroup | None]:
+    """The groups a raised Problem may be assigned to (the partition's active groups), and the one it goes to
+    when none is chosen: the raiser's own group (the first by name), if they have one."""
+    groups = list(IpkGroup.objects.filter(partition=partition, active=True).order_by("name"))
+    mine = set(IpkGroup.objects.filter(partition=partition, members=actor).values_list("id", flat=True)) \
+        if actor is not None else set()
+    own = next((g for g in groups if g.id in mine), None)
+    return groups, own
+
+
+def _problem_group(partition: Partition, actor: Analyst | None, group: IpkGroup | str | None) -> IpkGroup:
+    groups, own = problem_groups(partition, actor)
+    if isinstance(group, str) and group.strip():
+        chosen = next((g for g in groups if g.name == group.strip()), None)
+        if chosen is None:
+            raise NotFound(f"No IPK group named {group.strip()!r} in partition {partition.name}", field="group")
+        return chosen
+    if isinstance(group, IpkGroup):
+        if group.partition_id != partition.id or not group.active:
+            raise InvalidInput(f"Group {group.name} is not an active group of partition {partition.name}",
+                               field="group")
+        return group
+    if own is None:
+        raise InvalidInput("Choose the group that works the Problem (you belong to no group of partition "
+                           f"{partition.name})", field="group")
+    return own
+
+
 @transaction.atomic
 def raise_problem(partition: Partition, refs: Iterable[str], summary: str, actor: Analyst | None, *,
-                  description: str = "", at: datetime | None = None) -> Call:
-    """A closer marks a recurring issue "problem raised": a Problem is logged and each call is linked to it.
+                  description: str = "", group: IpkGroup | str | None = None, at: datetime | None = None) -> Call:
+    """A closer marks a recurring issue "problem raised": a Problem is logged, assigned to the group that will
+    work it (chosen, or the raiser's own group) so it is in that group's queue, and each call is linked to it.
 
-    One transaction: the Problem, every link and every call's history entry, or nothing.
+    One transaction: the Problem, its assignment, every link and every call's history entry, or nothing.
     """
     directory = load_directory(partition)
     who = actor_in(actor, partition.id, directory)
     guards.require_right(who, Right.CLOSE, partition.name)
+    working_group = _problem_group(partition, actor, group)
     wanted = _clean_refs(refs)
     linked = list(Call.objects.select_for_update().filter(partition=partition, ref__in=wanted).order_by("ref"))
     if missing := sorted(set(wanted) - {c.ref for c in linked}):
@@ -93,7 +123,8 @@ def raise_problem(partition: Partition, refs: Iterable[str], summary: str, actor
         raise InvalidInput(f"Some calls already have a problem: {names}", field="refs")
     at = at or timezone.now()
     text = description.strip() or "Recurring issue seen in calls " + ", ".join(wanted)
-    problem = log_call(partition, CallType.PROBLEM, summary, description=text, actor=actor, at=at)
+    problem = log_call(partition, CallType.PROBLEM, summary, description=text, actor=actor, at=at,
+                       assigned_group=working_group)
     for call in linked:
         save_change(call, actor, changes.link_problem(call.facts(), who, directory, problem.id, problem.ref), at)
     save_change(problem, actor, changes.problem_raised(problem.facts(), who, directory, wanted), at)

@@ -24,7 +24,7 @@ from .base import Column, Report
 from .charts import render_svg
 from .export import csv_filename, report_csv
 from .forms import PeriodForm, ProblemForm
-from .services import REPORTS, get_report_kind, raise_problem, run_report
+from .services import REPORTS, get_report_kind, problem_groups, raise_problem, run_report
 
 __all__ = ["report_index", "report_page", "report_download", "problem_raise"]
 
@@ -101,10 +101,12 @@ def _render_report(request: HttpRequest, name: str, problem: tuple[str, ProblemF
     if name == "recurring":
         partition = get_partition(report.partition, _viewer(request))
         may_raise = Right.CLOSE in actor_in(_viewer(request), partition.id, load_directory(partition)).rights
+        groups, own = problem_groups(partition, _viewer(request)) if may_raise else ([], None)
         context["problem_forms"] = {
             r["refs"]: (problem[1] if problem and problem[0] == r["refs"] else
                         ProblemForm(initial={"refs": r["refs"], "summary": f"Recurring: {r['issue']}"},
-                                    prefix=f"c{r['rank']}"))
+                                    prefix=f"c{r['rank']}", groups=[g.name for g in groups],
+                                    default_group=own.name if own else None))
             for r in report.rows if may_raise and not r["problem"]}
         context["problem_list"] = [(r, context["problem_forms"].get(r["refs"])) for r in report.rows]
     return render(request, "reports/report.html", context, status=status)
@@ -136,17 +138,20 @@ def problem_raise(request: HttpRequest) -> HttpResponse:
     """Mark a recurring issue "problem raised": the Problem is logged and the calls linked, or the form
     comes back with what to fix."""
     prefix = request.POST.get("prefix", "")
-    form = ProblemForm(request.POST, prefix=prefix or None)
+    _names, chosen = _choices(request)
+    partition = get_partition(chosen, _viewer(request))
+    groups, _own = problem_groups(partition, _viewer(request))
+    form = ProblemForm(request.POST, prefix=prefix or None, groups=[g.name for g in groups])
     refs = request.POST.get(f"{prefix}-refs" if prefix else "refs", "")
     if not form.is_valid():
         return _render_report(request, "recurring", (refs, form), status=400)
-    _names, chosen = _choices(request)
     try:
-        problem = raise_problem(get_partition(chosen, _viewer(request)), form.ref_list(),
-                                form.cleaned_data["summary"], _viewer(request),
-                                description=form.cleaned_data["description"])
+        problem = raise_problem(partition, form.ref_list(), form.cleaned_data["summary"], _viewer(request),
+                                description=form.cleaned_data["description"],
+                                group=form.cleaned_data["group"] or None)
     except CloseloopError as exc:
         return _render_report(request, "recurring", (refs, form), status=refuse_in_form(form, exc))
-    messages.success(request, f"Problem {problem.ref} raised and linked to {len(form.ref_list())} calls.")
+    messages.success(request, f"Problem {problem.ref} raised, assigned to {problem.assigned_group.name} and "
+                              f"linked to {len(form.ref_list())} calls.")
     back = {"partition": chosen, "from": request.POST.get("from", ""), "to": request.POST.get("to", "")}
     return redirect(f"{reverse('report', args=['recurring'])}?{urlencode(back)}")

@@ -10,19 +10,21 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import dateformat, timezone
 
 from closeloop.accounts.models import Analyst
 from closeloop.calls.models import Call
-from closeloop.calls.services import closure_choices
+from closeloop.calls.services import close_input_problems, closure_choices
 from closeloop.closure import CallType, limits
 from closeloop.closure.unresolved import UnresolvedKind
 from closeloop.contacts.models import Contact
 from closeloop.partitions.catalogue import category_tree
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
+from closeloop.partitions.services import call_workers
 
 from .edit_forms import IMPACT_CHOICES, URGENCY_CHOICES, category_choices
+from .errors import refuse_in_form
 from .fields import limited_text
 
 __all__ = [
@@ -40,7 +42,8 @@ __all__ = [
 
 
 def _analysts_in(partition: Partition) -> QuerySet[Analyst]:
-    return Analyst.objects.filter(memberships__partition=partition, is_active=True).order_by("username")
+    """Assignee pickers list only the analysts who can work a call."""
+    return call_workers(partition)
 
 
 def _groups_in(partition: Partition) -> QuerySet[IpkGroup]:
@@ -139,6 +142,18 @@ class AssignForm(CallActionForm):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = _groups_in(self.call.partition)
         self.fields["analyst"].queryset = _analysts_in(self.call.partition)
+        # choosing a group narrows the analysts offered to its members who can work the call
+        self.fields["group"].widget.attrs.update({
+            "hx-get": reverse("assignee-choices", args=[self.call.ref]), "hx-trigger": "change",
+            "hx-target": f"#id_{self.add_prefix('analyst')}", "hx-swap": "innerHTML"})
+        if self.is_bound:  # an analyst named within a group must be one of its members who can work the call
+            raw = str(self.data.get(self.add_prefix("group")) or "").strip()
+            chosen = self.fields["group"].queryset.filter(pk=raw).first() if raw.isdigit() else None
+            if chosen is not None:
+                self.fields["analyst"].queryset = call_workers(self.call.partition, chosen)
+                self.fields["analyst"].error_messages["invalid_choice"] = (
+                    f"Choose an analyst of {chosen.name} who can work the call (an active member with the "
+                    "Resolve right)")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -244,6 +259,17 @@ class CloseForm(CallActionForm, _ChecklistMixin):
         super().__init__(*args, **kwargs)
         self.fields["reason"].queryset = _reasons_for(self.call)
         self._checklist(self.call)
+
+    def clean(self) -> dict[str, Any]:
+        """Every problem at once: the reason and the checklist are checked even when the comments are missing."""
+        data = super().clean() or {}
+        if "reason" in self.errors or "ticked" in self.errors:
+            return data
+        reason = data.get("reason")
+        for problem in close_input_problems(self.call, reason=reason.code if reason else None,
+                                            ticked=data.get("ticked") or ()):
+            refuse_in_form(self, problem)
+        return data
 
 
 class CloseUnresolvedForm(CallActionForm):

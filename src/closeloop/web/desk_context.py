@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from closeloop.accounts.models import Analyst
-from closeloop.closure import AdminRight, NotFound
+from closeloop.closure import AdminRight, NotFound, Right
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import partitions_for
 
@@ -49,11 +49,15 @@ def _analyst(request: HttpRequest) -> Analyst:
 
 
 def header(request: HttpRequest) -> dict[str, Any]:
-    """Context processor: the partition switcher and the navigation's admin link."""
+    """Context processor: the partition switcher, the navigation's admin link, and whether the analyst may log
+    calls in the current partition (the Log a call link). One query: their memberships with role and partition."""
     user = getattr(request, "user", None)
     if not isinstance(user, Analyst) or not user.is_authenticated:
         return {}
-    mine = partitions_for(user)
+    memberships = list(user.memberships.select_related("partition", "ipk_role").order_by("partition__name"))
+    mine = [m.partition for m in memberships]
     chosen = request.session.get(SESSION_KEY)
-    current = next((p for p in mine if p.id == chosen), mine[0] if mine else None)
-    return {"my_partitions": mine, "current_partition": current, "is_desk_admin": is_admin(user)}
+    current = next((m for m in memberships if m.partition_id == chosen), memberships[0] if memberships else None)
+    return {"my_partitions": mine, "current_partition": current.partition if current else None,
+            "is_desk_admin": is_admin(user),
+            "may_log_calls": user.is_active and current is not None and Right.LOG in current.ipk_role.rights}

@@ -52,4 +52,5 @@ urlpatterns = [
     path("system/auto-close/<int:rule_id>/", autoclose.auto_close_rule, name="system-autoclose-rule"),
     path("system/priority-matrix/", catalogue.priority_matrix, name="system-priority-matrix"),
     path("system/categories/", catalogue.categories, name="system-categories"),
+    path("assignees/<str:ref>/", desk.assignee_choices, name="assignee-choices"),
 ]

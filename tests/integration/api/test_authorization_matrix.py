@@ -92,7 +92,8 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/reports/{name}", (200, 200, 200, 404, 401), query="?partition=Default",
         fill=(("name", "backlog"),)),
     Row("POST", "/api/v1/reports/recurring/problems", (201, 403, 201, 404, 401),
-        body={"partition": "Default", "refs": ["{ref}"], "summary": "Recurring: printer jams"}),
+        body={"partition": "Default", "refs": ["{ref}"], "summary": "Recurring: printer jams",
+              "group": "Service Desk"}),
     # Contacts: the Log right adds and edits them; deactivating and importing are IPK Setup's.
     Row("GET", "/api/v1/contacts", (200, 200, 200, 200, 401)),
     Row("POST", "/api/v1/contacts", (201, 201, 201, 404, 401),

@@ -50,6 +50,27 @@ def action_label(value: str) -> str:
 
 
 @register.filter
+def event_details(details: object) -> SafeString:
+    """A history event's details in users' words, the calls it names as links ("Calls: INC-000001, ...")."""
+    from django.urls import reverse
+    from django.utils.html import format_html_join
+
+    from closeloop.calls.wording import detail_label, detail_refs, detail_text
+
+    if not isinstance(details, dict):
+        return format_html("")
+    parts = []
+    for key, value in details.items():
+        refs = detail_refs(value)
+        if refs:
+            shown = format_html_join(", ", '<a href="{}">{}</a>', ((reverse("call", args=[r]), r) for r in refs))
+        else:
+            shown = format_html("{}", detail_text(key, value))
+        parts.append(shown if key == "changes" else format_html("{}: {}", detail_label(key), shown))
+    return format_html_join(" · ", "{}", ((p,) for p in parts))
+
+
+@register.filter
 def age(value: object) -> str:
     """A timedelta as '3d 4h', '5h 12m' or '8m'."""
     seconds = int(getattr(value, "total_seconds", lambda: 0)())

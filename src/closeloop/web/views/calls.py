@@ -47,6 +47,7 @@ __all__ = ["log_call", "call_detail", "call_action", "ACTIONS", "render_call"]
 @refusals_as_http
 def log_call(request: HttpRequest) -> HttpResponse:
     partition = current_partition(request)
+    services.check_may_log(partition, request.user)  # a Read only analyst gets the 403 page saying why
     finding = "find_contact" in request.POST  # the Find button (without JavaScript): show matches, log nothing
     if finding:  # keep what was typed, without calling the half-filled form wrong
         form = LogCallForm(initial=request.POST.dict(), partition=partition, analyst=request.user)
@@ -185,7 +186,7 @@ def _render_call(request: HttpRequest, call: Call, bound: dict[str, CallActionFo
     return render(request, "web/call_detail.html", {
         "call": call, "events": call.events.select_related("actor"), "settings": settings,
         "actions": [(name, ACTIONS[name].title, form) for name, form in forms_shown.items()],
-        "preview": preview,
+        "preview": preview, "not_offered": services.not_offered_lines(call, analyst),
         "decisions": call.closure_decisions.select_related("decided_by", "rejection_category"),
         "duplicates": call.duplicates.order_by("ref").only("ref", "summary", "status"),
         **work_log_context(call, analyst, note_form),

@@ -13,20 +13,23 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from closeloop.accounts.models import Analyst, ApiToken
 from closeloop.accounts.services import create_token, revoke_token
-from closeloop.calls.queries import QUEUES, age_of, outstanding_calls, outstanding_summary
+from closeloop.calls.queries import QUEUES, outstanding_calls, outstanding_rows, outstanding_summary
+from closeloop.calls.services import get_call
 from closeloop.closure import CloseloopError
+from closeloop.partitions.models import IpkGroup
+from closeloop.partitions.services import call_workers
 
 from ..desk_context import choose_partition, current_partition
 from ..errors import refusals_as_http, refuse_in_form
 from ..sessions import not_activity
 
 __all__ = ["SignInView", "csrf_failure", "favicon", "locked_out", "switch_partition", "calls_outstanding",
-           "queue_counts", "profile", "revoke"]
+           "queue_counts", "assignee_choices", "profile", "revoke"]
 
 PAGE_SIZE = 25
 # The sorts an analyst can pick on Calls Outstanding: oldest first is the desk's default.
@@ -109,9 +112,13 @@ def calls_outstanding(request: HttpRequest) -> HttpResponse:
     calls = outstanding_calls(request.user, queue, context["partition"].id).order_by(
         OUTSTANDING_SORTS[sort], "id")
     page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(call, age_of(call)) for call in page.object_list]
-    return render(request, "web/outstanding.html", {**context, "page": page, "rows": rows, "sort": sort,
-                                                    "queue_label": QUEUES.get(queue or "", "All my queues")})
+    # the page links keep the queue and the sort; the page numbers elide the middle of a long list
+    keep = urlencode({k: v for k, v in (("queue", queue), ("sort", sort)) if v})
+    numbers = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return render(request, "web/outstanding.html", {
+        **context, "page": page, "rows": outstanding_rows(page.object_list), "sort": sort, "keep": keep,
+        "page_numbers": numbers, "ellipsis": Paginator.ELLIPSIS,
+        "queue_label": QUEUES.get(queue or "", "All my queues")})
 
 
 @not_activity
@@ -121,6 +128,19 @@ def queue_counts(request: HttpRequest) -> HttpResponse:
     """The tab strip alone, polled by htmx so the counts stay current."""
     queue = request.GET.get("queue") if request.GET.get("queue") in QUEUES else None
     return render(request, "web/_queue_tabs.html", _queue_tabs(request, queue))
+
+
+@not_activity
+@login_required
+@refusals_as_http
+def assignee_choices(request: HttpRequest, ref: str) -> HttpResponse:
+    """The Assign form's analyst options for the group just chosen (htmx): only analysts who can work the call."""
+    call = get_call(ref, request.user)
+    raw = request.GET.get("assign-group", "").strip()
+    group = IpkGroup.objects.filter(partition=call.partition_id, active=True, pk=raw).first() if raw.isdigit() \
+        else None
+    return render(request, "web/_assignee_choices.html", {"analysts": call_workers(call.partition, group),
+                                                          "group": group})
 
 
 class TokenForm(forms.Form):
