@@ -77,8 +77,9 @@ def _file_calls(partition: Partition, rng: random.Random) -> None:
 
 def _edit_some_calls(partition: Partition, now: datetime) -> None:
     """Analysts correct three open calls: a clearer summary, a bigger impact, another category."""
-    open_calls = list(Call.objects.filter(partition=partition, status="assigned", assigned_analyst__isnull=False)
-                      .order_by("-logged_at")[:3])
+    # not the calls the demo's other stories name by their summary (a refused or rejected resolution)
+    open_calls = list(Call.objects.filter(partition=partition, status="assigned", assigned_analyst__isnull=False,
+                                          times_refused=0, times_rejected=0).order_by("-logged_at")[:3])
     edits = [
         {"summary_suffix": " (whole floor affected)", "impact": 1},
         {"urgency_up": 1},
