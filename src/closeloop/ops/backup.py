@@ -221,6 +221,7 @@ def _verify(expected: dict[str, TableCheck]) -> None:
 def restore_desk(path: str | Path, *, force: bool = False,
                  progress: Callable[[str, int], None] | None = None) -> RestoreResult:
     """Load a backup into this database (migrated first); verified, or rolled back entirely."""
+    from closeloop.calls.search import rebuild_search_index
     from closeloop.desk import migrate_database
 
     source = Path(path)
@@ -237,6 +238,7 @@ def restore_desk(path: str | Path, *, force: bool = False,
             expected = _load(source, progress)
             reset_sequences(desk_models())
             _verify(expected)
+            rebuild_search_index()  # the search index is not in a backup: it is rebuilt from the calls
     except (DataError, IntegrityError, UnicodeEncodeError) as exc:
         # e.g. a 300-character name a SQLite desk accepted before names were capped: PostgreSQL refuses it
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from closeloop.accounts.services import check_password
 from closeloop.calls.models import Call, CallEvent, ClosureDecision, RefCounter
+from closeloop.calls.search import rebuild_search_index
 from closeloop.closure import InvalidInput
 from closeloop.closure.unresolved import Original
 
@@ -137,6 +138,7 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
         if progress:
             progress(min(start + BATCH, calls))
     reset_sequences([Call, CallEvent, ClosureDecision])
+    rebuild_search_index()  # the rows were written in bulk, past the handler that indexes each change
     _analyze()
     return GenerateResult(calls, counts["events"], counts["decisions"], len(plans),
                           sum(len(p.directory.analysts) for p in plans))
