@@ -44,8 +44,8 @@ def measure(repeat: int) -> dict[str, Any]:
     from django.test import Client
 
     from closeloop.accounts.services import create_token
-    from closeloop.calls.models import Call
     from closeloop.calls.filters import filter_calls
+    from closeloop.calls.models import Call
     from closeloop.calls.queries import outstanding_calls
     from closeloop.closure import Status
 

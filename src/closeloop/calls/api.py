@@ -83,9 +83,7 @@ def _group(partition: Partition, name: str | None, field: str) -> IpkGroup | Non
 def list_calls(request: HttpRequest, filters: Query[CallFilters], paging: Query[PageParams]) -> dict[str, Any]:
     """Calls in the caller's partitions, open and closed, filtered and searched, newest first by default
     (`sort`). The parameters are those of the web calls list: its address's query works here unchanged."""
-    page = call_filters.list_calls(caller(request), request.GET)
-    return {"count": page.count, "count_exact": page.count_exact, "page": page.page, "page_size": page.page_size,
-            "pages": page.pages, "items": [call_as_dict(call) for call in page.calls]}
+    return call_filters.list_calls(caller(request), request.GET).as_dict()
 
 
 @router.post("", response=responses(CallOut, 201), summary="Log a call")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
@@ -23,6 +24,7 @@ from closeloop.closure.priority import priority_label
 from closeloop.partitions.models import IpkGroup, Partition
 
 from .models import Call
+from .present import call_as_dict
 from .search import text_search
 
 __all__ = ["CallFilterSet", "CallPage", "list_calls", "filter_calls", "SORT_FIELDS", "STATUS_CHOICES",
@@ -52,9 +54,19 @@ SORT_FIELDS = (
 )
 DEFAULT_SORT = "-age"  # newest first
 
+
+
+def _date_filter(column: str, lookup: str, label: str) -> filters.DateTimeFilter:
+    """A date bound: a date or an ISO date-time (from, inclusive: `gte`; before, exclusive: `lt`)."""
+    return filters.DateTimeFilter(field_name=column, lookup_expr=lookup, label=label,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+
+
 # Multi-valued filters also take comma-separated values ("status=open,awaiting_closure").
 _MULTI = ("status", "type", "priority")
 ME, MINE = "me", "mine"
+_YES_NO = {"yes": "true", "1": "true", "on": "true", "no": "false", "0": "false", "off": "false",
+           "true": "true", "false": "false"}
 
 
 def _choice_key(raw: str) -> str:
@@ -74,6 +86,8 @@ def normalise_query(data: QueryDict | dict[str, Any] | None) -> QueryDict:
         values = [str(v) for v in values if v is not None and str(v) != ""]
         if key in _MULTI:
             values = [_choice_key(part) for v in values for part in v.split(",") if part.strip()]
+        elif key == "rejected":
+            values = [_YES_NO.get(v.strip().lower(), v) for v in values]
         if values:
             query.setlist(key, values)
     return query
@@ -93,9 +107,12 @@ class CallFilterSet(filters.FilterSet):
 
     q = filters.CharFilter(method="filter_text", label="Search",
                            help_text="Words in the reference, summary, description, resolution, notes or contact")
-    status = filters.MultipleChoiceFilter(choices=STATUS_CHOICES, method="filter_status", label="Status")
-    type = filters.MultipleChoiceFilter(field_name="call_type", choices=TYPE_CHOICES, label="Type")
-    priority = filters.MultipleChoiceFilter(choices=PRIORITY_CHOICES, label="Priority")
+    status = filters.MultipleChoiceFilter(choices=STATUS_CHOICES, method="filter_status", label="Status",
+                                          widget=forms.CheckboxSelectMultiple)
+    type = filters.MultipleChoiceFilter(field_name="call_type", choices=TYPE_CHOICES, label="Type",
+                                        widget=forms.CheckboxSelectMultiple)
+    priority = filters.MultipleChoiceFilter(choices=PRIORITY_CHOICES, label="Priority",
+                                            widget=forms.CheckboxSelectMultiple)
     partition = filters.CharFilter(method="filter_partition", label="Partition")
     log_group = filters.CharFilter(method="filter_group", label="Log group")
     assigned_group = filters.CharFilter(method="filter_group", label="Assigned group")
@@ -111,13 +128,14 @@ class CallFilterSet(filters.FilterSet):
     closure_target_analyst = filters.CharFilter(method="filter_analyst", label="Closing analyst")
     contact = filters.CharFilter(method="filter_contact", label="Contact",
                                  help_text="Part of the contact's name or e-mail address")
-    logged_after = filters.DateTimeFilter(field_name="logged_at", lookup_expr="gte", label="Logged from")
-    logged_before = filters.DateTimeFilter(field_name="logged_at", lookup_expr="lt", label="Logged before")
-    resolved_after = filters.DateTimeFilter(field_name="resolved_at", lookup_expr="gte", label="Resolved from")
-    resolved_before = filters.DateTimeFilter(field_name="resolved_at", lookup_expr="lt", label="Resolved before")
-    closed_after = filters.DateTimeFilter(field_name="closed_at", lookup_expr="gte", label="Closed from")
-    closed_before = filters.DateTimeFilter(field_name="closed_at", lookup_expr="lt", label="Closed before")
-    rejected = filters.BooleanFilter(method="filter_rejected", label="Rejected at least once")
+    logged_after = _date_filter("logged_at", "gte", "Logged from")
+    logged_before = _date_filter("logged_at", "lt", "Logged before")
+    resolved_after = _date_filter("resolved_at", "gte", "Resolved from")
+    resolved_before = _date_filter("resolved_at", "lt", "Resolved before")
+    closed_after = _date_filter("closed_at", "gte", "Closed from")
+    closed_before = _date_filter("closed_at", "lt", "Closed before")
+    rejected = filters.ChoiceFilter(choices=[("true", "Rejected at least once"), ("false", "Never rejected")],
+                                    method="filter_rejected", label="Rejections", empty_label="Any")
     sort = _SortFilter(fields=SORT_FIELDS, label="Sort")
 
     GROUP_COLUMNS = {"log_group": "log_group_id", "assigned_group": "assigned_group_id",
@@ -144,7 +162,7 @@ class CallFilterSet(filters.FilterSet):
         return qs.filter(condition) if condition is not None else qs
 
     def filter_status(self, qs: QuerySet[Call], name: str, value: list[str]) -> QuerySet[Call]:
-        statuses = {s.value for v in value for s in STATUS_GROUPS.get(v, ("", {Status(v)}))[1]}
+        statuses = {s.value for v in value for s in (STATUS_GROUPS[v][1] if v in STATUS_GROUPS else {Status(v)})}
         return qs.filter(status__in=sorted(statuses))
 
     def filter_partition(self, qs: QuerySet[Call], name: str, value: str) -> QuerySet[Call]:
@@ -181,8 +199,8 @@ class CallFilterSet(filters.FilterSet):
         value = value.strip()
         return qs.filter(Q(contact__name__icontains=value) | Q(contact__email__icontains=value))
 
-    def filter_rejected(self, qs: QuerySet[Call], name: str, value: bool) -> QuerySet[Call]:
-        return qs.filter(times_rejected__gt=0) if value else qs.filter(times_rejected=0)
+    def filter_rejected(self, qs: QuerySet[Call], name: str, value: str) -> QuerySet[Call]:
+        return qs.filter(times_rejected__gt=0) if value == "true" else qs.filter(times_rejected=0)
 
     # -- the one way a bad filter is reported
     def first_error(self) -> InvalidInput | None:
@@ -224,6 +242,11 @@ class CallPage:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+    def as_dict(self) -> dict[str, Any]:
+        """The page as the API and `closeloop call list --json` show it."""
+        return {"count": self.count, "count_exact": self.count_exact, "page": self.page,
+                "page_size": self.page_size, "pages": self.pages, "items": [call_as_dict(c) for c in self.calls]}
 
 
 def _whole_number(data: QueryDict, name: str, default: int, low: int, high: int) -> int:

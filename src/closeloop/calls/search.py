@@ -127,13 +127,13 @@ def text_search(text: str) -> Q | None:
 
     None when `text` holds no word at all (the search then does not filter)."""
     terms = parse_search(text)
-    by_ref = Q(ref__iexact=text.strip()) if text.strip() else None
     if not terms:
-        return by_ref
+        return None
+    by_ref = Q(ref__iexact=text.strip())
     vendor = default_connection.vendor
     if vendor == "postgresql":
         sql = f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', %s)"
     else:
         sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s"
     found = Q(id__in=RawSQL(sql, [_match_expression(vendor, terms)]))
-    return found | by_ref if by_ref is not None else found
+    return found | by_ref

@@ -15,6 +15,7 @@ from closeloop.contacts.services import find_contact
 from closeloop.partitions.services import get_colleague, get_group, get_partition, load_directory, partition_for
 
 from .commands import CommandTree, Output
+from .search_commands import register_call_list
 
 Actor = Any
 
@@ -187,6 +188,7 @@ def register(tree: CommandTree) -> None:
     p.add_argument("--duplicate-of", metavar="REF", help="the call this one duplicates (kind duplicate)")
     p = tree.leaf(cl, "show", call_show, "show a call and its history")
     p.add_argument("ref")
+    register_call_list(tree, cl)
 
     p = tree.leaf(tree.top, "outstanding", outstanding, "your Calls Outstanding (needs --as)")
     p.add_argument("--queue", choices=["mine", "groups", "to_me", "for_closure"])

@@ -73,6 +73,7 @@ COMMAND_MODULES = [
     "closeloop.cli.worker_commands",
     "closeloop.cli.notification_commands",
     "closeloop.cli.autoclose_commands",
+    "closeloop.cli.search_commands",
 ]
 
 

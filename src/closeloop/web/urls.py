@@ -5,7 +5,7 @@ from django.urls import path
 
 from closeloop.calls.links import ANSWER_PATH
 
-from .views import answer, autoclose, calls, contacts, desk, notifications, outbox, system
+from .views import answer, autoclose, call_list, calls, contacts, desk, notifications, outbox, system
 
 urlpatterns = [
     path("favicon.ico", desk.favicon, name="favicon"),
@@ -20,6 +20,9 @@ urlpatterns = [
     path("profile/notifications/", notifications.my_notifications, name="my-notifications"),
     path("profile/tokens/<int:token_id>/revoke/", desk.revoke, name="revoke-token"),
     path("calls/new/", calls.log_call, name="log-call"),
+    path("calls/", call_list.call_list, name="call-list"),
+    path("searches/save/", call_list.save_search_view, name="saved-search-save"),
+    path("searches/delete/", call_list.delete_search_view, name="saved-search-delete"),
     path("contacts/choices/", contacts.contact_choices, name="contact-choices"),
     path("calls/<str:ref>/", calls.call_detail, name="call"),
     path("calls/<str:ref>/<slug:action>/", calls.call_action, name="call-action"),
