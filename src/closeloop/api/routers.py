@@ -21,4 +21,5 @@ ROUTERS: list[tuple[str, str]] = [
     ("/v1/contacts", "closeloop.api.contacts.router"),
     ("/v1/outbox", "closeloop.api.outbox.router"),
     ("/v1/auto-close-rules", "closeloop.api.autoclose.router"),
+    ("/v1/saved-searches", "closeloop.api.saved_searches.router"),
 ]
