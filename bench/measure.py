@@ -93,6 +93,11 @@ def measure(repeat: int) -> dict[str, Any]:
         analyst, {"status": "assigned", "type": "incident", "partition": partition.name})[:50])
     explain["Call list, assigned group + status"] = _explain(filter_calls(
         analyst, {"assigned_group": str(group.id), "status": "closed"})[:50])
+    from .search import search_timings  # the search scenario (python -m bench.search runs it on its own)
+
+    found, plans = search_timings(repeat, surfaces=("API",))
+    timings.update({f"Calls list {label}": numbers for label, numbers in found.items()})
+    explain.update({f"Calls list, {label}": plan for label, plan in plans.items()})
     results["reports"] = _reports(partition, repeat)
     return results
 

@@ -123,17 +123,18 @@ def _match_expression(vendor: str, terms: list[list[str]]) -> str:
 
 
 def text_search(text: str) -> Q | None:
-    """A condition on calls: their document matches `text`, or `text` is exactly their reference.
+    """A condition on calls: their document matches `text`. None when `text` holds no word at all (the search
+    then does not filter).
 
-    None when `text` holds no word at all (the search then does not filter)."""
+    A reference is found like any other words: "INC-000042" is the words "inc" and "000042", which its own
+    call's document holds (and so do the calls whose notes mention it). No `OR ref = ...` beside the index:
+    that would make the database read every call."""
     terms = parse_search(text)
     if not terms:
         return None
-    by_ref = Q(ref__iexact=text.strip())
     vendor = default_connection.vendor
     if vendor == "postgresql":
         sql = f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', %s)"
     else:
         sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s"
-    found = Q(id__in=RawSQL(sql, [_match_expression(vendor, terms)]))
-    return found | by_ref
+    return Q(id__in=RawSQL(sql, [_match_expression(vendor, terms)]))

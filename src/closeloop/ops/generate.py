@@ -121,7 +121,8 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
                 _link_original(earlier, life.original_events, rows[CallEvent], ids[CallEvent] + counts["events"])
                 counts["events"] += len(life.original_events)
             life.fields.update(id=call_id, partition_id=plan.partition.id, ref=life.ref, call_type=kind.value,
-                               version=len(life.events), updated_at=life.at, last_action_at=life.at, contact_id=None)
+                               version=len(life.events), updated_at=life.at, last_action_at=life.at, contact_id=None,
+                               impact=2, urgency=2)
             columns = life.columns()
             rows[Call].append([columns[c] for c in CALL_COLUMNS])
             latest[plan.partition.id] = (Original(call_id, life.call), rows[Call][-1])

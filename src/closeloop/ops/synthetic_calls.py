@@ -36,8 +36,10 @@ CALL_COLUMNS = ("id", "partition_id", "ref", "call_type", "summary", "descriptio
                 "resolution", "resolved_by_id", "resolved_at", "closure_target_analyst_id",
                 "closure_target_group_id", "forwarded_at", "closure_reason_id", "closure_comments", "closed_by_id",
                 "closed_at", "times_rejected", "problem_id", "version", "updated_at", "times_refused",
-                "user_confirmed_at", "duplicate_of_id", "contact_id", "last_action_at", "unresolved_kind")
-EVENT_COLUMNS = ("id", "call_id", "at", "actor_id", "action", "from_status", "to_status", "note", "details")
+                "user_confirmed_at", "duplicate_of_id", "contact_id", "last_action_at", "unresolved_kind",
+                "impact", "urgency")
+EVENT_COLUMNS = ("id", "call_id", "at", "actor_id", "action", "from_status", "to_status", "note", "details",
+                 "visible_to_contact")
 DECISION_COLUMNS = ("id", "call_id", "partition_id", "decided_by_id", "decided_at", "outcome", "rejections_before",
                     "resolver_id", "resolver_group_id", "call_type", "resolved_at", "rejection_category_id",
                     "reason", "checklist_answers")
@@ -123,7 +125,8 @@ class CallLife:
         self.facts = change.after
         self.events.append([self.at, actor_id, change.action.value,
                             change.from_status.value if change.from_status else "", change.after.status.value,
-                            change.note, {**change.details, **{k: v for k, v in details.items() if v is not None}}])
+                            change.note, {**change.details, **{k: v for k, v in details.items() if v is not None}},
+                            False])
 
 
 def _weighted(rng: random.Random, ids: list[int]) -> int:
@@ -204,7 +207,7 @@ def _close_unresolved(life: CallLife) -> None:
     if duplicate and original is not None:
         link = link_duplicate(original.facts, life.ref)
         life.original_events.append([life.at, closer, link.action.value, original.facts.status.value,
-                                     original.facts.status.value, link.note, dict(link.details)])
+                                     original.facts.status.value, link.note, dict(link.details), False])
 
 
 def live_call(life: CallLife, target: Status) -> None:
