@@ -90,7 +90,8 @@ def call_list(request: HttpRequest) -> HttpResponse:
         # (a partition that is not one of yours is a bad filter here, not a missing page)
         if form.is_valid():
             refuse_in_form(form, refused)
-        status = 400
+        # htmx swaps only successful answers: the form with its messages is shown either way
+        status = 200 if getattr(request, "htmx", False) else 400
     query = filterset.data.copy()
     query.pop("page", None)
     now = timezone.now()
