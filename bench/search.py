@@ -117,7 +117,7 @@ def _measure(repeat: int) -> None:
 
     django.setup()
     timings, plans = search_timings(repeat)
-    print(json.dumps({"timings": timings, "verdicts": _verdicts(timings), "explain": plans}, indent=1))
+    print(json.dumps({"timings": timings, "verdicts": _verdicts(timings), "explain": plans}))  # one line: run_json
 
 
 def main(argv: list[str] | None = None) -> None:
