@@ -44,8 +44,9 @@ def measure(repeat: int) -> dict[str, Any]:
     from django.test import Client
 
     from closeloop.accounts.services import create_token
+    from closeloop.calls.filters import filter_calls
     from closeloop.calls.models import Call
-    from closeloop.calls.queries import outstanding_calls, search_calls
+    from closeloop.calls.queries import outstanding_calls
     from closeloop.closure import Status
 
     results: dict[str, Any] = {"calls": Call.objects.count(), "timings": {}, "explain": {}}
@@ -88,10 +89,15 @@ def measure(repeat: int) -> dict[str, Any]:
             assert response.status_code == 200, response.content
 
         timings[f"Call list API, {label}"] = time_calls(get_list, repeat)
-    explain["Call list, status + type"] = _explain(search_calls(analyst, status="assigned", call_type="incident",
-                                                                partition_id=partition.id)[:50])
-    explain["Call list, assigned group + status"] = _explain(search_calls(analyst, assigned_group_id=group.id,
-                                                                          status="closed")[:50])
+    explain["Call list, status + type"] = _explain(filter_calls(
+        analyst, {"status": "assigned", "type": "incident", "partition": partition.name})[:50])
+    explain["Call list, assigned group + status"] = _explain(filter_calls(
+        analyst, {"assigned_group": str(group.id), "status": "closed"})[:50])
+    from .search import search_timings  # the search scenario (python -m bench.search runs it on its own)
+
+    found, plans = search_timings(repeat, surfaces=("API",))
+    timings.update({f"Calls list {label}": numbers for label, numbers in found.items()})
+    explain.update({f"Calls list, {label}": plan for label, plan in plans.items()})
     results["reports"] = _reports(partition, repeat)
     return results
 

@@ -18,6 +18,7 @@ from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import add_analyst, get_access_role, get_ipk_role, set_password
 from closeloop.autoclose.demo import load_demo_auto_close
 from closeloop.calls import services as calls
+from closeloop.calls.demo_searches import load_demo_saved_searches
 from closeloop.calls.models import Call
 from closeloop.closure import CloseloopError
 from closeloop.contacts.demo_data import add_demo_contacts, pick_demo_contact
@@ -142,6 +143,7 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
     count += len(load_bulk_demo(now))
     load_demo_catalogue(now)
     load_demo_notes(now)
+    load_demo_saved_searches()
     deliver_demo_outbox()  # last: every message the demo's calls caused is in the outbox by now
     return DemoResult(created=True, calls=count, analysts=sorted(DEMO_ANALYSTS))
 

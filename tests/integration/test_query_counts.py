@@ -78,6 +78,8 @@ WEB_PAGES: list[tuple[str, str | Callable[[], str], int]] = [
     ("admin", "/system/analysts/", 20),
     ("admin", "/system/reasons/", 20),
     ("carol", "/reports/", 15),
+    ("carol", "/calls/", 25),
+    ("carol", "/calls/?q=printer&status=open&sort=-priority", 25),
     *[("carol", f"/reports/{name}/?partition=Default", 30) for name in
       ("backlog", "time-to-close", "rejection-rate", "closure-reasons", "recurring", "trends")],
 ]
@@ -130,7 +132,7 @@ def test_api_endpoint_runs_the_same_few_queries_however_many_calls(desk, who, ta
     _check(desk, _api, who, target, cap, django_assert_max_num_queries)
 
 
-def test_resolving_a_call_through_the_api_needs_at_most_eleven_queries(desk):
+def test_resolving_a_call_through_the_api_needs_at_most_twelve_queries(desk):
     """Authenticate, lock and read the call, read the settings and the directory, write the call and its
     history, and answer with what the caller may do next: no reading the call around the action.
 
@@ -138,7 +140,8 @@ def test_resolving_a_call_through_the_api_needs_at_most_eleven_queries(desk):
     contact and the mailbox of the group it now waits for (one query), the analysts told with their
     addresses and whether they turned the kind off (one), and writes one outbox row per message (here one:
     carol, the only closer of Service Desk). The settings and directory it decides with are the request's.
-    The answer lists the calls closed as duplicates of this one (one more)."""
+    The answer lists the calls closed as duplicates of this one (one more). The call's search document is
+    rewritten in the same transaction, in one statement (one more)."""
     call = calls.log_call(desk.default, "incident", "Printer jams", log_group=desk.service_desk,
                           assigned_analyst=desk.rita, actor=desk.alice)
     client = _api(desk, "rita")
@@ -152,4 +155,4 @@ def test_resolving_a_call_through_the_api_needs_at_most_eleven_queries(desk):
         ("forward_for_closure", "Service Desk", "rita", "rita")
     # the test's own transaction turns the service's into a savepoint: those two statements are not queries
     queries = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    assert len(queries) <= 11, f"{len(queries)} queries:\n" + "\n".join(queries)
+    assert len(queries) <= 12, f"{len(queries)} queries:\n" + "\n".join(queries)

@@ -8,7 +8,7 @@ from ninja import Field, Schema
 
 from closeloop.closure import limits
 
-from .schemas import BodyId, Id, Page, Text, WholeNumber, limited
+from .schemas import BodyId, Page, Text, WholeNumber, limited
 
 __all__ = [
     "CallContactOut",
@@ -16,6 +16,7 @@ __all__ = [
     "NotOfferedOut",
     "CallCreate",
     "CallFilters",
+    "CallPageOut",
     "AssignIn",
     "ReasonIn",
     "ResolveIn",
@@ -137,19 +138,45 @@ class CallCreate(Schema):
 
 
 class CallFilters(Schema):
-    """Filters of the call list; all are optional and combine with AND."""
+    """Filters of the call list (`closeloop.calls.filters.CallFilterSet`, shared with the web page and the
+    CLI); all are optional and combine with AND. Status, type and priority take several values (repeat the
+    parameter, or separate with commas), which combine with OR."""
 
+    q: Text | None = Field(None, description="Full-text search: words in the reference, summary, description, "
+                                             "resolution, notes or contact (each word matches the start of a "
+                                             "word; \"quoted words\" as a phrase), or an exact reference")
+    status: list[str] | None = Field(None, description="A status (e.g. forward_for_closure), or open, "
+                                                        "awaiting_closure; closed and closed_unresolved")
+    type: list[str] | None = Field(None, description="e.g. incident")
+    priority: list[str] | None = Field(None, description="1 to 4 (or P1 to P4)")
     partition: Text | None = Field(None, description="Partition name")
-    status: Text | None = Field(None, description="e.g. forward_for_closure")
-    type: Text | None = Field(None, description="e.g. incident")
-    assigned_group: Id | None = Field(None, description="Group id (see /api/v1/groups)")
-    assigned_analyst: Text | None = Field(None, description="User name")
-    closure_target_group: Id | None = Field(None, description="Group id the call waits in for closure")
-    closure_target_analyst: Text | None = Field(None, description="User name the call waits with for closure")
-    logged_after: datetime | None = None
-    logged_before: datetime | None = None
-    q: Text | None = Field(None, description="Text in the summary, or an exact reference")
-    sort: Text = Field("-age", description="age, -age, priority, -priority, ref, -ref or updated")
+    log_group: Text | None = Field(None, description="Group name or id; `mine` for your groups")
+    assigned_group: Text | None = Field(None, description="Group name or id; `mine` for your groups")
+    closure_group: Text | None = Field(None, description="Group name or id the call waits (waited) in for "
+                                                         "closure; `mine` for your groups")
+    closure_target_group: Text | None = Field(None, description="Earlier name of closure_group")
+    assigned_analyst: Text | None = Field(None, description="User name, or `me`")
+    resolver: Text | None = Field(None, description="User name, or `me`")
+    closer: Text | None = Field(None, description="User name, or `me`")
+    closure_analyst: Text | None = Field(None, description="User name the call waits with for closure, or `me`")
+    closure_target_analyst: Text | None = Field(None, description="Earlier name of closure_analyst")
+    contact: Text | None = Field(None, description="Part of the contact's name or e-mail address")
+    logged_after: Text | None = Field(None, description="Date or date-time (ISO 8601), inclusive")
+    logged_before: Text | None = Field(None, description="Date or date-time, exclusive")
+    resolved_after: Text | None = None
+    resolved_before: Text | None = None
+    closed_after: Text | None = None
+    closed_before: Text | None = None
+    rejected: Text | None = Field(None, description="true: rejected at least once; false: never rejected")
+    sort: Text | None = Field(None, description="ref, summary, type, status, priority, partition, group, "
+                                                "analyst, age (by time logged), resolved, closed, updated; "
+                                                "`-` before it for descending. Default -age (newest first)")
+
+
+class CallPageOut(Page[CallOut]):
+    """One page of the call list; above 10,000 calls `count` is an estimate (`count_exact` false)."""
+
+    count_exact: bool = Field(True, description="False when count is the database's estimate")
 
 
 class VersionIn(Schema):

@@ -27,4 +27,5 @@ ROUTERS: list[tuple[str, str]] = [
     ("/v1/categories", "closeloop.api.catalogue.categories_router"),
     ("/v1/calls", "closeloop.api.notes.router"),
     ("/v1/attachments", "closeloop.api.notes.attachments_router"),
+    ("/v1/saved-searches", "closeloop.api.saved_searches.router"),
 ]

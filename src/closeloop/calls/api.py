@@ -6,11 +6,9 @@ Each endpoint translates: it reads the request, calls one service, and shows the
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Query, Router, Status
 
 from closeloop.accounts.models import Analyst
@@ -20,6 +18,7 @@ from closeloop.api.call_schemas import (
     CallCreate,
     CallFilters,
     CallOut,
+    CallPageOut,
     CloseIn,
     CloseUnresolvedIn,
     EventOut,
@@ -33,17 +32,18 @@ from closeloop.api.call_schemas import (
 )
 from closeloop.api.catalogue import CallEdit, edit_values
 from closeloop.api.pagination import PageParams, page_of
-from closeloop.api.schemas import CallRef, Page, responses
-from closeloop.closure import Action, InvalidInput, NotFound
+from closeloop.api.schemas import CallRef, responses
+from closeloop.closure import Action
 from closeloop.contacts.services import find_contact
 from closeloop.partitions.models import IpkGroup, Partition
 from closeloop.partitions.services import UNSET, get_colleague, get_group, get_partition, load_directory, partition_for
 
+from . import filters as call_filters
 from . import services as calls
 from .editing import edit_call
 from .models import Call
 from .present import call_as_dict, duplicate_refs, event_as_dict
-from .queries import age_of, outstanding_calls, outstanding_summary, search_calls
+from .queries import age_of, outstanding_calls, outstanding_summary
 from .unresolved import close_unresolved_call
 
 __all__ = ["router", "outstanding_router"]
@@ -83,34 +83,11 @@ def _group(partition: Partition, name: str | None, field: str) -> IpkGroup | Non
     return get_group(partition, name, field=field) if name else None
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and timezone.is_naive(moment):
-        return timezone.make_aware(moment, timezone.get_current_timezone())
-    return moment
-
-
-def _colleague_id(viewer: Analyst, username: str | None, field: str) -> int | None:
-    """A list filter's analyst: a name nobody in the viewer's partitions has is a bad filter (400)."""
-    try:
-        return get_colleague(viewer, username, field=field).id if username else None
-    except NotFound as unknown:
-        raise InvalidInput(unknown.message, field=field) from None
-
-
-@router.get("", response=responses(Page[CallOut]), summary="List calls in your partitions")
+@router.get("", response=responses(CallPageOut), summary="List and search calls in your partitions")
 def list_calls(request: HttpRequest, filters: Query[CallFilters], paging: Query[PageParams]) -> dict[str, Any]:
-    """Calls in the caller's partitions, filtered, newest first by default (`sort`)."""
-    viewer = caller(request)
-    partition_id = get_partition(filters.partition, viewer).id if filters.partition else None
-    rows = search_calls(
-        viewer, partition_id=partition_id, status=filters.status, call_type=filters.type,
-        assigned_group_id=filters.assigned_group,
-        assigned_analyst_id=_colleague_id(viewer, filters.assigned_analyst, "assigned_analyst"),
-        target_group_id=filters.closure_target_group,
-        target_analyst_id=_colleague_id(viewer, filters.closure_target_analyst, "closure_target_analyst"),
-        logged_after=_aware(filters.logged_after), logged_before=_aware(filters.logged_before),
-        text=filters.q, sort=filters.sort)
-    return page_of(rows, paging, call_as_dict)
+    """Calls in the caller's partitions, open and closed, filtered and searched, newest first by default
+    (`sort`). The parameters are those of the web calls list: its address's query works here unchanged."""
+    return call_filters.list_calls(caller(request), request.GET).as_dict()
 
 
 @router.post("", response=responses(CallOut, 201), summary="Log a call")

@@ -25,8 +25,6 @@ __all__ = [
     "OutstandingRow",
     "outstanding_rows",
     "age_bucket",
-    "SORTS",
-    "search_calls",
 ]
 
 _WORK = [Status.LOGGED.value, Status.ASSIGNED.value, Status.ON_HOLD.value]
@@ -157,48 +155,3 @@ def outstanding_summary(analyst: Analyst, partition_id: int | None = None) -> Ou
                                                       for i, q in enumerate(buckets.values())})
     ages = {label: counts[f"b{i}"] or 0 for i, label in enumerate(buckets)}
     return OutstandingSummary(queues={k: v or 0 for k, v in queues.items()}, statuses=statuses, ages=ages)
-
-
-SORTS = {"age": "logged_at", "-age": "-logged_at", "priority": "priority", "-priority": "-priority",
-         "ref": "ref", "-ref": "-ref", "updated": "-updated_at"}
-
-
-def search_calls(
-    viewer: Analyst | None,
-    *,
-    partition_id: int | None = None,
-    status: str | None = None,
-    call_type: str | None = None,
-    assigned_group_id: int | None = None,
-    assigned_analyst_id: int | None = None,
-    target_group_id: int | None = None,
-    target_analyst_id: int | None = None,
-    logged_after: datetime | None = None,
-    logged_before: datetime | None = None,
-    text: str | None = None,
-    sort: str = "-age",
-) -> QuerySet[Call]:
-    """The call list with its filters, always limited to the viewer's partitions."""
-    from closeloop.closure import CallType, parse_choice
-
-    qs = Call.objects.visible_to(viewer)
-    if partition_id is not None:
-        qs = qs.filter(partition_id=partition_id)
-    if status:
-        qs = qs.filter(status=parse_choice(Status, status, "status").value)
-    if call_type:
-        qs = qs.filter(call_type=parse_choice(CallType, call_type, "type").value)
-    for field_name, value in (("assigned_group_id", assigned_group_id), ("assigned_analyst_id", assigned_analyst_id),
-                              ("closure_target_group_id", target_group_id),
-                              ("closure_target_analyst_id", target_analyst_id)):
-        if value is not None:
-            qs = qs.filter(**{field_name: value})
-    if logged_after is not None:
-        qs = qs.filter(logged_at__gte=logged_after)
-    if logged_before is not None:
-        qs = qs.filter(logged_at__lt=logged_before)
-    if text:
-        qs = qs.filter(Q(summary__icontains=text) | Q(ref__iexact=text.strip()))
-    if sort not in SORTS:
-        raise InvalidInput(f"sort must be one of: {', '.join(SORTS)} (got {sort!r})", field="sort")
-    return qs.order_by(SORTS[sort], "-id").with_relations()

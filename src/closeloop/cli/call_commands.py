@@ -19,6 +19,7 @@ from closeloop.partitions.services import UNSET, get_colleague, get_group, get_p
 from .catalogue_commands import add_call_edit
 from .commands import CommandTree, Output
 from .note_commands import register_call_commands as register_note_commands
+from .search_commands import register_call_list
 
 Actor = Any
 
@@ -211,6 +212,7 @@ def register(tree: CommandTree) -> None:
     p = tree.leaf(cl, "show", call_show, "show a call and its history")
     p.add_argument("ref")
     register_note_commands(tree, cl)
+    register_call_list(tree, cl)
 
     p = tree.leaf(tree.top, "outstanding", outstanding, "your Calls Outstanding (needs --as)")
     p.add_argument("--queue", choices=["mine", "groups", "to_me", "for_closure"])

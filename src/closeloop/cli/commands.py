@@ -79,6 +79,7 @@ COMMAND_MODULES = [
     "closeloop.cli.bulk_commands",
     "closeloop.cli.catalogue_commands",
     "closeloop.cli.note_commands",
+    "closeloop.cli.search_commands",
 ]
 
 

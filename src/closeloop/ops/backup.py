@@ -306,6 +306,7 @@ def _verify(expected: dict[str, TableCheck]) -> None:
 def restore_desk(path: str | Path, *, force: bool = False,
                  progress: Callable[[str, int], None] | None = None) -> RestoreResult:
     """Load a backup into this database (migrated first); verified, or rolled back entirely."""
+    from closeloop.calls.search import rebuild_search_index
     from closeloop.desk import migrate_database
 
     source = Path(path)
@@ -326,6 +327,7 @@ def restore_desk(path: str | Path, *, force: bool = False,
                     expected = _load(source, progress, files)
                     reset_sequences(desk_models())
                     _verify(expected)
+                    rebuild_search_index()  # the search index is not in a backup: it is rebuilt from the calls
             finally:
                 files.close()
             restored_files = files.put_in_storage()

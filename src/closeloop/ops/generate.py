@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from closeloop.accounts.services import check_password
 from closeloop.calls.models import Call, CallEvent, ClosureDecision, RefCounter
+from closeloop.calls.search import rebuild_search_index
 from closeloop.closure import InvalidInput
 from closeloop.closure.unresolved import Original
 
@@ -69,7 +70,7 @@ def _link_original(original: tuple[Original, list[object]], events: list[list[ob
     version, updated = CALL_COLUMNS.index("version"), CALL_COLUMNS.index("updated_at")
     for offset, event in enumerate(events):
         at = max(event[0], row[updated])  # type: ignore[type-var]
-        into.append([next_id + offset, call.call_id, at, *event[1:], False])
+        into.append([next_id + offset, call.call_id, at, *event[1:]])
         row[version] = int(row[version]) + 1  # type: ignore[call-overload]
         row[updated] = row[CALL_COLUMNS.index("last_action_at")] = at
 
@@ -125,7 +126,7 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
             rows[Call].append([columns[c] for c in CALL_COLUMNS])
             latest[plan.partition.id] = (Original(call_id, life.call), rows[Call][-1])
             for event in life.events:
-                rows[CallEvent].append([ids[CallEvent] + counts["events"], call_id, *event, False])
+                rows[CallEvent].append([ids[CallEvent] + counts["events"], call_id, *event])
                 counts["events"] += 1
             for decision in life.decisions:
                 rows[ClosureDecision].append([ids[ClosureDecision] + counts["decisions"], call_id,
@@ -137,6 +138,7 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
         if progress:
             progress(min(start + BATCH, calls))
     reset_sequences([Call, CallEvent, ClosureDecision])
+    rebuild_search_index()  # the rows were written in bulk, past the handler that indexes each change
     _analyze()
     return GenerateResult(calls, counts["events"], counts["decisions"], len(plans),
                           sum(len(p.directory.analysts) for p in plans))

@@ -129,7 +129,8 @@ class CallLife:
         self.facts = change.after
         self.events.append([self.at, actor_id, change.action.value,
                             change.from_status.value if change.from_status else "", change.after.status.value,
-                            change.note, {**change.details, **{k: v for k, v in details.items() if v is not None}}])
+                            change.note, {**change.details, **{k: v for k, v in details.items() if v is not None}},
+                            False])
 
 
 def _weighted(rng: random.Random, ids: list[int]) -> int:
@@ -210,7 +211,7 @@ def _close_unresolved(life: CallLife) -> None:
     if duplicate and original is not None:
         link = link_duplicate(original.facts, life.ref)
         life.original_events.append([life.at, closer, link.action.value, original.facts.status.value,
-                                     original.facts.status.value, link.note, dict(link.details)])
+                                     original.facts.status.value, link.note, dict(link.details), False])
 
 
 def live_call(life: CallLife, target: Status) -> None:

@@ -9,6 +9,7 @@ from .views import (
     answer,
     autoclose,
     bulk,
+    call_list,
     calls,
     catalogue,
     contacts,
@@ -33,6 +34,9 @@ urlpatterns = [
     path("profile/notifications/", notifications.my_notifications, name="my-notifications"),
     path("profile/tokens/<int:token_id>/revoke/", desk.revoke, name="revoke-token"),
     path("calls/new/", calls.log_call, name="log-call"),
+    path("calls/", call_list.call_list, name="call-list"),
+    path("searches/save/", call_list.save_search_view, name="saved-search-save"),
+    path("searches/delete/", call_list.delete_search_view, name="saved-search-delete"),
     path("contacts/choices/", contacts.contact_choices, name="contact-choices"),
     path("calls/bulk/", bulk.bulk_calls, name="calls-bulk"),  # before calls/<ref>/: "bulk" is no reference
     path("calls/<str:ref>/", calls.call_detail, name="call"),

@@ -133,7 +133,7 @@ def test_an_error_of_ours_is_a_json_500_with_no_trace_of_the_code(desk, settings
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("closeloop.calls.api.search_calls", broken)
+    monkeypatch.setattr("closeloop.calls.filters.list_calls", broken)
     _, key = create_token(desk.carol)
     client = Client(raise_request_exception=False)
     response = client.get("/api/v1/calls", HTTP_AUTHORIZATION=f"Bearer {key}")

@@ -124,6 +124,13 @@ MATRIX: list[Row] = [
     Row("POST", "/api/v1/calls/{ref}/notes", (201, 201, 201, 404, 401), body={"text": "Rang the user"}),
     Row("GET", "/api/v1/calls/{ref}/attachments", (200, 200, 200, 404, 401)),
     Row("GET", "/api/v1/attachments/{attachment_id}", (200, 200, 200, 404, 401)),
+    # Saved searches are each analyst's own: anyone signed in keeps theirs; nobody has one named "Default" here
+    Row("GET", "/api/v1/saved-searches", (200, 200, 200, 200, 401)),
+    Row("POST", "/api/v1/saved-searches", (201, 201, 201, 201, 401),
+        body={"name": "Waiting closures", "query": "status=awaiting_closure"}),
+    Row("GET", "/api/v1/saved-searches/{name}", (404, 404, 404, 404, 401)),
+    Row("GET", "/api/v1/saved-searches/{name}/calls", (404, 404, 404, 404, 401)),
+    Row("DELETE", "/api/v1/saved-searches/{name}", (404, 404, 404, 404, 401)),
 ]
 
 CELLS = [pytest.param(row, role, status, id=f"{row.id} as {role}")

@@ -1,0 +1,149 @@
+"""Full-text search over calls: one search document per call, kept by the database's own engine.
+
+A call's document holds its reference, summary, description, resolution, closure comments, every note of
+its history (work-log notes and the notes given with actions) and its contact's name and e-mail address.
+PostgreSQL keeps it as a `tsvector` with a GIN index (table `calls_search`); SQLite as an FTS5 virtual
+table of the same name. Both split text into words the same way (letters and digits; punctuation
+separates words, nothing is stemmed), so a search finds the same calls on either engine.
+
+The document is rewritten by the `CallChanged` handler (`reindex_call`) in the transaction that changes
+the call, so a rolled-back change leaves the index as it was. Bulk loads (`closeloop generate`, restore,
+the demo) call `rebuild_search_index` once at the end; `closeloop search-index rebuild` does the same.
+
+Query syntax: words are all required and each matches the start of a word ("print" finds "printer");
+"quoted words" must appear together in that order.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import connection as default_connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from closeloop.closure import InvalidInput
+from closeloop.closure.events import CallChanged
+
+__all__ = ["SEARCH_TABLE", "create_search_index_sql", "drop_search_index_sql", "reindex_call",
+           "rebuild_search_index", "text_search", "parse_search", "index_on_call_changed"]
+
+SEARCH_TABLE = "calls_search"
+_MAX_TERMS = 12
+
+# The call's searchable text, one expression per engine (NULL columns skipped).
+_PG_TEXT = """concat_ws(' ', c.ref, c.summary, c.description, c.resolution, c.closure_comments, ct.name, ct.email,
+    (SELECT string_agg(e.note, ' ') FROM calls_callevent e WHERE e.call_id = c.id AND e.note <> ''))"""
+_SQLITE_TEXT = """c.ref || ' ' || c.summary || ' ' || c.description || ' ' || c.resolution || ' ' ||
+    c.closure_comments || ' ' || coalesce(ct.name, '') || ' ' || coalesce(ct.email, '') || ' ' ||
+    coalesce((SELECT group_concat(e.note, ' ') FROM calls_callevent e WHERE e.call_id = c.id AND e.note <> ''), '')"""
+_FROM = "FROM calls_call c LEFT JOIN contacts_contact ct ON ct.id = c.contact_id"
+
+
+# The calls list's default order, newest first, across partitions: a search or filter walks this index and
+# stops at the page's last call instead of sorting every call the analyst may see.
+_NEWEST_FIRST = "CREATE INDEX IF NOT EXISTS call_logged_newest ON calls_call (logged_at DESC, id DESC)"
+
+
+def create_search_index_sql(vendor: str) -> list[str]:
+    """The statements that create the search table on this engine (for the migration)."""
+    if vendor == "postgresql":
+        return [
+            _NEWEST_FIRST,
+            f"CREATE TABLE IF NOT EXISTS {SEARCH_TABLE} (call_id bigint PRIMARY KEY, document tsvector NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE} USING gin (document)",
+            # a deleted call leaves no document behind (a restore wipes calls before loading them)
+            f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_forget() RETURNS trigger AS $$
+                BEGIN DELETE FROM {SEARCH_TABLE} WHERE call_id = OLD.id; RETURN OLD; END $$ LANGUAGE plpgsql""",
+            f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_forget ON calls_call",
+            f"""CREATE TRIGGER {SEARCH_TABLE}_forget AFTER DELETE ON calls_call
+                FOR EACH ROW EXECUTE FUNCTION {SEARCH_TABLE}_forget()""",
+        ]
+    if vendor == "sqlite":
+        return [
+            _NEWEST_FIRST,
+            f"""CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5(document,
+                tokenize = 'unicode61 remove_diacritics 0')""",
+            f"""CREATE TRIGGER IF NOT EXISTS {SEARCH_TABLE}_forget AFTER DELETE ON calls_call
+                BEGIN DELETE FROM {SEARCH_TABLE} WHERE rowid = OLD.id; END""",
+        ]
+    raise InvalidInput(f"Full-text search supports PostgreSQL and SQLite, not {vendor}", field="DATABASE_URL")
+
+
+def drop_search_index_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_forget ON calls_call",
+                f"DROP FUNCTION IF EXISTS {SEARCH_TABLE}_forget()", f"DROP TABLE IF EXISTS {SEARCH_TABLE}",
+                "DROP INDEX IF EXISTS call_logged_newest"]
+    return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_forget", f"DROP TABLE IF EXISTS {SEARCH_TABLE}",
+            "DROP INDEX IF EXISTS call_logged_newest"]
+
+
+def _write_sql(vendor: str, where: str) -> str:
+    if vendor == "postgresql":
+        # punctuation separates words, as FTS5's tokenizer does: "priya.patel@example.com" is three words
+        return f"""INSERT INTO {SEARCH_TABLE} (call_id, document)
+            SELECT c.id, to_tsvector('simple', regexp_replace({_PG_TEXT}, '[[:punct:]]+', ' ', 'g')) {_FROM} {where}
+            ON CONFLICT (call_id) DO UPDATE SET document = EXCLUDED.document"""
+    return f"INSERT OR REPLACE INTO {SEARCH_TABLE} (rowid, document) SELECT c.id, {_SQLITE_TEXT} {_FROM} {where}"
+
+
+def reindex_call(call_id: int, using: Any = None) -> None:
+    """Rewrite one call's search document from its row, its notes and its contact (one statement)."""
+    connection = using or default_connection
+    with connection.cursor() as cursor:
+        cursor.execute(_write_sql(connection.vendor, "WHERE c.id = %s"), [call_id])
+
+
+def rebuild_search_index(using: Any = None) -> None:
+    """Rewrite every call's search document (after a bulk load, a restore, or to repair the index)."""
+    connection = using or default_connection
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SEARCH_TABLE}")
+        cursor.execute(_write_sql(connection.vendor, "WHERE 1 = 1"))
+
+
+def index_on_call_changed(event: CallChanged) -> None:
+    """Every change to a call is a call event: keep its search document in step, in the same transaction."""
+    reindex_call(event.call_id)
+
+
+_TOKEN = re.compile(r"\"([^\"]*)\"?|([^\W_]+)")
+
+
+def parse_search(text: str) -> list[list[str]]:
+    """The search's terms: each a list of words that must appear together ("a phrase"), or a single word."""
+    terms: list[list[str]] = []
+    for phrase, word in _TOKEN.findall(text.lower()):
+        words = re.findall(r"[^\W_]+", phrase) if phrase else [word]
+        if words:
+            terms.append(words)
+    if len(terms) > _MAX_TERMS:
+        raise InvalidInput(f"A search takes at most {_MAX_TERMS} words or phrases (got {len(terms)})", field="q")
+    return terms
+
+
+def _match_expression(vendor: str, terms: list[list[str]]) -> str:
+    if vendor == "postgresql":
+        # in a phrase only the last word may be the start of a word, as in FTS5's `"a b" *`
+        return " & ".join("(" + " <-> ".join([*words[:-1], f"{words[-1]}:*"]) + ")" for words in terms)
+    return " AND ".join('"' + " ".join(words) + '" *' for words in terms)
+
+
+def text_search(text: str) -> Q | None:
+    """A condition on calls: their document matches `text`. None when `text` holds no word at all (the search
+    then does not filter).
+
+    A reference is found like any other words: "INC-000042" is the words "inc" and "000042", which its own
+    call's document holds (and so do the calls whose notes mention it). No `OR ref = ...` beside the index:
+    that would make the database read every call."""
+    terms = parse_search(text)
+    if not terms:
+        return None
+    vendor = default_connection.vendor
+    if vendor == "postgresql":
+        sql = f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', %s)"
+    else:
+        sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s"
+    return Q(id__in=RawSQL(sql, [_match_expression(vendor, terms)]))
