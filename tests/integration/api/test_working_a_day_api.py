@@ -1,0 +1,56 @@
+"""A closer's day through the API: search, read, edit, write a note, then close several calls at once with
+one refused — the same flow as the browser test, on the same services."""
+
+from __future__ import annotations
+
+import pytest
+
+from closeloop.calls.models import Call
+from closeloop.closure import Status
+from tests.integration.bulk.conftest import awaiting_closure
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def day(desk):
+    """Two quokka kiosk calls waiting in Service Desk for closure, and a third rita still works on."""
+    from closeloop.calls import services as calls
+
+    waiting = [awaiting_closure(desk, f"Quokka kiosk {n} shows a blank screen") for n in (1, 2)]
+    still_open = calls.log_call(desk.default, "incident", "Quokka kiosk 3 shows a blank screen",
+                                log_group=desk.service_desk, assigned_analyst=desk.rita, actor=desk.alice)
+    return waiting, still_open
+
+
+def test_the_day_through_the_api(as_, desk, day):
+    waiting, still_open = day
+    carol = as_("carol")
+
+    found = carol.get("/calls?q=quokka")
+    assert found.status == 200, found.body
+    assert {c["ref"] for c in found.body["items"]} == {*(c.ref for c in waiting), still_open.ref}
+
+    first = carol.get(f"/calls/{waiting[0].ref}").body
+    edited = carol.request("PATCH", f"/calls/{first['ref']}", {"summary": "Quokka kiosk 1 in the lobby is blank",
+                                                               "impact": 1, "version": first["version"]})
+    assert edited.status == 200, edited.body
+    assert edited.body["summary"] == "Quokka kiosk 1 in the lobby is blank"
+    stale = carol.request("PATCH", f"/calls/{first['ref']}", {"summary": "Lost update", "version": first["version"]})
+    assert stale.status == 409
+
+    note = carol.post(f"/calls/{first['ref']}/notes", {"text": "Checked on site: the card reader answers."})
+    assert note.status in (200, 201), note.body
+    assert [c["ref"] for c in carol.get("/calls?q=card%20reader").body["items"]] == [first["ref"]]
+
+    refs = [waiting[0].ref, still_open.ref, waiting[1].ref]
+    result = carol.post("/calls/bulk/close", {"refs": refs, "reason": "FIXED",
+                                              "comments": "Checked with the user: the kiosk works."})
+    assert result.status == 200, result.body
+    assert result.body["summary"] == "Closed 2, refused 1"
+    refused = [r for r in result.body["results"] if not r["ok"]]
+    assert [r["ref"] for r in refused] == [still_open.ref]
+    assert "cannot close it now" in refused[0]["error"]["message"]
+    assert {Call.objects.get(ref=r).status for r in (waiting[0].ref, waiting[1].ref)} == {Status.CLOSED.value}
+    assert Call.objects.get(ref=still_open.ref).status == Status.ASSIGNED.value
+
