@@ -25,7 +25,7 @@ def test_an_analyst_searches_from_the_header_and_opens_a_call(live_desk, sign_in
     search.press("Enter")
     page.wait_for_url(re.compile(r"/calls/\?q=halcyon"))
     results = page.locator("#call-results")
-    assert "1 call" in results.locator("h2").inner_text()
+    assert "1 call" in results.locator("#results-title").inner_text()
     row = results.locator("tbody tr")
     assert row.count() == 1 and "Zeppelin plotter" in row.inner_text()
     screenshot(page, "call-search-results")

@@ -30,7 +30,7 @@ def test_search_open_edit_note_and_bulk_close_with_one_refused(live_desk, sign_i
     carol.locator("#header-search").press("Enter")
     carol.wait_for_url(re.compile(r"/calls/\?q=quokka"))
     results = carol.locator("#call-results")
-    assert "3 calls" in results.locator("h2").inner_text()
+    assert "3 calls" in results.locator("#results-title").inner_text()
 
     # open one and edit it
     results.get_by_role("link", name=resolved[0]["ref"]).click()
