@@ -6,6 +6,7 @@ that are not, why not, in the words the action itself would refuse with (the gua
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from .errors import CloseloopError
@@ -109,16 +110,21 @@ def why_not(call: CallFacts, actor: Actor, settings: PartitionSettings, director
 def why_not_lines(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: Directory) -> list[str]:
     """`why_not` for a page: actions refused for the same reason share one line ("Take, Close and Reject
     resolution are not offered: rita lacks the 'Closure Comments' right ...")."""
-    by_reason: dict[str, list[str]] = {}
+    by_reason: dict[str, list[tuple[str, str]]] = {}
     for action, reason in _reasons(call, actor, settings, directory).items():
-        by_reason.setdefault(reason, []).append(OFFER_TITLES[action])
+        # "... only its members may take it" and "... may close it" are one reason for both actions
+        by_reason.setdefault(_ANY_VERB.sub("may act on it", reason), []).append((OFFER_TITLES[action], reason))
     lines = []
-    for reason, titles in by_reason.items():
+    for shared, refused in by_reason.items():
+        titles = [title for title, _ in refused]
         if len(titles) == 1:
-            lines.append(f"{titles[0]} is not offered: {reason}")
+            lines.append(f"{titles[0]} is not offered: {refused[0][1]}")
         else:
-            lines.append(f"{', '.join(titles[:-1])} and {titles[-1]} are not offered: {reason}")
+            lines.append(f"{', '.join(titles[:-1])} and {titles[-1]} are not offered: {shared}")
     return lines
+
+
+_ANY_VERB = re.compile(r"\bmay [a-z ]+? it$")
 
 
 def _lower_first(text: str) -> str:
