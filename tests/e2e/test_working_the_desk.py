@@ -45,7 +45,7 @@ def test_the_question_mark_lists_the_shortcuts_and_j_x_enter_open_a_call(live_de
     assert page.evaluate("document.activeElement.id") == "id_call_type"  # the first field has focus
 
 
-def test_calls_outstanding_and_the_call_page_fit_a_375_px_screen(live_desk, sign_in, screenshot):
+def test_calls_outstanding_the_calls_list_and_the_call_pages_fit_a_375_px_screen(live_desk, sign_in, screenshot):
     ref = _waiting_for_closure(live_desk, "VPN drops every few minutes when on the guest wifi")
     page = sign_in("carol")
     page.set_viewport_size({"width": 375, "height": 812})
@@ -55,7 +55,13 @@ def test_calls_outstanding_and_the_call_page_fit_a_375_px_screen(live_desk, sign
     for essential in (ref, "VPN drops every few minutes"):
         assert page.get_by_text(essential).first.is_visible()
     screenshot(page, "outstanding-375")
+    # on a phone each call is a card: ref and priority, then the summary and the status, all on screen
+    row = page.locator("table.outstanding tbody tr", has_text=ref)
+    assert row.get_by_text("P3 Medium").is_visible() and row.locator(".badge").first.is_visible()
     page.goto(f"/calls/{ref}/")
     page.get_by_role("heading", name="History").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "call-375")
+    for path in ("/calls/?q=vpn", f"/calls/{ref}/edit/", "/calls/new/"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
