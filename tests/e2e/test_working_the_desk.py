@@ -34,7 +34,12 @@ def test_the_question_mark_lists_the_shortcuts_and_j_x_enter_open_a_call(live_de
     screenshot(page, "shortcuts-overlay")
     page.keyboard.press("Escape")
     overlay.wait_for(state="hidden")
-    page.keyboard.press("j")
+    # j moves down the rows (other tests' calls may wait in this queue too) until it reaches this call's row
+    rows = page.locator("main tr[data-row]")
+    position = next(i for i in range(rows.count()) if ref in rows.nth(i).inner_text())
+    for _ in range(position + 1):
+        page.keyboard.press("j")
+    assert ref in page.locator("tr.current-row").inner_text()
     page.keyboard.press("x")
     assert page.get_by_label(f"Select {ref}").is_checked()
     page.keyboard.press("Enter")
