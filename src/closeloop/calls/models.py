@@ -74,15 +74,16 @@ def attach_categories(calls: list[Call]) -> None:
     """Fill each call's category with its parents (to show its path) from one query, none if no call has one."""
     if not any(call.category_id for call in calls):
         return
-    from closeloop.partitions.models import Category
-
+    link = Call._meta.get_field("category")
+    parent = link.related_model._meta.get_field("parent")  # type: ignore[union-attr]
     # a partition's whole tree is small: read it all, and every parent is at hand
     partitions = {call.partition_id for call in calls if call.category_id}
-    rows = {row.id: row for row in Category.objects.filter(partition_id__in=partitions)}
+    rows = {row.id: row for row in link.related_model._default_manager.filter(  # type: ignore[union-attr]
+        partition_id__in=partitions)}
     for row in rows.values():
-        Category._meta.get_field("parent").set_cached_value(row, rows.get(row.parent_id))  # type: ignore[union-attr]
+        parent.set_cached_value(row, rows.get(row.parent_id))  # type: ignore[union-attr]
     for call in calls:
-        Call._meta.get_field("category").set_cached_value(call, rows.get(call.category_id))  # type: ignore[union-attr]
+        link.set_cached_value(call, rows.get(call.category_id))  # type: ignore[union-attr]
 
 
 class Call(models.Model):

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from closeloop.accounts.models import Analyst
@@ -18,12 +18,11 @@ from closeloop.calls.models import Call
 from closeloop.calls.services import close_input_problems, closure_choices
 from closeloop.closure import CallType, limits
 from closeloop.closure.unresolved import UnresolvedKind
-from closeloop.contacts.models import Contact
 from closeloop.partitions.catalogue import category_tree
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
 from closeloop.partitions.services import call_workers
 
-from .edit_forms import IMPACT_CHOICES, URGENCY_CHOICES, category_choices
+from .edit_forms import IMPACT_CHOICES, URGENCY_CHOICES, ContactPicker, category_choices
 from .errors import refuse_in_form
 from .fields import limited_text
 
@@ -55,8 +54,8 @@ class _AnalystChoice(forms.ModelChoiceField):
         return f"{obj.display_name} ({obj.username})" if obj.get_full_name() else obj.username
 
 
-class LogCallForm(forms.Form):
-    """Log a call in the current partition, optionally assigning it at once."""
+class LogCallForm(ContactPicker):
+    """Log a call in the current partition, optionally assigning it at once, naming who reported it."""
 
     call_type = forms.ChoiceField(label="Type", choices=[(t.value, t.label) for t in CallType])
     summary = limited_text(limits.SUMMARY)
@@ -73,31 +72,16 @@ class LogCallForm(forms.Form):
     assigned_group = forms.ModelChoiceField(label="Assign to group", queryset=IpkGroup.objects.none(),
                                             required=False)
     assigned_analyst = _AnalystChoice(label="Assign to analyst", queryset=Analyst.objects.none(), required=False)
-    # Who reported it: typed into `contact_q` (part of a name or e-mail), picked among the matches shown
-    # (htmx, or the Find button without JavaScript). An exact e-mail address typed and not picked is used.
-    contact_q = forms.CharField(label="Find the contact", required=False, max_length=limits.EMAIL.max_length,
-                                widget=forms.TextInput(attrs={
-                                    "type": "search", "autocomplete": "off", "hx-get": reverse_lazy("contact-choices"),
-                                    "hx-trigger": "input changed delay:300ms, search", "hx-target": "#contact-choices",
-                                    "hx-include": "#contact-choices"}))
-    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, widget=forms.RadioSelect,
-                                     error_messages={"invalid_choice": "Pick a contact of this partition"})
+
+    field_order = ["call_type", "summary", "description", "impact", "urgency", "category", "log_group",
+                   "assigned_group", "assigned_analyst", "contact_q", "contact"]
 
     def __init__(self, *args: Any, partition: Partition, analyst: Analyst, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, partition=partition, **kwargs)
         self.fields["log_group"].queryset = _groups_in(partition).filter(members=analyst)
         self.fields["category"].choices = category_choices(category_tree(partition))
         self.fields["assigned_group"].queryset = _groups_in(partition)
         self.fields["assigned_analyst"].queryset = _analysts_in(partition)
-        # inactive ones too: naming one is refused by the service, with its reason
-        self.fields["contact"].queryset = Contact.objects.filter(partition=partition)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        typed = (data.get("contact_q") or "").strip().lower()
-        if data.get("contact") is None and "@" in typed:
-            data["contact"] = self.fields["contact"].queryset.filter(email=typed).first()
-        return data
 
 
 class CallActionForm(forms.Form):

@@ -35,8 +35,9 @@ def category_choices(nodes: list[CategoryNode], keep: int | None = None,
                             for n in nodes if n.active or n.category.id == keep]
 
 
-class _ContactPicker(forms.Form):
-    """The contact picker of *Log a call*: type part of a name or e-mail, pick one of the matches."""
+class ContactPicker(forms.Form):
+    """The contact picker of *Log a call* and *Edit*: type part of a name or e-mail, pick one of the matches
+    (htmx, or the Find button without JavaScript). An exact e-mail address typed and not picked is used."""
 
     contact_q = forms.CharField(label="Find the contact", required=False, max_length=limits.EMAIL.max_length,
                                 widget=forms.TextInput(attrs={
@@ -46,8 +47,20 @@ class _ContactPicker(forms.Form):
     contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, widget=forms.RadioSelect,
                                      error_messages={"invalid_choice": "Pick a contact of this partition"})
 
+    def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # inactive ones too: naming one is refused by the service, with its reason
+        self.fields["contact"].queryset = Contact.objects.filter(partition=partition)
 
-class EditCallForm(_ContactPicker):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        typed = (data.get("contact_q") or "").strip().lower()
+        if data.get("contact") is None and "@" in typed:
+            data["contact"] = self.fields["contact"].queryset.filter(email=typed).first()
+        return data
+
+
+class EditCallForm(ContactPicker):
     """Edit an open call: every field starts with the call's value; the service records what changed."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
@@ -70,23 +83,14 @@ class EditCallForm(_ContactPicker):
             "call_type": call.call_type, "impact": call.impact, "urgency": call.urgency,
             "category": call.category_id, "contact": call.contact_id, "log_group": call.log_group_id,
             **kwargs.get("initial", {})}
-        super().__init__(*args, **kwargs)
         partition: Partition = call.partition
+        super().__init__(*args, partition=partition, **kwargs)
         self.call = call
         self.fields["category"].choices = category_choices(category_tree(partition), keep=call.category_id)
         self.fields["log_group"].queryset = IpkGroup.objects.filter(partition=partition).filter(
             Q(active=True) | Q(pk=call.log_group_id)).order_by("name")
-        # inactive ones too: naming one is refused by the service, with its reason
-        self.fields["contact"].queryset = Contact.objects.filter(partition=partition)
         self.fields["contact_q"].help_text = (f"Now: {call.contact.name}. " if call.contact else "") + \
             "Type, then pick the person who reported the call; leave it empty to keep the contact."
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        typed = (data.get("contact_q") or "").strip().lower()
-        if data.get("contact") is None and "@" in typed:
-            data["contact"] = self.fields["contact"].queryset.filter(email=typed).first()
-        return data
 
 
 class MatrixForm(forms.Form):
