@@ -266,7 +266,7 @@ def test_a_count_beyond_the_limit_is_an_estimate_where_the_engine_has_one(scene,
     count, exact = count_calls(filter_calls(scene["desk"].carol, {}))
     assert count >= 3  # PostgreSQL's estimate is never below what was counted
     assert exact == (connection.vendor != "postgresql")
-    assert EXACT_COUNT_LIMIT == 10_000
+    assert EXACT_COUNT_LIMIT == 1_000
 
 
 # --- saved searches ----------------------------------------------------------------------------

@@ -174,7 +174,7 @@ class CallFilters(Schema):
 
 
 class CallPageOut(Page[CallOut]):
-    """One page of the call list; above 10,000 calls `count` is an estimate (`count_exact` false)."""
+    """One page of the call list; above 1,000 calls `count` is an estimate (`count_exact` false)."""
 
     count_exact: bool = Field(True, description="False when count is the database's estimate")
 
