@@ -110,5 +110,5 @@ def test_an_action_is_never_both_offered_and_explained(who, status, target, meth
 
 def test_a_closer_outside_the_target_group_reads_one_line_for_every_closure_action():
     lines = why_not_lines(WAITING_FOR_GROUP, actor(CLOSER_B), settings(), directory())
-    assert lines == ["Take, Close, Reject resolution, Re-forward and Close as unresolved are not offered: INC-000001 is "
-                     "forwarded for closure to Service Desk: only its members may act on it"]
+    assert lines == ["Take, Close, Reject resolution, Re-forward and Close as unresolved are not offered: "
+                     "INC-000001 is forwarded for closure to Service Desk: only its members may act on it"]
