@@ -11,20 +11,9 @@ from closeloop.calls.models import Call
 from closeloop.cli.bulk_commands import SOME_REFUSED
 from closeloop.cli.main import main
 from closeloop.closure import Status
-from tests.integration.bulk.conftest import awaiting_closure
+from tests.integration.bulk.conftest import quokka_day
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def day(desk):
-    """Two quokka kiosk calls waiting in Service Desk for closure, and a third rita still works on."""
-    from closeloop.calls import services as calls
-
-    waiting = [awaiting_closure(desk, f"Quokka kiosk {n} shows a blank screen") for n in (1, 2)]
-    still_open = calls.log_call(desk.default, "incident", "Quokka kiosk 3 shows a blank screen",
-                                log_group=desk.service_desk, assigned_analyst=desk.rita, actor=desk.alice)
-    return waiting, still_open
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -33,8 +22,8 @@ def cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_the_day_through_the_cli(capsys, desk, day):
-    waiting, still_open = day
+def test_the_day_through_the_cli(capsys, desk):
+    waiting, still_open = quokka_day(desk)
 
     code, out, err = cli(capsys, "call", "list", "--search", "quokka", "--as", "carol", "--json")
     assert code == 0, err

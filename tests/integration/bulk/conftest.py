@@ -16,6 +16,15 @@ def awaiting_closure(desk, summary: str, resolver=None) -> Call:  # type: ignore
     return calls.resolve_call(call.ref, resolver or desk.rita, f"Fixed: {summary}")
 
 
+def quokka_day(desk) -> tuple[list[Call], Call]:  # type: ignore[no-untyped-def]
+    """A closer's day: two quokka kiosk calls waiting in Service Desk for closure, and a third rita still works
+    on (the API and CLI versions of the browser test's flow start from it)."""
+    waiting = [awaiting_closure(desk, f"Quokka kiosk {n} shows a blank screen") for n in (1, 2)]
+    still_open = calls.log_call(desk.default, "incident", "Quokka kiosk 3 shows a blank screen",
+                                log_group=desk.service_desk, assigned_analyst=desk.rita, actor=desk.alice)
+    return waiting, still_open
+
+
 @pytest.fixture
 def waiting(desk) -> list[Call]:  # type: ignore[no-untyped-def]
     """Three calls waiting in Service Desk for closure, resolved by rita."""
