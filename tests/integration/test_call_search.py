@@ -110,6 +110,33 @@ def test_search_never_finds_calls_of_another_partition(scene):
     assert refs(d.olga, q=scene["printer"]) == []
 
 
+@pytest.mark.parametrize("rare_matches", [0, 1, 5_000], ids=["common", "just-over", "rare"])
+def test_a_search_finds_the_same_calls_whether_its_matches_are_rare_or_common(scene, monkeypatch, rare_matches):
+    """PostgreSQL reads rare matches from the index as a list and walks the newest calls for common ones
+    (RARE_MATCHES draws the line): both plans answer alike, within the searcher's partitions only."""
+    import closeloop.calls.search as search
+
+    monkeypatch.setattr(search, "RARE_MATCHES", rare_matches)
+    d = scene["desk"]
+    assert refs(d.carol, q="printer") == [scene["printer"]]
+    assert refs(d.olga, q="printer") == [scene["elsewhere"]]
+    assert refs(d.carol, q="mon") == [scene["waiting"]]
+    assert sorted(refs(d.carol, q="inc")) == sorted(scene[k] for k in ("printer", "mail", "waiting"))
+    assert refs(None, q="printer", sort="ref") == sorted([scene["printer"], scene["elsewhere"]])
+    assert refs(d.carol, q="printer", status="closed") == []
+
+
+@pytest.mark.postgres
+def test_a_search_document_holds_its_partition_as_a_word_no_search_can_type(scene):
+    d = scene["desk"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT document::text FROM {SEARCH_TABLE} s JOIN calls_call c ON c.id = s.call_id "
+                       "WHERE c.ref = %s", [scene["printer"]])
+        document = cursor.fetchone()[0]
+    assert f"'_p{d.default.id}'" in document
+    assert parse_search(f"_p{d.default.id}") == [[f"p{d.default.id}"]]  # the underscore is not a word's part
+
+
 def test_punctuation_only_search_filters_nothing(scene):
     d = scene["desk"]
     assert len(refs(d.carol, q="!!")) == 4

@@ -160,7 +160,7 @@ class CallFilterSet(filters.FilterSet):
         return Partition.objects.visible_to(self.viewer)
 
     def filter_text(self, qs: QuerySet[Call], name: str, value: str) -> QuerySet[Call]:
-        condition = text_search(value)
+        condition = text_search(value, None if self.viewer is None else self._partitions())
         return qs.filter(condition) if condition is not None else qs
 
     def filter_status(self, qs: QuerySet[Call], name: str, value: list[str]) -> QuerySet[Call]:
