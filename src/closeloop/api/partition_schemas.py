@@ -71,11 +71,38 @@ class ClosureSettingsUpdate(Schema):
     version: WholeNumber | None = Field(None, ge=0, le=2**31, description="The settings version you read (or If-Match)")
 
 
+class RouteChangeOut(Schema):
+    """One call whose closure target would differ under the new settings."""
+
+    ref: str = Field(..., examples=["INC-000042"])
+    waiting: bool = Field(..., description="True: in the closure stage now; false: resolved in the window")
+    before: str = Field(..., examples=["group Service Desk"])
+    after: str = Field(..., examples=["group Closure Group"])
+
+
+class SettingsPreviewOut(Schema):
+    """Where the closure stage's calls would go under the new settings (the what-if preview)."""
+
+    waiting: int = Field(..., description="Calls in the closure stage now")
+    resolved_recently: int = Field(..., description="Calls resolved in the last `days` days, routed again")
+    days: int = Field(..., examples=[30])
+    before: dict[str, int] = Field(..., description="Calls per closure target under the settings in force",
+                                   examples=[{"group Service Desk": 12}])
+    after: dict[str, int] = Field(..., description="Calls per closure target under the new settings",
+                                  examples=[{"group Closure Group": 12}])
+    changed: int = Field(..., description="Calls whose closure target would change")
+    moved_now: int = Field(..., description="Waiting calls the save itself would move to another target")
+    unclosable: list[str] = Field(..., description="Waiting calls nobody could close (the save is refused)")
+    refused: bool
+    changes: list[RouteChangeOut] = Field(..., description="The first 50 calls that would change target")
+
+
 class ClosureSettingsResult(ClosureSettingsOut):
-    """The settings after the change (or, with dry_run, as they would be)."""
+    """The settings after the change (or, with dry_run, as they would be, with the preview)."""
 
     dry_run: bool = Field(..., description="True: checked exactly as for a save, nothing written")
     changed: bool = Field(..., description="Whether these settings differ from the ones in force")
+    preview: SettingsPreviewOut | None = Field(None, description="With dry_run: where the calls would go")
 
 
 class SettingsChangeOut(Schema):

@@ -11,6 +11,7 @@ from typing import Any
 
 from closeloop.accounts import services as accounts
 from closeloop.accounts.models import Analyst
+from closeloop.calls.preview import preview_closure_settings
 from closeloop.closure import InvalidInput, NotAllowed
 from closeloop.partitions import lists
 from closeloop.partitions import services as partitions
@@ -182,8 +183,13 @@ def settings_set(args: Namespace, actor: Actor) -> Output:
         acceptance_reason=_acceptance_reason(args),
         resolver_may_close_unresolved=_flag(args.resolver_may_close_unresolved), dry_run=args.dry_run)
     data = _settings_data(row)
-    verb = "would be accepted (dry run, not saved)" if args.dry_run else f"saved as version {row.version}"
-    return Output(f"Closure settings of {partition.name} {verb}.", {**data, "dry_run": args.dry_run})
+    if not args.dry_run:
+        return Output(f"Closure settings of {partition.name} saved as version {row.version}.",
+                      {**data, "dry_run": False})
+    preview = preview_closure_settings(partition, row.as_value())
+    text = "\n".join([f"Closure settings of {partition.name} would be accepted (dry run, not saved).",
+                      *preview.lines()])
+    return Output(text, {**data, "dry_run": True, "preview": preview.as_dict()})
 
 
 def _acceptance_reason(args: Namespace) -> Any:

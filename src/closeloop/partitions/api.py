@@ -23,6 +23,7 @@ from closeloop.api.partition_schemas import (
     SettingsChangeOut,
 )
 from closeloop.api.schemas import Id, Page, PartitionName, Text, responses
+from closeloop.calls.preview import preview_closure_settings
 from closeloop.closure import AdminRight
 
 from . import lists, quality
@@ -56,7 +57,8 @@ def read_closure_settings(request: HttpRequest, name: PartitionName) -> dict[str
 def change_closure_settings(request: HttpRequest, name: PartitionName, body: ClosureSettingsUpdate,
                             dry_run: bool = False) -> dict[str, Any]:
     """Validated like every other change: settings that would strand calls are refused (409
-    settings_rejected). With `dry_run=true` the answer says what would be saved, and nothing is."""
+    settings_rejected). With `dry_run=true` the answer says what would be saved, and nothing is, and
+    `preview` says where the calls waiting for closure and those resolved in the last 30 days would go."""
     actor = caller(request)
     partition = partitions.get_partition(name, actor)
     before = partitions.audited_settings(partition.closure_settings)
@@ -65,7 +67,9 @@ def change_closure_settings(request: HttpRequest, name: PartitionName, body: Clo
     changes = {key: value for key, value in given.items() if value is not None or key in clearable}
     row = partitions.update_closure_settings(partition, body.change_reason, actor, dry_run=dry_run,
                                              expected_version=expected_version(request, body.version), **changes)
-    return {**_settings(row), "dry_run": dry_run, "changed": partitions.audited_settings(row) != before}
+    preview = preview_closure_settings(partition, row.as_value()).as_dict() if dry_run else None
+    return {**_settings(row), "dry_run": dry_run, "changed": partitions.audited_settings(row) != before,
+            "preview": preview}
 
 
 @router.get("/{name}/closure-settings/history", response=responses(Page[SettingsChangeOut]),

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 
 from closeloop.accounts import services as accounts
 from closeloop.accounts.models import Analyst, Membership
+from closeloop.calls.preview import preview_closure_settings
 from closeloop.closure import AdminRight, CloseloopError, NotFound
 from closeloop.partitions import lists
 from closeloop.partitions import services as partitions
@@ -64,28 +65,34 @@ def closure_settings(request: HttpRequest) -> HttpResponse:
     analyst, partition = _system_page(request, AdminRight.IPK_SETUP)
     row = ClosureSettings.objects.select_related("closure_group").get_or_create(partition=partition)[0]
     form = ClosureSettingsForm(request.POST or None, row=row)
-    status, confirm = 200, False
+    status, confirm, preview = 200, False, None
+
+    def save(reason: str, dry_run: bool) -> ClosureSettings:
+        return partitions.update_closure_settings(partition, reason, analyst, **form.changes(),
+                                                  expected_version=form.cleaned_data["expected_version"],
+                                                  dry_run=dry_run)
+
     if request.method == "POST" and form.is_valid():
         confirming = request.POST.get("step") == "confirm"
         try:
-            partitions.update_closure_settings(
-                partition, form.cleaned_data["change_reason"] if confirming else "checking the settings",
-                analyst, **form.changes(), expected_version=form.cleaned_data["expected_version"],
-                dry_run=not confirming)
+            checked = save(form.cleaned_data["change_reason"] if confirming else "checking the settings",
+                           dry_run=not confirming)
         except CloseloopError as exc:
             status = refuse_in_form(form, exc)
             confirm = confirming and exc.field == "change_reason"
+            if confirm:  # the settings passed their check before: show where the calls would go again
+                preview = preview_closure_settings(partition, save("checking the settings", True).as_value())
         else:
             if confirming:
                 messages.success(request, f"Closure settings of {partition.name} saved; they apply at once.")
                 return redirect("system-settings")
-            confirm = True
+            confirm, preview = True, preview_closure_settings(partition, checked.as_value())
     elif request.method == "POST":
         status = 400
     changes = lists.settings_changes(analyst, partition.name)
     history = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/system/settings.html", {
-        "form": form, "row": row, "partition": partition, "confirm": confirm, "history": history,
+        "form": form, "row": row, "partition": partition, "confirm": confirm, "preview": preview, "history": history,
         "entries": history_entries(history.object_list),
     }, status=status)
 
