@@ -18,7 +18,8 @@ from closeloop.calls.models import Call
 from closeloop.calls.saved_searches import delete_saved_search, get_saved_search, save_search, saved_searches
 from closeloop.calls.search import SEARCH_TABLE, parse_search, rebuild_search_index
 from closeloop.closure import Action, InvalidInput, NotAllowed, NotFound
-from closeloop.contacts.services import add_contact
+from closeloop.contacts.models import Contact
+from closeloop.contacts.services import add_contact, update_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -364,3 +365,11 @@ def test_the_migration_indexes_the_calls_already_on_a_desk(scene):
     migration.create_index(None, Editor())
     d = scene["desk"]
     assert refs(d.carol, q="zyxel") == [scene["vpn"]] and refs(d.carol, q="quota") == [scene["mail"]]
+
+
+def test_a_corrected_contact_is_found_in_every_call_of_theirs(scene):
+    d = scene["desk"]
+    contact = Contact.objects.get(email="priya.patel@harbourside.example.com")
+    update_contact(contact.id, d.alice, name="Priya Okafor", email="priya.okafor@harbourside.example.com")
+    assert refs(d.carol, q="okafor") == [scene["printer"]]
+    assert refs(d.carol, q="patel") == []

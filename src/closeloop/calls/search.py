@@ -24,10 +24,11 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from closeloop.closure import InvalidInput
-from closeloop.closure.events import CallChanged
+from closeloop.closure.events import CallChanged, ContactChanged
 
 __all__ = ["SEARCH_TABLE", "create_search_index_sql", "drop_search_index_sql", "reindex_call",
-           "rebuild_search_index", "text_search", "RARE_MATCHES", "parse_search", "index_on_call_changed"]
+           "rebuild_search_index", "text_search", "RARE_MATCHES", "parse_search", "index_on_call_changed",
+           "index_on_contact_changed"]
 
 SEARCH_TABLE = "calls_search"
 _MAX_TERMS = 12
@@ -110,6 +111,12 @@ def rebuild_search_index(using: Any = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {SEARCH_TABLE}")
         cursor.execute(_write_sql(connection.vendor, "WHERE 1 = 1"))
+
+
+def index_on_contact_changed(event: ContactChanged) -> None:
+    """A contact's corrected name or address is found in every call of theirs, in the same transaction."""
+    with default_connection.cursor() as cursor:
+        cursor.execute(_write_sql(default_connection.vendor, "WHERE c.contact_id = %s"), [event.contact_id])
 
 
 def index_on_call_changed(event: CallChanged) -> None:
