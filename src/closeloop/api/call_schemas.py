@@ -256,6 +256,7 @@ class EventOut(Schema):
     from_status: str | None = Field(None, examples=["assigned"])
     to_status: str = Field(..., examples=["forward_for_closure"])
     note: str
+    visible_to_contact: bool = Field(False, description="The note is one the call's contact may read")
     details: dict[str, object]
 
 

@@ -101,6 +101,7 @@ def event_as_dict(event: CallEvent) -> dict[str, Any]:
         "from_status": event.from_status or None,
         "to_status": event.to_status,
         "note": event.note,
+        "visible_to_contact": event.visible_to_contact,
         "details": event.details,
     }
 

@@ -25,6 +25,8 @@ def test_a_json_note_is_added_and_listed_in_the_work_log(as_, logged):
     assert reply.body["author"] == "rita" and reply.body["attachments"] == []
     listed = as_("carol").get(f"/calls/{logged.ref}/notes").body
     assert [n["note"] for n in listed] == ["Asked for the VPN log"]
+    history = as_("carol").get(f"/calls/{logged.ref}/history").body
+    assert [(e["note"], e["visible_to_contact"]) for e in history if e["note"]][-1] == ("Asked for the VPN log", False)
 
 
 def test_a_note_with_files_is_sent_as_a_form_and_each_file_downloads(desk, as_, logged):
