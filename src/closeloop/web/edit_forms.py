@@ -72,9 +72,11 @@ class EditCallForm(ContactPicker):
     urgency = forms.TypedChoiceField(choices=URGENCY_CHOICES, coerce=int)
     category = forms.TypedChoiceField(choices=[], coerce=int, empty_value=None, required=False)
     log_group = forms.ModelChoiceField(queryset=IpkGroup.objects.none(), required=False, empty_label="- none -")
+    no_contact = forms.BooleanField(required=False, label="Remove the contact",
+                                    help_text="The call names no contact any more (where contacts are optional)")
 
     field_order = ["summary", "description", "call_type", "impact", "urgency", "category", "contact_q",
-                   "contact", "log_group"]
+                   "contact", "no_contact", "log_group"]
 
     def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
         # what the analyst typed (the Find button re-shows it) over the call's values
@@ -91,6 +93,14 @@ class EditCallForm(ContactPicker):
             Q(active=True) | Q(pk=call.log_group_id)).order_by("name")
         self.fields["contact_q"].help_text = (f"Now: {call.contact.name}. " if call.contact else "") + \
             "Type, then pick the person who reported the call; leave it empty to keep the contact."
+        if call.contact_id is None:
+            del self.fields["no_contact"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("no_contact") and data.get("contact") is not None and data["contact"].pk != self.call.contact_id:
+            self.add_error("no_contact", "Pick another contact or remove the contact, not both")
+        return data
 
 
 class MatrixForm(forms.Form):

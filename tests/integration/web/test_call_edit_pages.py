@@ -7,6 +7,7 @@ import pytest
 from closeloop.calls import services as calls
 from closeloop.calls.editing import edit_call
 from closeloop.calls.models import Call
+from closeloop.contacts.services import add_contact
 from closeloop.partitions import catalogue
 from closeloop.partitions.models import Category, PriorityMatrix
 
@@ -105,11 +106,31 @@ def test_the_categories_page_adds_renames_and_deactivates(client_for, desk) -> N
 
 
 def test_find_shows_matching_contacts_and_keeps_what_was_typed(client_for, desk, call) -> None:
-    from closeloop.contacts.services import add_contact
-
     add_contact(desk.default, "Dana Fisher", email="dana@example.org", actor=desk.alice)
     response = client_for("alice").post(f"/calls/{call.ref}/edit/", _form(call, summary="Typed", contact_q="dana",
                                                                            find_contact="1"))
     page = response.content.decode()
     assert response.status_code == 200 and "Dana Fisher" in page and 'value="Typed"' in page
     assert Call.objects.get(pk=call.pk).summary == "Printer jams"
+
+
+def test_the_contact_can_be_removed_where_contacts_are_optional(client_for, desk, call) -> None:
+    dana = add_contact(desk.default, "Dana Fisher", email="dana@example.org", actor=desk.alice)
+    edit_call(call.ref, desk.alice, expected_version=call.version, contact=dana)
+    call.refresh_from_db()
+    form = client_for("alice").get(f"/calls/{call.ref}/edit/").content.decode()
+    assert "Remove the contact" in form
+    other = add_contact(desk.default, "Sam Lee", email="sam@example.org", actor=desk.alice)
+    clash = client_for("alice").post(f"/calls/{call.ref}/edit/", _form(call, contact=other.id, no_contact="on"))
+    assert clash.status_code == 400 and "not both" in clash.content.decode()
+    # the form comes with the call's contact picked: ticking "Remove the contact" removes it
+    response = client_for("alice").post(f"/calls/{call.ref}/edit/", _form(call, contact=dana.id, no_contact="on"),
+                                        follow=True)
+    assert response.redirect_chain and Call.objects.get(pk=call.pk).contact_id is None
+    assert "Dana Fisher" in response.content.decode()  # the history says who the contact was
+    desk.configure(contact_required=True)
+    call.refresh_from_db()
+    edit_call(call.ref, desk.alice, expected_version=call.version, contact=dana)
+    call.refresh_from_db()
+    refused = client_for("alice").post(f"/calls/{call.ref}/edit/", _form(call, no_contact="on"))
+    assert refused.status_code == 400 and Call.objects.get(pk=call.pk).contact_id == dana.id

@@ -38,7 +38,8 @@ def _save(call: Call, analyst: Analyst, data: dict[str, Any]) -> Call:
         call.ref, analyst, expected_version=data["expected_version"], summary=data["summary"],
         description=data["description"], call_type=data["call_type"], impact=data["impact"],
         urgency=data["urgency"], category=data["category"],
-        contact=data["contact"] if data.get("contact") is not None else UNSET, log_group=data["log_group"])
+        contact=None if data.get("no_contact") else (data["contact"] if data.get("contact") is not None else UNSET),
+        log_group=data["log_group"])
 
 
 @login_required
