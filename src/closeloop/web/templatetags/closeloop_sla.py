@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -10,6 +12,13 @@ from closeloop.closure.calendar import format_business_duration
 from closeloop.closure.sla import SlaState, SlaVerdict
 
 register = template.Library()
+
+
+def _rounded(value: timedelta) -> str:
+    """Business time as people glance at it: whole hours from ten hours on ("350h", not "350h42m")."""
+    if abs(value) >= timedelta(hours=10):
+        return f"{int(abs(value).total_seconds() // 3600)}h"
+    return format_business_duration(abs(value))
 
 
 def _due(verdict: SlaVerdict) -> str:
@@ -23,8 +32,8 @@ def sla_short(verdict: SlaVerdict | None) -> str:
         return ""
     if verdict.state is SlaState.BREACHED:
         over = -verdict.remaining
-        return f"Breached: {format_business_duration(over)} over" if over.total_seconds() >= 60 else "Breached"
-    left = f"{format_business_duration(verdict.remaining)} left"
+        return f"Breached: {_rounded(over)} over" if over.total_seconds() >= 60 else "Breached"
+    left = f"{_rounded(verdict.remaining)} left"
     return f"About to breach: {left}" if verdict.state is SlaState.AT_RISK else left
 
 
