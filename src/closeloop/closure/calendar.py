@@ -68,7 +68,7 @@ class BusinessCalendar:
     def __post_init__(self) -> None:
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise InvalidInput(f"Unknown time zone {self.timezone!r}: use an IANA name such as Europe/London",
                                field="timezone") from None
         if len(self.hours) != 7:
