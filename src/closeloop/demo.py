@@ -25,6 +25,7 @@ from closeloop.contacts.demo_data import add_demo_contacts, pick_demo_contact
 from closeloop.demo_answers import load_contact_answers
 from closeloop.demo_bulk import load_bulk_demo
 from closeloop.demo_catalogue import load_demo_catalogue
+from closeloop.demo_closure_sla import load_demo_closure_sla
 from closeloop.demo_notes import load_demo_notes
 from closeloop.demo_unresolved import load_unresolved_demo
 from closeloop.desk import DEFAULT_PARTITION, init_desk
@@ -143,6 +144,7 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
     count += len(load_bulk_demo(now))
     load_demo_catalogue(now)
     load_demo_notes(now)
+    load_demo_closure_sla(now)
     load_demo_saved_searches()
     deliver_demo_outbox()  # last: every message the demo's calls caused is in the outbox by now
     return DemoResult(created=True, calls=count, analysts=sorted(DEMO_ANALYSTS))

@@ -58,6 +58,19 @@ class NotOfferedOut(Schema):
                                        "requires an independent closer"])
 
 
+class CallClosureSlaOut(Schema):
+    """Where a call in the closure stage stands against its partition's closure-stage target (business time)."""
+
+    target: str = Field(..., examples=["8h"])
+    target_seconds: int = Field(..., examples=[28800])
+    due_at: datetime = Field(..., description="When the verdict is due")
+    warn_at: datetime = Field(..., description="When the call is about to breach (the warning point)")
+    remaining_seconds: int = Field(..., examples=[5400], description="Business time left; negative once overdue")
+    remaining: str = Field(..., examples=["1h30m"])
+    state: str = Field(..., examples=["at_risk"], description="running, at_risk or breached")
+    state_label: str = Field(..., examples=["About to breach"])
+
+
 class CallOut(Schema):
     """A call as any analyst of its partition sees it; `actions` are what the caller may do to it now."""
 
@@ -111,6 +124,10 @@ class CallOut(Schema):
     not_offered: list[NotOfferedOut] | None = Field(
         None, description="The main actions the caller cannot take now, each with why (only when one call is "
                           "returned, not in lists)")
+    closure_sla: CallClosureSlaOut | None = Field(
+        None, description="In the closure stage, where the partition has a target for the call's priority: the "
+                          "time left in business time and whether it is about to breach or breached (when a call "
+                          "is read, and in Calls Outstanding)")
 
 
 class CallCreate(Schema):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Query, Router, Status
 
 from closeloop.accounts.models import Analyst
@@ -40,6 +41,7 @@ from closeloop.partitions.services import UNSET, get_colleague, get_group, get_p
 
 from . import filters as call_filters
 from . import services as calls
+from .closure_sla import call_closure_sla, closure_sla_as_dict, policies_for, verdict_for
 from .editing import edit_call
 from .models import Call
 from .present import call_as_dict, duplicate_refs, event_as_dict
@@ -109,7 +111,9 @@ def log_call(request: HttpRequest, body: CallCreate) -> Status[dict[str, Any]]:
 def read_call(request: HttpRequest, ref: CallRef, response: HttpResponse) -> dict[str, Any]:
     """The call, with an ETag of its version and the actions the caller may take now."""
     viewer = caller(request)
-    shown = _shown(calls.get_call(ref, viewer), viewer)
+    call = calls.get_call(ref, viewer)
+    shown = _shown(call, viewer)
+    shown["closure_sla"] = closure_sla_as_dict(call_closure_sla(call))  # in the closure stage: one query
     _with_etag(response, shown)
     return shown
 
@@ -212,6 +216,9 @@ def outstanding(request: HttpRequest, filters: Query[OutstandingFilters],
     partition_id = get_partition(filters.partition, analyst).id if filters.partition else None
     summary = outstanding_summary(analyst, partition_id)
     rows = outstanding_calls(analyst, filters.queue, partition_id).order_by("logged_at", "id")
+    # the closure-stage SLA of the caller's partitions, read once for the whole page
+    policies, now = policies_for(analyst, partition_id), timezone.now()
     page = page_of(rows, paging, lambda c: {**call_as_dict(c),
-                                            "age_hours": round(age_of(c).total_seconds() / 3600, 1)})
+                                            "age_hours": round(age_of(c, now).total_seconds() / 3600, 1),
+                                            "closure_sla": closure_sla_as_dict(verdict_for(c, policies, now))})
     return {**page, "summary": summary.as_dict()}

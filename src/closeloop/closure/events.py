@@ -43,6 +43,8 @@ class DeskEvent(StrEnum):
     AUTO_CLOSE_RULES_CHANGED = "auto_close_rules_changed"
     CATEGORIES_CHANGED = "categories_changed"
     PRIORITY_MATRIX_CHANGED = "priority_matrix_changed"
+    BUSINESS_CALENDAR_CHANGED = "business_calendar_changed"
+    CLOSURE_SLA_CHANGED = "closure_sla_changed"
     GROUP_CREATED = "group_created"
     GROUP_MEMBER_ADDED = "group_member_added"
     GROUP_MEMBER_REMOVED = "group_member_removed"

@@ -31,11 +31,12 @@ __all__ = [
     "Notice",
     "notices_for",
     "CLOSING_ACTIONS",
+    "closure_sla_notices",
 ]
 
 
 class NoticeKind(StrEnum):
-    """The messages Closeloop sends; analysts choose which of the first seven they want."""
+    """The messages Closeloop sends; analysts choose which of the analysts' kinds they want."""
 
     # to analysts
     ASSIGNED = "assigned"
@@ -45,6 +46,9 @@ class NoticeKind(StrEnum):
     RESOLUTION_REFUSED = "resolution_refused"
     REMINDER = "reminder"
     AUTO_CLOSED = "auto_closed"
+    # the closure-stage SLA: a call waiting for its closer is about to breach its target, or has breached it
+    CLOSURE_SLA_AT_RISK = "closure_sla_at_risk"
+    CLOSURE_SLA_BREACHED = "closure_sla_breached"
     # to the call's contact
     CALL_LOGGED = "call_logged"
     CALL_RESOLVED = "call_resolved"
@@ -73,6 +77,8 @@ _LABELS = {
     NoticeKind.RESOLUTION_REFUSED: "Your resolution refused by the user",
     NoticeKind.REMINDER: "Reminders of calls waiting for you",
     NoticeKind.AUTO_CLOSED: "Auto-closed calls you resolved",
+    NoticeKind.CLOSURE_SLA_AT_RISK: "Calls waiting for you about to breach the closure SLA",
+    NoticeKind.CLOSURE_SLA_BREACHED: "Calls waiting for you that breached the closure SLA",
     NoticeKind.CALL_LOGGED: "Call logged",
     NoticeKind.CALL_RESOLVED: "Call resolved",
     NoticeKind.CALL_CLOSED: "Call closed",
@@ -89,6 +95,10 @@ _DESCRIPTIONS = {
     NoticeKind.RESOLUTION_REFUSED: "The user says a call you resolved is not fixed.",
     NoticeKind.REMINDER: "A Call Auto Close rule reminds you of a call waiting for your decision.",
     NoticeKind.AUTO_CLOSED: "A call you resolved was closed by a Call Auto Close rule without a decision.",
+    NoticeKind.CLOSURE_SLA_AT_RISK: "A call waiting for your decision (or your group's) has used most of its "
+                                    "closure-stage target.",
+    NoticeKind.CLOSURE_SLA_BREACHED: "A call waiting for your decision (or your group's) is past its closure-stage "
+                                     "target.",
     NoticeKind.CALL_LOGGED: "The user's acknowledgement, with the call's reference.",
     NoticeKind.CALL_RESOLVED: "The resolution, with links to accept or refuse it.",
     NoticeKind.CALL_CLOSED: "The call is closed.",
@@ -98,7 +108,7 @@ _DESCRIPTIONS = {
 
 ANALYST_KINDS = (NoticeKind.ASSIGNED, NoticeKind.FORWARDED_TO_YOU, NoticeKind.FORWARDED_TO_GROUP,
                  NoticeKind.RESOLUTION_REJECTED, NoticeKind.RESOLUTION_REFUSED, NoticeKind.REMINDER,
-                 NoticeKind.AUTO_CLOSED)
+                 NoticeKind.AUTO_CLOSED, NoticeKind.CLOSURE_SLA_AT_RISK, NoticeKind.CLOSURE_SLA_BREACHED)
 CONTACT_KINDS = (NoticeKind.CALL_LOGGED, NoticeKind.CALL_RESOLVED, NoticeKind.CALL_CLOSED,
                  NoticeKind.CONTACT_REMINDER, NoticeKind.NOTE_FOR_CONTACT)
 
@@ -188,6 +198,16 @@ def _closure_target(kind: NoticeKind, call: CallFacts, settings: PartitionSettin
     if call.status is Status.ON_HOLD:
         return _analyst(kind, call.assigned_analyst_id)
     return []
+
+
+def closure_sla_notices(kind: NoticeKind, call: CallFacts, settings: PartitionSettings, directory: Directory,
+                        mailbox_groups: Collection[int] = ()) -> list[Notice]:
+    """Who hears that a call is about to breach, or has breached, its closure-stage target: whoever it waits
+    for (its closing analyst, or its closure group's mailbox or eligible closers), if active."""
+    told = _closure_target(kind, call, settings, directory, mailbox_groups) if call.status in CLOSURE_STATUSES \
+        else []
+    return [n for n in told if not isinstance(n.audience, ToAnalyst)
+            or (a := directory.analysts.get(n.audience.analyst_id)) is not None and a.active]
 
 
 def _reminded(event: CallChanged) -> Iterable[str]:

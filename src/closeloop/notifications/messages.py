@@ -21,6 +21,8 @@ SUBJECTS = {
     NoticeKind.RESOLUTION_REFUSED: "Resolution refused by the user",
     NoticeKind.REMINDER: "Reminder: waiting for a decision",
     NoticeKind.AUTO_CLOSED: "Auto-closed",
+    NoticeKind.CLOSURE_SLA_AT_RISK: "About to breach the closure SLA",
+    NoticeKind.CLOSURE_SLA_BREACHED: "Closure SLA breached",
     NoticeKind.CALL_LOGGED: "Logged",
     NoticeKind.CALL_RESOLVED: "Resolved",
     NoticeKind.CALL_CLOSED: "{status}",

@@ -10,7 +10,7 @@ from django.db import models
 from closeloop.closure.notices import NoticeKind
 from closeloop.partitions.models import Partition
 
-__all__ = ["OutboxQuerySet", "OutboxMessage", "NotificationPreference"]
+__all__ = ["OutboxQuerySet", "OutboxMessage", "NotificationPreference", "ClosureSlaNotice"]
 
 
 class OutboxQuerySet(models.QuerySet["OutboxMessage"]):
@@ -91,3 +91,17 @@ class NotificationPreference(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["analyst", "kind"], name="preference_once_per_kind")]
+
+
+class ClosureSlaNotice(models.Model):
+    """That a call was told about to breach, or breached, its closure-stage SLA in one closure stage (the
+    stage is known by when its clock started): each is sent once per stage, however many worker passes run."""
+
+    call = models.ForeignKey("calls.Call", on_delete=models.CASCADE, related_name="+")
+    stage_started_at = models.DateTimeField(help_text="When the call entered the closure stage (resolved)")
+    kind = models.CharField(max_length=40)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["call", "stage_started_at", "kind"],
+                                               name="closure_sla_notice_once_per_stage")]

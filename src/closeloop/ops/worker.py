@@ -24,6 +24,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from closeloop.autoclose.services import auto_close_pass
+from closeloop.notifications.closure_sla import closure_sla_pass
 from closeloop.notifications.delivery import DeliveryReport, deliver_due
 
 __all__ = ["Pass", "PASSES", "PassOutcome", "STOPPING", "run_passes", "run_worker", "deliver_outbox"]
@@ -51,9 +52,10 @@ class Pass:
     every: timedelta = timedelta(seconds=settings.WORKER_PASS_SECONDS)
 
 
-# Auto-close first: the reminders and closes it decides are in the outbox the same tick delivers.
+# Auto-close first, then the closure SLA notices: what they decide is in the outbox the same tick delivers.
 PASSES: list[Pass] = [
     Pass("auto-close", auto_close_pass),
+    Pass("closure-sla", closure_sla_pass),
     Pass("outbox", deliver_outbox, every=timedelta(seconds=settings.WORKER_OUTBOX_SECONDS)),
 ]
 

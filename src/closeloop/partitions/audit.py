@@ -34,6 +34,8 @@ _EVENT_FOR = {
     SettingsChange.Subject.AUTO_CLOSE_RULES: DeskEvent.AUTO_CLOSE_RULES_CHANGED,
     SettingsChange.Subject.CATEGORIES: DeskEvent.CATEGORIES_CHANGED,
     SettingsChange.Subject.PRIORITY_MATRIX: DeskEvent.PRIORITY_MATRIX_CHANGED,
+    SettingsChange.Subject.BUSINESS_CALENDAR: DeskEvent.BUSINESS_CALENDAR_CHANGED,
+    SettingsChange.Subject.CLOSURE_SLA: DeskEvent.CLOSURE_SLA_CHANGED,
 }
 
 

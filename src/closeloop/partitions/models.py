@@ -22,6 +22,8 @@ __all__ = [
     "RejectionCategory",
     "Category",
     "PriorityMatrix",
+    "PartitionCalendar",
+    "ClosureSlaTargets",
 ]
 
 CALL_TYPE_CHOICES = [(t.value, t.label) for t in CallType]
@@ -141,6 +143,8 @@ class SettingsChange(models.Model):
         AUTO_CLOSE_RULES = "auto_close_rules", "Call Auto Close rules"
         CATEGORIES = "categories", "Call categories"
         PRIORITY_MATRIX = "priority_matrix", "Priority matrix"
+        BUSINESS_CALENDAR = "business_calendar", "Business calendar"
+        CLOSURE_SLA = "closure_sla", "Closure SLA targets"
 
     objects = PartitionScopedQuerySet.as_manager()
     partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="settings_changes")
@@ -282,3 +286,47 @@ class PriorityMatrix(models.Model):
             impact, urgency = key.split(",")
             out[(int(impact), int(urgency))] = int(value)
         return out
+
+
+class PartitionCalendar(models.Model):
+    """A partition's business calendar: its time zone, working hours per weekday and holidays. The
+    closure-stage SLA counts business time on it. A partition without a row works Monday to Friday,
+    09:00 to 17:00 in the install's time zone, with no holidays. Changes are audited."""
+
+    partition = models.OneToOneField(Partition, on_delete=models.CASCADE, related_name="calendar")
+    timezone = models.CharField(max_length=64, help_text="An IANA time zone name, e.g. Europe/London")
+    # {"mon": "09:00-17:00", ..., "sun": "closed"}; every weekday present
+    hours = models.JSONField(default=dict)
+    # [{"date": "2026-12-25", "name": "Christmas Day"}], by date
+    holidays = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Business calendar of {self.partition} (v{self.version})"
+
+
+class ClosureSlaTargets(models.Model):
+    """A partition's closure-stage targets: the business minutes a resolved call of each priority may wait
+    for its closure verdict (empty: no target for that priority), and the share of the target after which
+    it is about to breach. A partition without a row has no closure SLA. Changes are audited."""
+
+    partition = models.OneToOneField(Partition, on_delete=models.CASCADE, related_name="closure_sla")
+    p1_minutes = models.PositiveIntegerField(null=True, blank=True)
+    p2_minutes = models.PositiveIntegerField(null=True, blank=True)
+    p3_minutes = models.PositiveIntegerField(null=True, blank=True)
+    p4_minutes = models.PositiveIntegerField(null=True, blank=True)
+    warn_percent = models.PositiveSmallIntegerField(default=75)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "closure SLA targets"
+
+    def __str__(self) -> str:
+        return f"Closure SLA targets of {self.partition} (v{self.version})"
+
+    def minutes(self) -> dict[int, int]:
+        """{priority: business minutes} for the priorities with a target."""
+        values = {1: self.p1_minutes, 2: self.p2_minutes, 3: self.p3_minutes, 4: self.p4_minutes}
+        return {p: m for p, m in values.items() if m}

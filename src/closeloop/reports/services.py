@@ -21,6 +21,7 @@ from closeloop.partitions.services import get_partition, load_directory
 
 from .autoclosed import auto_closed
 from .base import Period, Report, parse_period
+from .closure_sla import closure_sla_report
 from .closure_stage import closure_backlog, closure_reasons, rejection_rate, time_to_close
 from .recurring import recurring_issues
 from .trends import trends
@@ -49,6 +50,7 @@ REPORTS: dict[str, ReportKind] = {kind.name: kind for kind in (
     ReportKind("recurring", "Recurring issues", recurring_issues),
     ReportKind("trends", "Trends", trends),
     ReportKind("auto-closed", "Calls Auto Closed", auto_closed),
+    ReportKind("closure-sla", "Closure SLA", closure_sla_report),
 )}
 
 

@@ -12,6 +12,7 @@ from .views import (
     call_list,
     calls,
     catalogue,
+    closure_sla,
     contacts,
     desk,
     editing,
@@ -56,5 +57,6 @@ urlpatterns = [
     path("system/auto-close/<int:rule_id>/", autoclose.auto_close_rule, name="system-autoclose-rule"),
     path("system/priority-matrix/", catalogue.priority_matrix, name="system-priority-matrix"),
     path("system/categories/", catalogue.categories, name="system-categories"),
+    path("system/closure-sla/", closure_sla.closure_sla_page, name="system-closure-sla"),
     path("assignees/<str:ref>/", desk.assignee_choices, name="assignee-choices"),
 ]

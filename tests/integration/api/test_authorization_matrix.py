@@ -119,6 +119,13 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/categories", (200, 200, 200, 200, 401)),
     Row("POST", "/api/v1/categories", (201, 403, 403, 404, 401), body={"partition": "Default", "name": "Hardware"}),
     Row("PATCH", "/api/v1/categories/{category_id}", (200, 403, 403, 404, 401), body={"name": "Kit"}),
+    # The business calendar and closure-stage SLA targets: anyone of the partition reads them; IPK Setup changes them
+    Row("GET", "/api/v1/partitions/{name}/calendar", (200, 200, 200, 404, 401)),
+    Row("PUT", "/api/v1/partitions/{name}/calendar", (200, 403, 403, 404, 401),
+        body={"hours": {"sat": "10:00-14:00"}, "change_reason": "Saturday cover"}),
+    Row("GET", "/api/v1/partitions/{name}/closure-sla", (200, 200, 200, 404, 401)),
+    Row("PUT", "/api/v1/partitions/{name}/closure-sla", (200, 403, 403, 404, 401),
+        body={"targets": {"p1": "4h"}, "change_reason": "Closure SLA agreed"}),
     # The work log: anyone who sees the call reads it; any call right writes in it; files only to who sees the call
     Row("GET", "/api/v1/calls/{ref}/notes", (200, 200, 200, 404, 401)),
     Row("POST", "/api/v1/calls/{ref}/notes", (201, 201, 201, 404, 401), body={"text": "Rang the user"}),

@@ -58,7 +58,8 @@ def pages(desk) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
             ("admin", f"/calls/{resolved.ref}/"), ("alice", "/profile/"), ("admin", "/system/"),
             ("admin", "/system/settings/"), ("admin", "/system/groups/"), ("admin", "/system/analysts/"),
             ("admin", "/system/reasons/"), ("alice", f"/calls/{resolved.ref}/edit/"),
-            ("admin", "/system/priority-matrix/"), ("admin", "/system/categories/")]
+            ("admin", "/system/priority-matrix/"), ("admin", "/system/categories/"),
+            ("admin", "/system/closure-sla/")]
 
 
 def test_every_page_has_a_title_landmarks_and_labelled_fields(client_for, pages):

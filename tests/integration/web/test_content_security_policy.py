@@ -30,7 +30,8 @@ def test_the_sign_in_page_has_the_policy_too(client, db):
 
 def test_pages_carry_no_inline_script_style_or_event_handler(client_for, resolved_call):
     for path in ("/", f"/calls/{resolved_call.ref}/", "/system/analysts/", "/system/groups/", "/reports/backlog/",
-                 f"/calls/{resolved_call.ref}/edit/", "/system/priority-matrix/", "/system/categories/"):
+                 f"/calls/{resolved_call.ref}/edit/", "/system/priority-matrix/", "/system/categories/",
+                 "/system/closure-sla/"):
         html = client_for("admin").get(path).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
         assert not re.search(r"\son[a-z]+=", html) and " style=" not in html, path

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from closeloop.accounts.models import Analyst
 from closeloop.calls import services
+from closeloop.calls.closure_sla import call_closure_sla
 from closeloop.calls.models import Call
 from closeloop.calls.unresolved import close_unresolved_call
 from closeloop.closure import Action, CloseloopError
@@ -189,6 +190,7 @@ def _render_call(request: HttpRequest, call: Call, bound: dict[str, CallActionFo
         "preview": preview, "not_offered": services.not_offered_lines(call, analyst),
         "decisions": call.closure_decisions.select_related("decided_by", "rejection_category"),
         "duplicates": call.duplicates.order_by("ref").only("ref", "summary", "status"),
+        "closure_sla": call_closure_sla(call),
         **work_log_context(call, analyst, note_form),
     }, status=status)
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from closeloop.accounts.models import Analyst, ApiToken
 from closeloop.accounts.services import create_token, revoke_token
+from closeloop.calls.closure_sla import policies_for, verdicts_for
 from closeloop.calls.queries import QUEUES, outstanding_calls, outstanding_rows, outstanding_summary
 from closeloop.calls.services import get_call
 from closeloop.closure import CloseloopError
@@ -117,6 +118,8 @@ def calls_outstanding(request: HttpRequest) -> HttpResponse:
     numbers = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return render(request, "web/outstanding.html", {
         **context, "page": page, "rows": outstanding_rows(page.object_list), "sort": sort, "keep": keep,
+        # the closure-stage SLA of the partition, read once for the page (one query)
+        "sla": verdicts_for(page.object_list, policies_for(request.user, context["partition"].id)),
         "page_numbers": numbers, "ellipsis": Paginator.ELLIPSIS,
         "queue_label": QUEUES.get(queue or "", "All my queues")})
 
