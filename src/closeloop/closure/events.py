@@ -42,6 +42,7 @@ class DeskEvent(StrEnum):
     AUTO_CLOSE_RULES_CHANGED = "auto_close_rules_changed"
     CATEGORIES_CHANGED = "categories_changed"
     PRIORITY_MATRIX_CHANGED = "priority_matrix_changed"
+    SAMPLING_POLICY_CHANGED = "sampling_policy_changed"
     GROUP_CREATED = "group_created"
     GROUP_MEMBER_ADDED = "group_member_added"
     GROUP_MEMBER_REMOVED = "group_member_removed"

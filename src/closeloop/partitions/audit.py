@@ -34,6 +34,7 @@ _EVENT_FOR = {
     SettingsChange.Subject.AUTO_CLOSE_RULES: DeskEvent.AUTO_CLOSE_RULES_CHANGED,
     SettingsChange.Subject.CATEGORIES: DeskEvent.CATEGORIES_CHANGED,
     SettingsChange.Subject.PRIORITY_MATRIX: DeskEvent.PRIORITY_MATRIX_CHANGED,
+    SettingsChange.Subject.SAMPLING_POLICY: DeskEvent.SAMPLING_POLICY_CHANGED,
 }
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from closeloop.closure import CallType, ClosureMethod, ClosureRule, PartitionSettings
+from closeloop.closure.sampling import SamplingPolicy
 
 __all__ = [
     "PartitionQuerySet",
@@ -22,6 +23,7 @@ __all__ = [
     "RejectionCategory",
     "Category",
     "PriorityMatrix",
+    "SamplingSettings",
 ]
 
 CALL_TYPE_CHOICES = [(t.value, t.label) for t in CallType]
@@ -141,6 +143,7 @@ class SettingsChange(models.Model):
         AUTO_CLOSE_RULES = "auto_close_rules", "Call Auto Close rules"
         CATEGORIES = "categories", "Call categories"
         PRIORITY_MATRIX = "priority_matrix", "Priority matrix"
+        SAMPLING_POLICY = "sampling_policy", "Sampling policy"
 
     objects = PartitionScopedQuerySet.as_manager()
     partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="settings_changes")
@@ -282,3 +285,37 @@ class PriorityMatrix(models.Model):
             impact, urgency = key.split(",")
             out[(int(impact), int(urgency))] = int(value)
         return out
+
+
+class SamplingSettings(models.Model):
+    """A partition's sampling policy: which resolved calls its closure target must validate (those matching a
+    condition, and a random share of the rest); the others close on the contact's acceptance or at the
+    expiry of a Call Auto Close rule. A partition without a row, or with the policy disabled, validates every
+    call as its closure settings say. Changes are audited like closure settings."""
+
+    partition = models.OneToOneField(Partition, on_delete=models.CASCADE, related_name="sampling_settings")
+    version = models.PositiveIntegerField(default=0)
+    enabled = models.BooleanField(default=False)
+    min_priority = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                    help_text="Sample every call at this priority or above (1-4)")
+    call_types = models.JSONField(default=list, blank=True, help_text="Call types always sampled")
+    rejected_or_refused_before = models.BooleanField(default=False)
+    resolver_rejection_rate_above = models.FloatField(null=True, blank=True,
+                                                      help_text="Percent of the resolver's verdicts in 30 days")
+    resolver_first_n = models.PositiveIntegerField(default=0)
+    random_percent = models.FloatField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "sampling settings"
+
+    def __str__(self) -> str:
+        return f"Sampling policy of {self.partition} (v{self.version})"
+
+    def as_value(self) -> SamplingPolicy:
+        return SamplingPolicy(
+            enabled=self.enabled, min_priority=self.min_priority,
+            call_types=frozenset(CallType(t) for t in self.call_types),
+            rejected_or_refused_before=self.rejected_or_refused_before,
+            resolver_rejection_rate_above=self.resolver_rejection_rate_above,
+            resolver_first_n=self.resolver_first_n, random_percent=self.random_percent)
