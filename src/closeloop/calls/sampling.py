@@ -43,7 +43,7 @@ def resolver_history(resolver_id: int, now: datetime) -> tuple[float | None, int
 
 def decide_sampling_for(call: Call, resolved: CallFacts, now: datetime, *,
                         policy: SamplingPolicy | None = None,
-                        draw: Callable[[], float] = _RANDOM.random) -> SamplingDecision:
+                        draw: Callable[[], float] | None = None) -> SamplingDecision:
     """The sampling decision for a resolution that puts the call in the closure stage (`resolved`: the call
     as resolved). Without an enabled policy: "under no policy", and no query beyond reading the policy."""
     policy = policy if policy is not None else load_sampling_policy(call.partition_id)
@@ -53,7 +53,7 @@ def decide_sampling_for(call: Call, resolved: CallFacts, now: datetime, *,
     if policy.needs_resolver_history and resolved.resolved_by_id is not None:
         rate, count = resolver_history(resolved.resolved_by_id, now)
     return decide_sampling(policy, SamplingFacts(
-        priority=resolved.priority, call_type=CallType(resolved.call_type), draw=draw(),
+        priority=resolved.priority, call_type=CallType(resolved.call_type), draw=(draw or _RANDOM.random)(),
         times_rejected=resolved.times_rejected, times_refused=resolved.times_refused,
         resolver_rejection_rate_30d=rate, resolver_resolved_count=count))
 
@@ -74,15 +74,15 @@ def sampling_share(partition: Partition, start: datetime, end: datetime) -> dict
     rejected = Q(outcome=ClosureDecision.Outcome.REJECTED)
     row = ClosureDecision.objects.filter(partition=partition, decided_at__gte=start, decided_at__lt=end,
                                          sampled__isnull=False).aggregate(
-        verdicts=Count("id"), sampled=Count("id", filter=Q(sampled=True)),
+        verdicts=Count("id"), on_sampled=Count("id", filter=Q(sampled=True)),
         sampled_rejected=Count("id", filter=Q(sampled=True) & rejected),
         unsampled_rejected=Count("id", filter=Q(sampled=False) & rejected))
-    unsampled = row["verdicts"] - row["sampled"]
+    unsampled = row["verdicts"] - row["on_sampled"]
 
     def percent(part: int, whole: int) -> float | None:
         return round(100 * part / whole, 1) if whole else None
 
-    return {"verdicts": row["verdicts"], "sampled": row["sampled"],
-            "sampled_share": percent(row["sampled"], row["verdicts"]),
-            "sampled_rejection_rate": percent(row["sampled_rejected"], row["sampled"]),
+    return {"verdicts": row["verdicts"], "sampled": row["on_sampled"],
+            "sampled_share": percent(row["on_sampled"], row["verdicts"]),
+            "sampled_rejection_rate": percent(row["sampled_rejected"], row["on_sampled"]),
             "unsampled_rejection_rate": percent(row["unsampled_rejected"], unsampled)}
