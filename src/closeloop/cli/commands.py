@@ -80,6 +80,7 @@ COMMAND_MODULES = [
     "closeloop.cli.catalogue_commands",
     "closeloop.cli.note_commands",
     "closeloop.cli.search_commands",
+    "closeloop.cli.sampling_commands",
 ]
 
 
