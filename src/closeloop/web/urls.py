@@ -18,6 +18,7 @@ from .views import (
     notes,
     notifications,
     outbox,
+    sampling,
     system,
 )
 
@@ -56,5 +57,6 @@ urlpatterns = [
     path("system/auto-close/<int:rule_id>/", autoclose.auto_close_rule, name="system-autoclose-rule"),
     path("system/priority-matrix/", catalogue.priority_matrix, name="system-priority-matrix"),
     path("system/categories/", catalogue.categories, name="system-categories"),
+    path("system/sampling/", sampling.sampling_policy, name="system-sampling"),
     path("assignees/<str:ref>/", desk.assignee_choices, name="assignee-choices"),
 ]
