@@ -10,7 +10,9 @@ rejected: whether the sample catches poor resolutions.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,10 +25,23 @@ from closeloop.partitions.sampling import load_sampling_policy
 
 from .models import Call, ClosureDecision
 
-__all__ = ["RATE_WINDOW", "resolver_history", "decide_sampling_for", "sampling_details", "sampling_share"]
+__all__ = ["RATE_WINDOW", "resolver_history", "decide_sampling_for", "drawing_from", "sampling_details",
+           "sampling_share"]
 
 RATE_WINDOW = timedelta(days=30)
 _RANDOM = secrets.SystemRandom()
+_draws: ContextVar[Callable[[], float] | None] = ContextVar("closeloop_sampling_draws", default=None)
+
+
+@contextmanager
+def drawing_from(source: Callable[[], float]) -> Iterator[None]:
+    """Within this block, draws come from `source` (a seeded `random.Random().random`): the demo desk loads
+    the same sampled and unsampled calls every time. Everywhere else the draw is the system's randomness."""
+    token = _draws.set(source)
+    try:
+        yield
+    finally:
+        _draws.reset(token)
 
 
 def resolver_history(resolver_id: int, now: datetime) -> tuple[float | None, int]:
@@ -53,7 +68,7 @@ def decide_sampling_for(call: Call, resolved: CallFacts, now: datetime, *,
     if policy.needs_resolver_history and resolved.resolved_by_id is not None:
         rate, count = resolver_history(resolved.resolved_by_id, now)
     return decide_sampling(policy, SamplingFacts(
-        priority=resolved.priority, call_type=CallType(resolved.call_type), draw=(draw or _RANDOM.random)(),
+        priority=resolved.priority, call_type=CallType(resolved.call_type), draw=(draw or _draws.get() or _RANDOM.random)(),
         times_rejected=resolved.times_rejected, times_refused=resolved.times_refused,
         resolver_rejection_rate_30d=rate, resolver_resolved_count=count))
 
