@@ -68,7 +68,8 @@ def decide_sampling_for(call: Call, resolved: CallFacts, now: datetime, *,
     if policy.needs_resolver_history and resolved.resolved_by_id is not None:
         rate, count = resolver_history(resolved.resolved_by_id, now)
     return decide_sampling(policy, SamplingFacts(
-        priority=resolved.priority, call_type=CallType(resolved.call_type), draw=(draw or _draws.get() or _RANDOM.random)(),
+        priority=resolved.priority, call_type=CallType(resolved.call_type),
+        draw=(draw or _draws.get() or _RANDOM.random)(),
         times_rejected=resolved.times_rejected, times_refused=resolved.times_refused,
         resolver_rejection_rate_30d=rate, resolver_resolved_count=count))
 
