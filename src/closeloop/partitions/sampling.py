@@ -19,6 +19,7 @@ from closeloop.closure.sampling import SamplingPolicy, check_policy, describe_po
 
 from .audit import audited_change
 from .models import Partition, SamplingSettings, SettingsChange
+from .snapshot import remembered
 
 __all__ = ["POLICY_FIELDS", "PolicySaved", "load_sampling_policy", "sampling_settings", "set_sampling_policy",
            "describe_sampling"]
@@ -46,8 +47,13 @@ def sampling_settings(partition: Partition, lock: bool = False) -> SamplingSetti
 
 
 def load_sampling_policy(partition: Partition | int) -> SamplingPolicy:
-    """The partition's sampling policy right now (disabled when it has none)."""
+    """The partition's sampling policy right now (disabled when it has none). Within a request it is read
+    once, with the closure settings when those were read first (`services.load_settings`)."""
     partition_id = partition if isinstance(partition, int) else partition.id
+    return remembered(("sampling", partition_id), lambda: _read_policy(partition_id))
+
+
+def _read_policy(partition_id: int) -> SamplingPolicy:
     row = SamplingSettings.objects.filter(partition_id=partition_id).first()
     return row.as_value() if row is not None else SamplingPolicy()
 
