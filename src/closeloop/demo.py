@@ -27,6 +27,7 @@ from closeloop.demo_bulk import load_bulk_demo
 from closeloop.demo_catalogue import load_demo_catalogue
 from closeloop.demo_closure_sla import load_demo_closure_sla
 from closeloop.demo_notes import load_demo_notes
+from closeloop.demo_sampling import load_demo_sampling
 from closeloop.demo_unresolved import load_unresolved_demo
 from closeloop.desk import DEFAULT_PARTITION, init_desk
 from closeloop.notifications.delivery import deliver_demo_outbox
@@ -146,6 +147,7 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
     load_demo_notes(now)
     load_demo_closure_sla(now)
     load_demo_saved_searches()
+    count += len(load_demo_sampling(now))
     deliver_demo_outbox()  # last: every message the demo's calls caused is in the outbox by now
     return DemoResult(created=True, calls=count, analysts=sorted(DEMO_ANALYSTS))
 

@@ -13,6 +13,7 @@ from .schemas import BodyId, Page, Text, WholeNumber, limited
 __all__ = [
     "CallContactOut",
     "CallOut",
+    "SamplingOut",
     "NotOfferedOut",
     "CallCreate",
     "CallFilters",
@@ -71,6 +72,17 @@ class CallClosureSlaOut(Schema):
     state_label: str = Field(..., examples=["About to breach"])
 
 
+class SamplingOut(Schema):
+    """Whether the call's last resolution must be validated by its closure target, and why."""
+
+    sampled: bool = Field(..., description="True: its closure target must validate it; false: it closes on the "
+                                           "contact's acceptance or when its auto-close rule expires")
+    reasons: list[str] = Field(..., examples=[["P1 is at or above P2"]])
+    draw: float | None = Field(None, examples=[0.07], description="The random draw recorded at resolve time "
+                                                                 "(null: no sampling policy)")
+    summary: str = Field(..., examples=["Sampled for validation: P1 is at or above P2"])
+
+
 class CallOut(Schema):
     """A call as any analyst of its partition sees it; `actions` are what the caller may do to it now."""
 
@@ -112,6 +124,7 @@ class CallOut(Schema):
     unresolved_kind_label: str | None = Field(None, examples=["Duplicate of another call"])
     duplicate_of: str | None = Field(None, examples=["INC-000012"],
                                      description="The call this one was closed as a duplicate of")
+    sampling: SamplingOut | None = Field(None, description="The sampling decision of its last resolution")
     duplicates: list[str] | None = Field(None, examples=[["INC-000051"]],
                                          description="Calls closed as duplicates of this one; only when one call "
                                                      "is returned, not in lists")

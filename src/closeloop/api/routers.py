@@ -25,6 +25,7 @@ ROUTERS: list[tuple[str, str]] = [
     ("/v1/auto-close-rules", "closeloop.api.autoclose.router"),
     ("/v1/partitions", "closeloop.api.catalogue.matrix_router"),
     ("/v1/partitions", "closeloop.api.closure_sla.router"),
+    ("/v1/partitions", "closeloop.api.sampling.router"),
     ("/v1/categories", "closeloop.api.catalogue.categories_router"),
     ("/v1/calls", "closeloop.api.notes.router"),
     ("/v1/attachments", "closeloop.api.notes.attachments_router"),

@@ -42,6 +42,8 @@ from closeloop.closure.autoclose import (
     check_rule,
     due,
     escalate,
+    hold_for_validation,
+    holds_for_validation,
     remind,
     rule_for,
 )
@@ -341,6 +343,11 @@ def _act_on(call_id: int, rules: Sequence[AutoCloseRuleFacts], now: datetime) ->
         return "reminded"
     if decision.kind is DueKind.NOTHING:
         return None
+    if holds_for_validation(facts, rule, sampling := call.sampling()):
+        if sent > len(rule.reminders):
+            return None  # its closure target was already told at this expiry: it keeps waiting for them
+        save_change(call, None, hold_for_validation(facts, rule, sampling, decision.expires_at), now)
+        return "reminded"
     if rule.expiry is Expiry.ESCALATE:
         change = escalate(facts, rule, load_settings(call.partition), load_directory(call.partition), now)
         save_change(call, None, change, now)
@@ -351,7 +358,7 @@ def _act_on(call_id: int, rules: Sequence[AutoCloseRuleFacts], now: datetime) ->
             call=call, partition_id=call.partition_id, decided_by=None, decided_at=now,
             outcome=ClosureDecision.Outcome.AUTO_CLOSED, rejections_before=call.times_rejected,
             resolver_id=call.resolved_by_id, resolver_group=call.assigned_group, call_type=call.call_type,
-            resolved_at=call.resolved_at, reason=change.note)
+            resolved_at=call.resolved_at, reason=change.note, sampled=call.sampled_under_policy)
     save_change(call, None, change, now)
     return "closed"
 

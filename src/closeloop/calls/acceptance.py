@@ -87,7 +87,8 @@ def _acceptance_reason(call: Call, reason_id: int | None) -> ReasonFacts | None:
 @transaction.atomic
 def answer_resolution(token: str, answer: Answer | str, words: str = "", at: datetime | None = None) -> Call:
     """Record the contact's answer given through a link: accept (confirmed, or closed where the partition
-    closes on acceptance) or refuse in their own words (back to the resolver). One transaction."""
+    closes on acceptance or its sampling policy left the call out of the sample) or refuse in their own
+    words (back to the resolver). One transaction."""
     read = read_acceptance_token(token)
     if str(answer) != read.answer.value:
         raise InvalidInput(f"This link is for the answer {read.answer.value!r}, not {str(answer)!r}", field="answer")
@@ -97,7 +98,8 @@ def answer_resolution(token: str, answer: Answer | str, words: str = "", at: dat
     contact = call.contact.name if call.contact is not None else None
     if read.answer is Answer.ACCEPT:
         settings = load_settings(call.partition)
-        change = user_accept(call.facts(), settings, _acceptance_reason(call, settings.acceptance_reason_id), now)
+        change = user_accept(call.facts(), settings, _acceptance_reason(call, settings.acceptance_reason_id), now,
+                             call.sampling())
         if change.action is Action.ACCEPT_AND_CLOSE:
             items = _checklist(call)
             _decision(call, None, _closed_outcome(call), now, reason=change.note, checklist_answers=_answers(

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from closeloop.closure import CLOSURE_STATUSES, Action, CallFacts, CallType, Status
 from closeloop.closure.priority import Impact, Urgency
+from closeloop.closure.sampling import NO_POLICY, SamplingDecision
 from closeloop.closure.unresolved import UnresolvedKind, unresolved_headline
 
 __all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names", "fact_columns",
@@ -148,6 +149,12 @@ class Call(models.Model):
                                                     "Call Auto Close rules count idle time from it")
     problem = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="linked_calls", help_text="The Problem raised for this call")
+    # the sampling decision of its last resolution; the defaults mean "under no policy" (validated as the
+    # closure settings say), as for every call resolved before sampling existed
+    sampled = models.BooleanField(default=True, help_text="Its closure target must validate it")
+    sampling_draw = models.FloatField(null=True, blank=True,
+                                      help_text="The random draw recorded at resolve time (empty: no policy)")
+    sampling_reasons = models.JSONField(default=list, blank=True, help_text="Why it was or was not sampled")
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -186,6 +193,20 @@ class Call(models.Model):
             return Status(self.status).label
         original = self.duplicate_of.ref if self.duplicate_of_id is not None and self.duplicate_of else None
         return unresolved_headline(UnresolvedKind(self.unresolved_kind) if self.unresolved_kind else None, original)
+
+    def sampling(self) -> SamplingDecision:
+        """The sampling decision recorded when it was last resolved."""
+        return SamplingDecision(self.sampled, tuple(self.sampling_reasons or (NO_POLICY,)), self.sampling_draw)
+
+    @property
+    def sampled_under_policy(self) -> bool | None:
+        """Sampled or not under a policy; None when it was resolved under none (for its closure decisions)."""
+        return self.sampled if self.sampling_draw is not None else None
+
+    def record_sampling(self, decision: SamplingDecision) -> None:
+        """Keep a new sampling decision on the row (not saved yet)."""
+        self.sampled, self.sampling_draw, self.sampling_reasons = decision.sampled, decision.draw, list(
+            decision.reasons)
 
     def facts(self) -> CallFacts:
         """The call as the closure core sees it."""
@@ -307,6 +328,8 @@ class ClosureDecision(models.Model):
     reason = models.TextField(blank=True)
     checklist_answers = models.JSONField(default=list, blank=True,
                                          help_text="[{item_id, text, required, ticked}] at decision time")
+    sampled = models.BooleanField(null=True, blank=True,
+                                  help_text="Whether the resolution judged was sampled (empty: no sampling policy)")
 
     class Meta:
         ordering = ["-decided_at"]

@@ -13,7 +13,7 @@ from closeloop.partitions.catalogue import category_path
 
 from .models import Call, CallEvent
 
-__all__ = ["call_as_dict", "event_as_dict", "duplicate_refs", "describe_edit"]
+__all__ = ["call_as_dict", "sampling_as_dict", "event_as_dict", "duplicate_refs", "describe_edit"]
 
 
 def _name(obj: Any) -> str | None:
@@ -84,8 +84,16 @@ def call_as_dict(call: Call, directory: Directory | None = None) -> dict[str, An
         "unresolved_kind": call.unresolved_kind or None,
         "unresolved_kind_label": UnresolvedKind(call.unresolved_kind).label if call.unresolved_kind else None,
         "duplicate_of": call.duplicate_of.ref if call.duplicate_of_id is not None and call.duplicate_of else None,
+        "sampling": sampling_as_dict(call),
         "version": call.version,
     }
+
+
+def sampling_as_dict(call: Call) -> dict[str, Any]:
+    """The sampling decision of the call's last resolution: sampled, why, the draw, and one line saying so."""
+    decision = call.sampling()
+    return {"sampled": decision.sampled, "reasons": list(decision.reasons), "draw": decision.draw,
+            "summary": decision.summary}
 
 
 def duplicate_refs(call: Call) -> list[str]:

@@ -50,6 +50,7 @@ from closeloop.partitions.services import UNSET, Unset, load_directory, load_set
 
 from .history import record_event
 from .models import Call, ClosureDecision, RefCounter
+from .sampling import decide_sampling_for, sampling_details
 
 __all__ = [
     "get_call",
@@ -292,7 +293,11 @@ def resolve_call(
     change = changes.resolve(call.facts(), actor_in(actor, call.partition_id, directory), settings,
                              _naming(directory, closer), resolution, at or timezone.now(), target=target,
                              comments=comments, reason=reason_facts)
-    return save_change(call, actor, change, change.after.resolved_at)
+    sampling = None
+    if change.after.status in CLOSURE_STATUSES:  # decided again on each resolution, shown on the call page
+        call.record_sampling(decision := decide_sampling_for(call, change.after, at or timezone.now()))
+        sampling = sampling_details(decision) if decision.under_policy else None
+    return save_change(call, actor, change, change.after.resolved_at, sampling=sampling)
 
 
 @transaction.atomic
@@ -336,7 +341,8 @@ def _decision(call: Call, actor: Analyst | None, outcome: str, at: datetime, **f
     ClosureDecision.objects.create(
         call=call, partition_id=call.partition_id, decided_by=actor, decided_at=at, outcome=outcome,
         rejections_before=call.times_rejected + call.times_refused, resolver_id=call.resolved_by_id,
-        resolver_group=resolver_group, call_type=call.call_type, resolved_at=call.resolved_at, **fields)
+        resolver_group=resolver_group, call_type=call.call_type, resolved_at=call.resolved_at,
+        sampled=call.sampled_under_policy, **fields)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from typing import Any
 from closeloop.closure import CallType, Status
 from closeloop.closure.lifecycle import Action
 from closeloop.closure.priority import priority_label
+from closeloop.closure.sampling import SamplingDecision
 from closeloop.closure.unresolved import UnresolvedKind
 
 __all__ = ["action_words", "code_words", "detail_label", "detail_text", "detail_refs", "details_text"]
@@ -69,7 +70,11 @@ def _value_words(key: str, value: Any) -> str:
 
 
 def detail_text(key: str, value: Any) -> str:
-    """One detail's value as plain words; an edit's {"field": [before, after]} reads "Summary: a → b"."""
+    """One detail's value as plain words; an edit's {"field": [before, after]} reads "Summary: a → b"; a
+    resolution's sampling decision reads "Sampled for validation: P1 is at or above P2"."""
+    if key == "sampling" and isinstance(value, Mapping) and "sampled" in value:
+        decision = SamplingDecision(bool(value["sampled"]), tuple(value.get("reasons") or ()), value.get("draw"))
+        return decision.summary
     if key == "changes" and isinstance(value, Mapping):
         parts = []
         for field_name, change in value.items():
@@ -92,5 +97,5 @@ def detail_refs(value: Any) -> list[str] | None:
 
 def details_text(details: Mapping[str, Any]) -> str:
     """All of an event's details on one line: "Type: Incident · Priority: P3 Medium"."""
-    return " · ".join(detail_text(k, v) if k == "changes" else f"{detail_label(k)}: {detail_text(k, v)}"
+    return " · ".join(detail_text(k, v) if k in ("changes", "sampling") else f"{detail_label(k)}: {detail_text(k, v)}"
                       for k, v in details.items())

@@ -81,6 +81,7 @@ COMMAND_MODULES = [
     "closeloop.cli.note_commands",
     "closeloop.cli.search_commands",
     "closeloop.cli.closure_sla_commands",
+    "closeloop.cli.sampling_commands",
 ]
 
 

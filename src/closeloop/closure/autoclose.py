@@ -10,6 +10,10 @@ order they were added) applies, and only that one: put narrow rules above broad 
 
 Days are calendar days, or business days (Monday to Friday, skipping the holidays given) counted in the
 time zone of the datetimes passed in. Plain Python: services turn rows into these values.
+
+Under a sampling policy, a resolved call sampled for validation is never closed by a rule: at expiry its
+closure target is reminded once more (`hold_for_validation`) and the call keeps waiting for them.
+Unsampled calls, calls on hold and calls resolved under no policy are closed as the rule says.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from .lifecycle import Action, next_status
 from .limits import CLOSURE_COMMENTS
 from .model import CLOSURE_STATUSES, CallFacts, CallType, Directory, PartitionSettings, ReasonFacts, Status, Target
 from .routing import route_to_target
+from .sampling import SamplingDecision
 from .unresolved import UnresolvedKind
 
 __all__ = [
@@ -51,6 +56,8 @@ __all__ = [
     "remind",
     "auto_close",
     "escalate",
+    "holds_for_validation",
+    "hold_for_validation",
 ]
 
 WATCHABLE_STATUSES = frozenset({Status.FORWARD_FOR_CLOSURE, Status.FORWARD_TO_YOU_FOR_CLOSE, Status.ON_HOLD})
@@ -349,3 +356,22 @@ def escalate(call: CallFacts, rule: AutoCloseRuleFacts, settings: PartitionSetti
     return _change(call, Action.ESCALATE, note, {"rule": rule.name, "to_group": group, "priority": priority},
                    priority=priority, **moved)
 
+
+
+def holds_for_validation(call: CallFacts, rule: AutoCloseRuleFacts, sampling: SamplingDecision | None) -> bool:
+    """The rule would close a resolved call that its sampling policy sampled for validation: it must not."""
+    return (rule.expiry is Expiry.CLOSE and call.status in CLOSURE_STATUSES
+            and sampling is not None and sampling.requires_validation)
+
+
+def hold_for_validation(call: CallFacts, rule: AutoCloseRuleFacts, sampling: SamplingDecision,
+                        expired: datetime) -> CallChange:
+    """At the expiry of a closing rule, a call sampled for validation stays where it is: its closure target is
+    reminded that it waits for them (once per idle period; the idle time goes on, as for a reminder)."""
+    if not rule_matches(rule, call) or not holds_for_validation(call, rule, sampling):
+        raise InvalidInput(f"Rule {rule.name} would not hold {call.ref} for validation", field="rule")
+    note = (f"Rule {rule.name} would close the call after {_days(rule)} without a decision, but it was sampled "
+            f"for validation ({'; '.join(sampling.reasons)}): it waits for its closure target")
+    return _change(call, Action.REMIND, note, {"rule": rule.name, "number": len(rule.reminders) + 1,
+                                               "to": [Audience.TARGET.value], "due_at": expired.isoformat(),
+                                               "held_for_validation": True})

@@ -45,6 +45,7 @@ class DeskEvent(StrEnum):
     PRIORITY_MATRIX_CHANGED = "priority_matrix_changed"
     BUSINESS_CALENDAR_CHANGED = "business_calendar_changed"
     CLOSURE_SLA_CHANGED = "closure_sla_changed"
+    SAMPLING_POLICY_CHANGED = "sampling_policy_changed"
     GROUP_CREATED = "group_created"
     GROUP_MEMBER_ADDED = "group_member_added"
     GROUP_MEMBER_REMOVED = "group_member_removed"

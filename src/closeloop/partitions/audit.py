@@ -36,6 +36,7 @@ _EVENT_FOR = {
     SettingsChange.Subject.PRIORITY_MATRIX: DeskEvent.PRIORITY_MATRIX_CHANGED,
     SettingsChange.Subject.BUSINESS_CALENDAR: DeskEvent.BUSINESS_CALENDAR_CHANGED,
     SettingsChange.Subject.CLOSURE_SLA: DeskEvent.CLOSURE_SLA_CHANGED,
+    SettingsChange.Subject.SAMPLING_POLICY: DeskEvent.SAMPLING_POLICY_CHANGED,
 }
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from closeloop.closure import CallType, ClosureMethod, ClosureRule, PartitionSettings
+from closeloop.closure.sampling import SamplingPolicy
 
 __all__ = [
     "PartitionQuerySet",
@@ -24,6 +25,7 @@ __all__ = [
     "PriorityMatrix",
     "PartitionCalendar",
     "ClosureSlaTargets",
+    "SamplingSettings",
 ]
 
 CALL_TYPE_CHOICES = [(t.value, t.label) for t in CallType]
@@ -145,6 +147,7 @@ class SettingsChange(models.Model):
         PRIORITY_MATRIX = "priority_matrix", "Priority matrix"
         BUSINESS_CALENDAR = "business_calendar", "Business calendar"
         CLOSURE_SLA = "closure_sla", "Closure SLA targets"
+        SAMPLING_POLICY = "sampling_policy", "Sampling policy"
 
     objects = PartitionScopedQuerySet.as_manager()
     partition = models.ForeignKey(Partition, on_delete=models.CASCADE, related_name="settings_changes")
@@ -330,3 +333,37 @@ class ClosureSlaTargets(models.Model):
         """{priority: business minutes} for the priorities with a target."""
         values = {1: self.p1_minutes, 2: self.p2_minutes, 3: self.p3_minutes, 4: self.p4_minutes}
         return {p: m for p, m in values.items() if m}
+
+
+class SamplingSettings(models.Model):
+    """A partition's sampling policy: which resolved calls its closure target must validate (those matching a
+    condition, and a random share of the rest); the others close on the contact's acceptance or at the
+    expiry of a Call Auto Close rule. A partition without a row, or with the policy disabled, validates every
+    call as its closure settings say. Changes are audited like closure settings."""
+
+    partition = models.OneToOneField(Partition, on_delete=models.CASCADE, related_name="sampling_settings")
+    version = models.PositiveIntegerField(default=0)
+    enabled = models.BooleanField(default=False)
+    min_priority = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                    help_text="Sample every call at this priority or above (1-4)")
+    call_types = models.JSONField(default=list, blank=True, help_text="Call types always sampled")
+    rejected_or_refused_before = models.BooleanField(default=False)
+    resolver_rejection_rate_above = models.FloatField(null=True, blank=True,
+                                                      help_text="Percent of the resolver's verdicts in 30 days")
+    resolver_first_n = models.PositiveIntegerField(default=0)
+    random_percent = models.FloatField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "sampling settings"
+
+    def __str__(self) -> str:
+        return f"Sampling policy of {self.partition} (v{self.version})"
+
+    def as_value(self) -> SamplingPolicy:
+        return SamplingPolicy(
+            enabled=self.enabled, min_priority=self.min_priority,
+            call_types=frozenset(CallType(t) for t in self.call_types),
+            rejected_or_refused_before=self.rejected_or_refused_before,
+            resolver_rejection_rate_above=self.resolver_rejection_rate_above,
+            resolver_first_n=self.resolver_first_n, random_percent=self.random_percent)

@@ -29,9 +29,18 @@ from closeloop.closure import (
 )
 from closeloop.closure.events import DeskEvent, DirectoryChanged, publish
 from closeloop.closure.guards import validate_settings
+from closeloop.closure.sampling import SamplingPolicy
 
 from .audit import audited_change
-from .models import ClosureReason, ClosureReasonType, ClosureSettings, IpkGroup, Partition, SettingsChange
+from .models import (
+    ClosureReason,
+    ClosureReasonType,
+    ClosureSettings,
+    IpkGroup,
+    Partition,
+    SamplingSettings,
+    SettingsChange,
+)
 from .snapshot import remembered
 
 __all__ = [
@@ -232,7 +241,8 @@ def set_group_mailbox(group: IpkGroup, mailbox: str | None, actor: Analyst | Non
 
 
 def _settings_row(partition: Partition, lock: bool = False) -> ClosureSettings:
-    qs = ClosureSettings.objects.select_related("closure_group", "acceptance_reason")
+    # the sampling policy comes in the same query: a resolve reads both, and the request keeps both
+    qs = ClosureSettings.objects.select_related("closure_group", "acceptance_reason", "partition__sampling_settings")
     if lock:
         qs = qs.select_for_update(of=("self",))  # PostgreSQL cannot lock the outer-joined group
     row, _ = qs.get_or_create(partition=partition)
@@ -241,7 +251,17 @@ def _settings_row(partition: Partition, lock: bool = False) -> ClosureSettings:
 
 def load_settings(partition: Partition) -> PartitionSettings:
     """The partition's closure settings as they are right now (read on every request: no restart)."""
-    return remembered(("settings", partition.id), lambda: _settings_row(partition).as_value())
+    return remembered(("settings", partition.id), lambda: _read_settings(partition))
+
+
+def _read_settings(partition: Partition) -> PartitionSettings:
+    row = _settings_row(partition)
+    try:
+        policy = row.partition.sampling_settings.as_value()
+    except SamplingSettings.DoesNotExist:
+        policy = SamplingPolicy()
+    remembered(("sampling", partition.id), lambda: policy)  # what `load_sampling_policy` reads in this request
+    return row.as_value()
 
 
 def audited_settings(row: ClosureSettings) -> dict[str, Any]:

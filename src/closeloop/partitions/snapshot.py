@@ -4,9 +4,9 @@ An action reads them to decide, and its answer reads them again to list what the
 Inside `desk_snapshot()` (every web and API request; the demo loader) the first read is kept and reused.
 
 Any write to what they are built from (analysts, memberships, roles, groups and their members, closure
-settings, partitions) empties the snapshot and stops it from being filled until that write's transaction
-commits. A rolled-back change therefore never leaves a stale value behind, and a request that changes the
-directory, then checks the orphan guard, always reads the database.
+settings, sampling policies, partitions) empties the snapshot and stops it from being filled until that
+write's transaction commits. A rolled-back change therefore never leaves a stale value behind, and a request
+that changes the directory, then checks the orphan guard, always reads the database.
 """
 
 from __future__ import annotations
@@ -73,9 +73,9 @@ def watch_desk_models() -> None:
     """Connect the signals that empty the snapshot (called once, when the apps are ready)."""
     from closeloop.accounts.models import Analyst, IpkRole, Membership
 
-    from .models import ClosureSettings, IpkGroup, Partition
+    from .models import ClosureSettings, IpkGroup, Partition, SamplingSettings
 
-    for model in (Analyst, IpkRole, Membership, IpkGroup, ClosureSettings, Partition):
+    for model in (Analyst, IpkRole, Membership, IpkGroup, ClosureSettings, Partition, SamplingSettings):
         post_save.connect(_desk_changed, sender=model, dispatch_uid=f"desk-snapshot-save-{model.__name__}")
         post_delete.connect(_desk_changed, sender=model, dispatch_uid=f"desk-snapshot-delete-{model.__name__}")
     m2m_changed.connect(_desk_changed, sender=IpkGroup.members.through, dispatch_uid="desk-snapshot-members")

@@ -50,6 +50,13 @@ _FIELD_LABELS = {
     "escalation_group": "Escalation group",
     "raise_priority": "Raise priority by",
     "priority_to": "Escalated priority",
+    "enabled": "Sampling policy on",
+    "min_priority": "Validate priority at or above",
+    "call_types": "Call types always validated",
+    "rejected_or_refused_before": "Validate calls rejected or refused before",
+    "resolver_rejection_rate_above": "Validate resolvers rejected above (% over 30 days)",
+    "resolver_first_n": "Validate each resolver's first calls",
+    "random_percent": "Validate at random (% of the rest)",
 }
 
 # The order fields are shown in: PostgreSQL's jsonb keeps no key order, so the stored order is not used.
@@ -58,7 +65,8 @@ _FIELD_ORDER = ["closure_method", "closure_rule", "closure_group", "require_inde
                 "acceptance_reason", "resolver_may_close_unresolved", "label", "text", "required", "active",
                 "unresolved", "types", "mailbox", "position", "answered_by_contact", "statuses", "priorities",
                 "idle_days", "days", "reminders", "expiry", "reason", "comments", "escalation_group",
-                "raise_priority", "priority_to"]
+                "raise_priority", "priority_to", "enabled", "min_priority", "call_types",
+                "rejected_or_refused_before", "resolver_rejection_rate_above", "resolver_first_n", "random_percent"]
 
 
 def _ordered(*groups_of_keys: Any) -> list[str]:

@@ -19,6 +19,7 @@ from .views import (
     notes,
     notifications,
     outbox,
+    sampling,
     system,
 )
 
@@ -58,5 +59,6 @@ urlpatterns = [
     path("system/priority-matrix/", catalogue.priority_matrix, name="system-priority-matrix"),
     path("system/categories/", catalogue.categories, name="system-categories"),
     path("system/closure-sla/", closure_sla.closure_sla_page, name="system-closure-sla"),
+    path("system/sampling/", sampling.sampling_policy, name="system-sampling"),
     path("assignees/<str:ref>/", desk.assignee_choices, name="assignee-choices"),
 ]

@@ -66,7 +66,7 @@ def event_details(details: object) -> SafeString:
             shown = format_html_join(", ", '<a href="{}">{}</a>', ((reverse("call", args=[r]), r) for r in refs))
         else:
             shown = format_html("{}", detail_text(key, value))
-        parts.append(shown if key == "changes" else format_html("{}: {}", detail_label(key), shown))
+        parts.append(shown if key in ("changes", "sampling") else format_html("{}: {}", detail_label(key), shown))
     return format_html_join(" · ", "{}", ((p,) for p in parts))
 
 

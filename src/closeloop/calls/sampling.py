@@ -1,0 +1,104 @@
+"""Sampling decisions at resolve time, and the figures a manager checks the sample with.
+
+When a call enters the closure stage, `decide_sampling_for` gathers what the partition's policy looks at
+(the resolver's past verdicts only when the policy uses them: one aggregate query), draws a random number
+and asks the closure core. The caller stores the decision on the call and in the resolve event.
+`sampling_share` says what share of a period's verdicts were on sampled calls and how often those were
+rejected: whether the sample catches poor resolutions.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+
+from closeloop.closure import CallFacts, CallType
+from closeloop.closure.sampling import SamplingDecision, SamplingFacts, SamplingPolicy, decide_sampling
+from closeloop.partitions.models import Partition
+from closeloop.partitions.sampling import load_sampling_policy
+
+from .models import Call, ClosureDecision
+
+__all__ = ["RATE_WINDOW", "resolver_history", "decide_sampling_for", "drawing_from", "sampling_details",
+           "sampling_share"]
+
+RATE_WINDOW = timedelta(days=30)
+_RANDOM = secrets.SystemRandom()
+_draws: ContextVar[Callable[[], float] | None] = ContextVar("closeloop_sampling_draws", default=None)
+
+
+@contextmanager
+def drawing_from(source: Callable[[], float]) -> Iterator[None]:
+    """Within this block, draws come from `source` (a seeded `random.Random().random`): the demo desk loads
+    the same sampled and unsampled calls every time. Everywhere else the draw is the system's randomness."""
+    token = _draws.set(source)
+    try:
+        yield
+    finally:
+        _draws.reset(token)
+
+
+def resolver_history(resolver_id: int, now: datetime) -> tuple[float | None, int]:
+    """The resolver's rejection rate over the last 30 days (percent of their verdicts that were closers'
+    rejections; None with no verdict in 30 days) and how many of their calls have been closed."""
+    rejected = ClosureDecision.Outcome.REJECTED
+    recent = Q(decided_at__gt=now - RATE_WINDOW, decided_at__lte=now)
+    row = ClosureDecision.objects.filter(resolver_id=resolver_id).aggregate(
+        recent=Count("id", filter=recent), recent_rejected=Count("id", filter=recent & Q(outcome=rejected)),
+        closed=Count("call", distinct=True, filter=~Q(outcome__in=[rejected, ClosureDecision.Outcome.REFUSED_BY_USER])))
+    rate = 100 * row["recent_rejected"] / row["recent"] if row["recent"] else None
+    return rate, row["closed"]
+
+
+def decide_sampling_for(call: Call, resolved: CallFacts, now: datetime, *,
+                        policy: SamplingPolicy | None = None,
+                        draw: Callable[[], float] | None = None) -> SamplingDecision:
+    """The sampling decision for a resolution that puts the call in the closure stage (`resolved`: the call
+    as resolved). Without an enabled policy: "under no policy", and no query beyond reading the policy."""
+    policy = policy if policy is not None else load_sampling_policy(call.partition_id)
+    if not policy.enabled:
+        return decide_sampling(policy, SamplingFacts(resolved.priority, resolved.call_type, 0.0))
+    rate, count = None, None
+    if policy.needs_resolver_history and resolved.resolved_by_id is not None:
+        rate, count = resolver_history(resolved.resolved_by_id, now)
+    return decide_sampling(policy, SamplingFacts(
+        priority=resolved.priority, call_type=CallType(resolved.call_type),
+        draw=(draw or _draws.get() or _RANDOM.random)(),
+        times_rejected=resolved.times_rejected, times_refused=resolved.times_refused,
+        resolver_rejection_rate_30d=rate, resolver_resolved_count=count))
+
+
+def sampling_details(decision: SamplingDecision) -> dict[str, Any]:
+    """The decision as the resolve event records it and the API shows it."""
+    return {"sampled": decision.sampled, "reasons": list(decision.reasons), "draw": decision.draw}
+
+
+def sampling_share(partition: Partition, start: datetime, end: datetime) -> dict[str, Any]:
+    """Of the closure-stage verdicts in [start, end) on resolutions decided under a sampling policy: how many
+    there were, the share on sampled calls, and the rejection rate of sampled and of unsampled calls (percent;
+    None when there is nothing to divide by). For the rejection-rate report.
+
+    Each verdict keeps whether the resolution it judged was sampled, so a call resolved again later does
+    not change what an earlier verdict counts as.
+    """
+    rejected = Q(outcome=ClosureDecision.Outcome.REJECTED)
+    row = ClosureDecision.objects.filter(partition=partition, decided_at__gte=start, decided_at__lt=end,
+                                         sampled__isnull=False).aggregate(
+        verdicts=Count("id"), on_sampled=Count("id", filter=Q(sampled=True)),
+        sampled_rejected=Count("id", filter=Q(sampled=True) & rejected),
+        unsampled_rejected=Count("id", filter=Q(sampled=False) & rejected))
+    unsampled = row["verdicts"] - row["on_sampled"]
+
+    def percent(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    return {"verdicts": row["verdicts"], "sampled": row["on_sampled"],
+            "sampled_share": percent(row["on_sampled"], row["verdicts"]),
+            "sampled_rejection_rate": percent(row["sampled_rejected"], row["on_sampled"]),
+            "unsampled_rejection_rate": percent(row["unsampled_rejected"], unsampled)}
