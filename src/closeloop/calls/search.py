@@ -4,7 +4,9 @@ A call's document holds its reference, summary, description, resolution, closure
 its history (work-log notes and the notes given with actions) and its contact's name and e-mail address.
 PostgreSQL keeps it as a `tsvector` with a GIN index (table `calls_search`); SQLite as an FTS5 virtual
 table of the same name. Both split text into words the same way (letters and digits; punctuation
-separates words, nothing is stemmed), so a search finds the same calls on either engine.
+separates words, nothing is stemmed), so a search finds the same calls on either engine. On PostgreSQL each
+word is stored with its call's partition before it ("p2xprinter"), so that the index answers a search within
+the searcher's partitions only, however common the word is elsewhere.
 
 The document is rewritten by the `CallChanged` handler (`reindex_call`) in the transaction that changes
 the call, so a rolled-back change leaves the index as it was. Bulk loads (`closeloop generate`, restore,
@@ -25,6 +27,7 @@ from django.db.models.expressions import RawSQL
 
 from closeloop.closure import InvalidInput
 from closeloop.closure.events import CallChanged, ContactChanged
+from closeloop.partitions.models import Partition
 
 __all__ = ["SEARCH_TABLE", "create_search_index_sql", "drop_search_index_sql", "reindex_call",
            "rebuild_search_index", "text_search", "RARE_MATCHES", "parse_search", "index_on_call_changed",
@@ -32,7 +35,6 @@ __all__ = ["SEARCH_TABLE", "create_search_index_sql", "drop_search_index_sql", "
 
 SEARCH_TABLE = "calls_search"
 _MAX_TERMS = 12
-_PARTITION_WORD = "_p"
 # A search with at most this many matches in the viewer's partitions is answered from the list of them (read
 # from the GIN index); with more, matches are common enough that walking the calls newest first finds a page
 # of them at once. Both plans are fast on their side of the line; each is slow on the other.
@@ -89,11 +91,11 @@ def drop_search_index_sql(vendor: str) -> list[str]:
 def _write_sql(vendor: str, where: str) -> str:
     if vendor == "postgresql":
         # punctuation separates words, as FTS5's tokenizer does: "priya.patel@example.com" is three words
-        # the partition is a word of the document too ("_p3"), one no search can type (words never hold "_"):
-        # a search matches the viewer's partitions inside the GIN index (see `_matching_ids`)
+        # each word is written with its call's partition before it ("printer" in partition 2: "p2xprinter"),
+        # so a search looks up only the words of the searcher's partitions (see `text_search`)
         return f"""INSERT INTO {SEARCH_TABLE} (call_id, document)
-            SELECT c.id, to_tsvector('simple', regexp_replace({_PG_TEXT}, '[[:punct:]]+', ' ', 'g'))
-                || ('{_PARTITION_WORD}' || c.partition_id)::tsvector {_FROM} {where}
+            SELECT c.id, to_tsvector('simple', regexp_replace(regexp_replace({_PG_TEXT}, '[[:punct:]]+', ' ', 'g'),
+                '([[:alnum:]]+)', 'p' || c.partition_id || 'x\\1', 'g')) {_FROM} {where}
             ON CONFLICT (call_id) DO UPDATE SET document = EXCLUDED.document"""
     return f"INSERT OR REPLACE INTO {SEARCH_TABLE} (rowid, document) SELECT c.id, {_SQLITE_TEXT} {_FROM} {where}"
 
@@ -139,24 +141,23 @@ def parse_search(text: str) -> list[list[str]]:
     return terms
 
 
-def _match_expression(vendor: str, terms: list[list[str]]) -> str:
+def _match_expression(vendor: str, terms: list[list[str]], partition_ids: list[int] | None = None) -> str:
     if vendor == "postgresql":
-        # in a phrase only the last word may be the start of a word, as in FTS5's `"a b" *`
-        return " & ".join("(" + " <-> ".join([*words[:-1], f"{words[-1]}:*"]) + ")" for words in terms)
+        # in a phrase only the last word may be the start of a word, as in FTS5's `"a b" *`; each term is looked
+        # for in each of the searcher's partitions, whose words carry the partition ("p2xprinter")
+        def phrase(words: list[str], prefix: str) -> str:
+            return "(" + " <-> ".join([*(prefix + w for w in words[:-1]), f"{prefix}{words[-1]}:*"]) + ")"
+
+        prefixes = [f"p{int(p)}x" for p in partition_ids or ()]
+        return " & ".join("(" + " | ".join(phrase(words, prefix) for prefix in prefixes) + ")" for words in terms)
     return " AND ".join('"' + " ".join(words) + '" *' for words in terms)
 
 
-def _matching_ids(match: str, partitions: QuerySet[Any] | None, limit: int) -> list[int]:
-    """PostgreSQL: up to `limit` ids of the calls whose document matches, within these partitions."""
-    partition_ids = None if partitions is None else list(partitions.values_list("id", flat=True))
-    sql = f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', %s)"
-    params: list[Any] = [match]
-    if partition_ids is not None:
-        words = " | ".join(f"{_PARTITION_WORD}{int(p)}" for p in partition_ids) or f"{_PARTITION_WORD}0"
-        sql = f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ (to_tsquery('simple', %s) && %s::tsquery)"
-        params.append(words)
+def _matching_ids(match: str, limit: int) -> list[int]:
+    """PostgreSQL: up to `limit` ids of the calls whose document matches."""
     with default_connection.cursor() as cursor:
-        cursor.execute(f"{sql} LIMIT %s", [*params, limit])
+        cursor.execute(f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', %s) LIMIT %s",
+                       [match, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -168,22 +169,26 @@ def text_search(text: str, partitions: QuerySet[Any] | None = None) -> Q | None:
     call's document holds (and so do the calls whose notes mention it). No `OR ref = ...` beside the index:
     that would make the database read every call.
 
-    On PostgreSQL the matches within the searcher's partitions are looked up first in the GIN index: when
-    they are few (RARE_MATCHES or fewer), the condition is that list of ids, and the page is read by id and
-    sorted. Otherwise the database walks the calls newest first and keeps the matching ones, which finds a
-    page at once when matches are common. Its planner cannot tell the two apart by itself: a word common in
-    the desk may be rare in the searcher's partitions, and walking the newest calls for it read 250,000
-    calls to find 50 (1.7 s at 1M calls)."""
+    On PostgreSQL every word of a document carries its call's partition, so the GIN index yields only the
+    matches in the searcher's partitions. When they are few (RARE_MATCHES or fewer) the condition is the list
+    of them, and the page is read by id and sorted; otherwise the database walks the calls newest first and
+    keeps the matching ones, which finds a page at once when matches are common. Its planner cannot choose
+    between the two by itself: a word common in the desk may be rare in the searcher's partitions, and
+    walking the newest calls for it read 250,000 calls to find 50 (1.7 s at 1M calls)."""
     terms = parse_search(text)
     if not terms:
         return None
     vendor = default_connection.vendor
-    match = _match_expression(vendor, terms)
-    if vendor == "postgresql":
-        ids = _matching_ids(match, partitions, RARE_MATCHES + 1)
-        if len(ids) <= RARE_MATCHES:
-            return Q(id__in=ids)
-        sql = f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', %s)"
-    else:
+    if vendor != "postgresql":
         sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s"
+        return Q(id__in=RawSQL(sql, [_match_expression(vendor, terms)]))
+    partition_ids = list((partitions if partitions is not None else Partition.objects.all()).values_list(
+        "id", flat=True))
+    if not partition_ids:
+        return Q(pk__in=[])
+    match = _match_expression(vendor, terms, partition_ids)
+    ids = _matching_ids(match, RARE_MATCHES + 1)
+    if len(ids) <= RARE_MATCHES:
+        return Q(id__in=ids)
+    sql = f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', %s)"
     return Q(id__in=RawSQL(sql, [match]))

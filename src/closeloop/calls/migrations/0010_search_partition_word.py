@@ -1,5 +1,6 @@
-"""PostgreSQL: each call's search document also holds its partition as a word ("_p3"), so a search matches
-the searcher's partitions inside the GIN index. Rewrites every document (SQLite's index is unchanged)."""
+"""PostgreSQL: each word of a call's search document carries the call's partition ("p3xprinter"), so that
+the GIN index answers a search within the searcher's partitions. Rewrites every document (SQLite's index is
+unchanged)."""
 
 from django.db import migrations
 
