@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='settingschange',
             name='subject',
-            field=models.CharField(choices=[('closure_settings', 'Closure settings'), ('closure_reasons', 'Closure reasons'), ('checklist', 'Closure checklist'), ('rejection_categories', 'Rejection categories'), ('groups', 'IPK groups'), ('analysts', 'Analysts and roles'), ('auto_close_rules', 'Call Auto Close rules'), ('categories', 'Call categories'), ('priority_matrix', 'Priority matrix'), ('sampling_policy', 'Sampling policy')], max_length=30),
+            field=models.CharField(choices=[('closure_settings', 'Closure settings'), ('closure_reasons', 'Closure reasons'), ('checklist', 'Closure checklist'), ('rejection_categories', 'Rejection categories'), ('groups', 'IPK groups'), ('analysts', 'Analysts and roles'), ('auto_close_rules', 'Call Auto Close rules'), ('categories', 'Call categories'), ('priority_matrix', 'Priority matrix'), ('business_calendar', 'Business calendar'), ('closure_sla', 'Closure SLA targets'), ('sampling_policy', 'Sampling policy')], max_length=30),
         ),
         migrations.CreateModel(
             name='SamplingSettings',
