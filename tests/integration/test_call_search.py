@@ -111,13 +111,17 @@ def test_search_never_finds_calls_of_another_partition(scene):
     assert refs(d.olga, q=scene["printer"]) == []
 
 
-@pytest.mark.parametrize("rare_matches", [0, 1, 5_000], ids=["common", "just-over", "rare"])
-def test_a_search_finds_the_same_calls_whether_its_matches_are_rare_or_common(scene, monkeypatch, rare_matches):
+@pytest.mark.parametrize(("rare_matches", "common_matches"), [(0, 20_000), (1, 20_000), (5_000, 20_000), (5_000, -1)],
+                         ids=["common", "just-over", "rare", "estimated-common"])
+def test_a_search_finds_the_same_calls_whether_its_matches_are_rare_or_common(scene, monkeypatch, rare_matches,
+                                                                               common_matches):
     """PostgreSQL reads rare matches from the index as a list and walks the newest calls for common ones
-    (RARE_MATCHES draws the line): both plans answer alike, within the searcher's partitions only."""
+    (RARE_MATCHES draws the line; above COMMON_MATCHES estimated they are not read first): both plans answer
+    alike, within the searcher's partitions only."""
     import closeloop.calls.search as search
 
     monkeypatch.setattr(search, "RARE_MATCHES", rare_matches)
+    monkeypatch.setattr(search, "COMMON_MATCHES", common_matches)
     d = scene["desk"]
     assert refs(d.carol, q="printer") == [scene["printer"]]
     assert refs(d.olga, q="printer") == [scene["elsewhere"]]
