@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Sum
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from closeloop.calls.models import CallEvent, ClosureDecision
@@ -20,7 +19,7 @@ from closeloop.closure import Action
 from closeloop.partitions.models import Partition
 
 from .base import Chart, Column, Period, Report, ratio, week_label, week_of
-from .daily import days_of, group_name, username
+from .daily import MondayOf, days_of, named
 from .models import ClosedCallDay
 
 __all__ = ["auto_closed"]
@@ -44,12 +43,12 @@ def auto_closed(partition: Partition, period: Period) -> Report:
     closed_by_resolver: dict[str, int] = defaultdict(int)
     closed_total = 0
     days = days_of(ClosedCallDay, partition, period)
-    for r in days.values("closure_group_key", "resolver_key").annotate(
-            n=Sum("calls"), group=group_name("closure_group_key"), resolver=username("resolver_key")).order_by():
+    for r in named(days.values("closure_group_key", "resolver_key").annotate(n=Sum("calls")).order_by(),
+                   group=("closure_group_key", "group"), resolver=("resolver_key", "analyst")):
         closed_by_group[r["group"] or NO_GROUP] += r["n"]
         closed_by_resolver[r["resolver"] or NOBODY] += r["n"]
         closed_total += r["n"]
-    closed_by_week = {week_of(r["week"]): r["n"] for r in days.annotate(week=TruncWeek("day")).values(
+    closed_by_week = {week_of(r["week"]): r["n"] for r in days.annotate(week=MondayOf("day")).values(
         "week").annotate(n=Sum("calls")).order_by()}
     dimensions: list[tuple[str, Any, dict[Any, int] | None]] = [
         ("rule", lambda d: rule_of.get(d["call_id"]) or "(unknown rule)", None),

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Min, Q, Sum
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from closeloop.calls.models import Call, ClosureDecision
@@ -20,9 +19,9 @@ from closeloop.closure import CLOSURE_STATUSES, CallType, Status
 from closeloop.partitions.models import Partition
 
 from .base import Chart, Column, Period, Report, hours, ratio, week_label, week_of
-from .daily import category_label, days_of, group_name, reason_field, username
+from .daily import MondayOf, days_of, named
 from .models import ClosedCallDay, DecisionDay
-from .waits import NOT_TIMED, percentile_wait
+from .waits import NOT_TIMED, percentile_waits
 
 __all__ = ["closure_backlog", "time_to_close", "rejection_rate", "closure_reasons"]
 
@@ -102,8 +101,7 @@ def _merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _fig(figures: dict[str, Any]) -> dict[Any, Any]:
     """n and the nearest-rank median and 90th percentile, read off the wait histogram."""
-    n = sum(calls for _bucket, calls in figures["waits"])
-    return {"n": n, **{p: percentile_wait(figures["waits"], p) for p in (0.5, 0.9) if n}}
+    return {"n": sum(calls for _bucket, calls in figures["waits"]), **percentile_waits(figures["waits"], (0.5, 0.9))}
 
 
 def time_to_close(partition: Partition, period: Period) -> Report:
@@ -115,8 +113,8 @@ def time_to_close(partition: Partition, period: Period) -> Report:
     2.2% wide), within 1.1% of the exact figure."""
     days = days_of(ClosedCallDay, partition, period)
     shape = ("status", "auto_closed", "wait_bucket")
-    by_target = _histograms(days.values("closure_group_key", "closer_key", *shape).annotate(
-        calls=Sum("calls"), group=group_name("closure_group_key"), closer=username("closer_key")).order_by(),
+    by_target = _histograms(named(days.values("closure_group_key", "closer_key", *shape).annotate(
+        calls=Sum("calls")).order_by(), group=("closure_group_key", "group"), closer=("closer_key", "analyst")),
         "group", "closer")
     dimensions: list[tuple[str, Any, Any]] = [
         ("partition", lambda k: partition.name, lambda k: k),
@@ -133,16 +131,17 @@ def time_to_close(partition: Partition, period: Period) -> Report:
         for key_value, parts in sorted(grouped.items(), key=lambda item: str(item[0] or "")):
             merged = _merged(parts)
             rows.append(_close_row(dimension, name_of(key_value), _fig(merged), merged["auto"], merged["unresolved"]))
-    per_week = days.annotate(week=TruncWeek("day")).values("week", *shape).annotate(calls=Sum("calls")).order_by()
+    per_week = days.annotate(week=MondayOf("day")).values("week", *shape).annotate(calls=Sum("calls")).order_by()
     weekly = {week_of(k): f for k, f in _histograms(per_week, "week").items()}
     weeks = period.weeks()
     empty = {"waits": [], "auto": 0, "unresolved": 0}
-    for monday in weeks:
+    figs = [_fig(weekly.get(monday, empty)) for monday in weeks]
+    for monday, fig in zip(weeks, figs, strict=True):
         figures = weekly.get(monday, empty)
-        rows.append(_close_row("week", monday.isoformat(), _fig(figures), figures["auto"], figures["unresolved"]))
+        rows.append(_close_row("week", monday.isoformat(), fig, figures["auto"], figures["unresolved"]))
     chart = Chart("line", "Time to close after resolve, per week (hours)", [week_label(w) for w in weeks],
-                  [("median", [hours(_fig(weekly.get(w, empty)).get(0.5)) for w in weeks]),
-                   ("90th percentile", [hours(_fig(weekly.get(w, empty)).get(0.9)) for w in weeks])], "hours")
+                  [("median", [hours(fig.get(0.5)) for fig in figs]),
+                   ("90th percentile", [hours(fig.get(0.9)) for fig in figs])], "hours")
     columns = [Column("dimension", "By"), Column("name", "Name"), Column("closed", "Calls closed", "count"),
                Column("median_hours", "Median (hours)", "hours"), Column("p90_hours", "90th percentile (hours)",
                                                                           "hours"),
@@ -206,10 +205,10 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
     total: dict[str, int] = {}
     lines: dict[str, dict[Any, dict[str, int]]] = {dimension: {} for dimension, _k, _n in dimensions}
     categories: dict[str | None, int] = {}
-    for row in days.values("resolver_key", "resolver_group_key", "call_type", "outcome", "first_decision",
-                           "category_key").annotate(decisions=Sum("decisions"), resolver=username("resolver_key"),
-                                                    resolver_group=group_name("resolver_group_key"),
-                                                    category=category_label("category_key")).order_by():
+    for row in named(days.values("resolver_key", "resolver_group_key", "call_type", "outcome", "first_decision",
+                                 "category_key").annotate(decisions=Sum("decisions")).order_by(),
+                     resolver=("resolver_key", "analyst"), resolver_group=("resolver_group_key", "group"),
+                     category=("category_key", "category")):
         _add_decisions(total, row)
         for dimension, key, _name in dimensions:
             _add_decisions(lines[dimension].setdefault(row[key], {}), row)
@@ -224,7 +223,7 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
         rows.append({**{k: None for k in _DECISION_KEYS}, "dimension": "rejection category",
                      "name": label or "(no category)", "rejected": n})
     weekly: dict[Any, dict[str, int]] = {}
-    for row in days.annotate(week=TruncWeek("day")).values("week", "outcome", "first_decision").annotate(
+    for row in days.annotate(week=MondayOf("day")).values("week", "outcome", "first_decision").annotate(
             decisions=Sum("decisions")).order_by():
         _add_decisions(weekly.setdefault(week_of(row["week"]), {}), row)
     weeks = period.weeks()
@@ -250,9 +249,9 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
 def closure_reasons(partition: Partition, period: Period) -> Report:
     """Calls closed in the period by call type and closure reason, with each reason's share of its type."""
     closed = days_of(ClosedCallDay, partition, period).filter(status=Status.CLOSED.value)
-    grouped = sorted(closed.values("call_type", "reason_key").annotate(
-        calls=Sum("calls"), closure_reason__code=reason_field("reason_key", "code"),
-        closure_reason__label=reason_field("reason_key", "label")).order_by(),
+    grouped = sorted(named(closed.values("call_type", "reason_key").annotate(calls=Sum("calls")).order_by(),
+                           closure_reason__code=("reason_key", "reason code"),
+                           closure_reason__label=("reason_key", "reason label")),
         key=lambda r: (r["call_type"], -r["calls"], r["closure_reason__code"] is not None,
                        r["closure_reason__code"] or ""))
     per_type: dict[str, int] = {}

@@ -1,21 +1,22 @@
 """Reading the daily roll-ups: the rows of a partition's period, and the names their ids stand for.
 
-Names are looked up in the same query (a sub-select per row group), so a report costs one query per
-grouping, however many groups, people or reasons it names.
+A report sums the rows of its period in one query per grouping, then looks up the names of the groups,
+people, reasons and categories it shows in one query per kind, however many it names.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import DateField, Func, QuerySet
 
 from closeloop.accounts.models import Analyst
 from closeloop.partitions.models import ClosureReason, IpkGroup, Partition, RejectionCategory
 
 from .base import Period
 
-__all__ = ["days_of", "group_name", "username", "reason_field", "category_label"]
+__all__ = ["days_of", "MondayOf", "named"]
 
 
 def days_of(model: Any, partition: Partition, period: Period) -> QuerySet[Any]:
@@ -24,21 +25,42 @@ def days_of(model: Any, partition: Partition, period: Period) -> QuerySet[Any]:
     return rows
 
 
-def _lookup(model: Any, key: str, field: str) -> Subquery:
-    return Subquery(model.objects.filter(id=OuterRef(key)).values(field)[:1])
+class MondayOf(Func):
+    """The Monday of a day's week, in the database's own date functions (Django's TruncWeek runs a Python
+    function per row on SQLite, which costs more than the rest of a year's report)."""
+
+    output_field = DateField()
+    template = "CAST(date_trunc('week', %(expressions)s) AS date)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # '%' is doubled twice: once for this template, once for the query's own parameters
+        weekday = "CAST(strftime('%%%%w', %(expressions)s) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=(
+            f"date(%(expressions)s, '-' || (({weekday} + 6) %%%% 7) || ' days')"), **extra)
 
 
-def group_name(key: str) -> Subquery:
-    return _lookup(IpkGroup, key, "name")
+def _names(model: Any, field: str, ids: Iterable[int]) -> dict[int, str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return dict(model.objects.filter(id__in=wanted).order_by().values_list("id", field))
 
 
-def username(key: str) -> Subquery:
-    return _lookup(Analyst, key, "username")
+def named(rows: Iterable[dict[str, Any]], **lookups: tuple[str, str]) -> list[dict[str, Any]]:
+    """The rows, each with names for its ids: `name=(key, kind)` adds row[name], the name of the `kind`
+    ("group", "analyst", "reason code", "reason label", "category") whose id is row[key]; None for id 0.
+
+    One query per kind, after the roll-up rows were summed: a name looked up inside the summing query would
+    be looked up once per day row."""
+    rows = list(rows)
+    found = {kind: _names(*_KINDS[kind], (row[key] for row in rows)) for key, kind in lookups.values()}
+    for row in rows:
+        for name, (key, kind) in lookups.items():
+            row[name] = found[kind].get(row[key])
+    return rows
 
 
-def reason_field(key: str, field: str) -> Subquery:
-    return _lookup(ClosureReason, key, field)
-
-
-def category_label(key: str) -> Subquery:
-    return _lookup(RejectionCategory, key, "label")
+_KINDS: dict[str, tuple[Any, str]] = {
+    "group": (IpkGroup, "name"), "analyst": (Analyst, "username"), "reason code": (ClosureReason, "code"),
+    "reason label": (ClosureReason, "label"), "category": (RejectionCategory, "label"),
+}

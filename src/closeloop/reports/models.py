@@ -28,7 +28,8 @@ class CallFlowDay(models.Model):
     """Trends: calls logged, resolved, closed and auto-closed on one day, by the type and the group the calls
     have now (a call reassigned to another group takes its whole history to that group, as the report says)."""
 
-    partition = models.ForeignKey("partitions.Partition", on_delete=models.CASCADE, related_name="+")
+    partition = models.ForeignKey("partitions.Partition", on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)  # the key, (partition, day, ...), serves every read
     day = models.DateField()
     call_type = models.CharField(max_length=20, choices=Call.TYPE_CHOICES)
     group_key = models.IntegerField(help_text="The assigned group's id, 0 for none")
@@ -55,7 +56,8 @@ class DecisionDay(models.Model):
     """Rejection rate: closure-stage decisions of one day, by outcome, whether the resolution was checked for
     the first time, resolver, resolver group, call type and rejection category."""
 
-    partition = models.ForeignKey("partitions.Partition", on_delete=models.CASCADE, related_name="+")
+    partition = models.ForeignKey("partitions.Partition", on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)  # the key, (partition, day, ...), serves every read
     day = models.DateField()
     outcome = models.CharField(max_length=30, choices=ClosureDecision.Outcome.choices)
     first_decision = models.BooleanField(help_text="No closer or contact had sent this resolution back before")
@@ -76,7 +78,8 @@ class ClosedCallDay(models.Model):
     Closed/Unresolved), by type, reason, closure group, closer, resolver, whether a Call Auto Close rule closed
     them, and how long they waited to be closed after their resolve (a bucket of `waits.WAIT_BUCKETS`)."""
 
-    partition = models.ForeignKey("partitions.Partition", on_delete=models.CASCADE, related_name="+")
+    partition = models.ForeignKey("partitions.Partition", on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)  # the key, (partition, day, ...), serves every read
     day = models.DateField()
     status = models.CharField(max_length=30)
     call_type = models.CharField(max_length=20, choices=Call.TYPE_CHOICES)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Subquery, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models import Sum
 
 from closeloop.closure import CallType
-from closeloop.partitions.models import IpkGroup, Partition
+from closeloop.partitions.models import Partition
 
 from .base import Chart, Column, Period, Report, ratio, week_label, week_of
+from .daily import MondayOf, days_of, named
 from .models import CallFlowDay
 
 __all__ = ["trends", "NO_GROUP"]
@@ -32,14 +32,13 @@ def trends(partition: Partition, period: Period) -> Report:
     """Calls logged, resolved and closed per week: for the whole partition, per call type, and per
     group (the group the call is assigned to now); closed counts the calls Call Auto Close rules closed
     too, shown apart as auto-closed with their share."""
-    days = CallFlowDay.objects.filter(partition=partition, day__gte=period.start, day__lte=period.end).annotate(
-        week=TruncWeek("day"))
+    days = days_of(CallFlowDay, partition, period).annotate(week=MondayOf("day"))
     weeks = period.weeks()
     rows: list[dict[str, Any]] = []
     by_type: list[dict[str, Any]] = []
     by_group: dict[tuple[Any, Any], dict[str, Any]] = {}
-    group_name = Subquery(IpkGroup.objects.filter(id=OuterRef("group_key")).values("name")[:1])
-    for r in days.values("week", "call_type", "group_key").annotate(**_counts(), group=group_name).order_by():
+    for r in named(days.values("week", "call_type", "group_key").annotate(**_counts()).order_by(),
+                   group=("group_key", "group")):
         by_type.append(r)
         # the week's figures per group name (two groups of a partition never share a name)
         counts = by_group.setdefault((week_of(r["week"]), r["group"]), dict.fromkeys(_MEASURES, 0))

@@ -17,7 +17,7 @@ from datetime import timedelta
 from .base import nearest_rank
 
 __all__ = ["BUCKETS_PER_DOUBLING", "PRECISION", "NOT_TIMED", "wait_bucket", "bucket_wait", "bucket_sql",
-           "percentile_wait"]
+           "percentile_wait", "percentile_waits"]
 
 BUCKETS_PER_DOUBLING = 32
 # a bucket's middle is at most this far (relative) from any wait in it
@@ -41,15 +41,22 @@ def bucket_sql(vendor: str, seconds: str) -> str:
     return f"CAST(FLOOR({BUCKETS_PER_DOUBLING} * LN({larger}({seconds}, 1.0)) / LN(2.0)) AS INTEGER)"
 
 
-def percentile_wait(histogram: Iterable[tuple[int, int]], p: float) -> timedelta | None:
-    """The nearest-rank p-th percentile of the waits counted in `histogram` ((bucket, calls) pairs)."""
+def percentile_waits(histogram: Iterable[tuple[int, int]], ps: Iterable[float]) -> dict[float, timedelta]:
+    """The nearest-rank percentiles `ps` of the waits counted in `histogram` ((bucket, calls) pairs); none
+    when it counts no call."""
     counts = sorted((bucket, n) for bucket, n in histogram if n)
     total = sum(n for _bucket, n in counts)
-    if not total:
-        return None
-    rank, seen = nearest_rank(p, total), 0
-    for bucket, n in counts:
-        seen += n
-        if seen >= rank:
-            return bucket_wait(bucket)
-    raise AssertionError("unreachable: the rank is within the total")
+    found: dict[float, timedelta] = {}
+    for p in ps if total else ():
+        rank, seen = nearest_rank(p, total), 0
+        for bucket, n in counts:
+            seen += n
+            if seen >= rank:
+                found[p] = bucket_wait(bucket)
+                break
+    return found
+
+
+def percentile_wait(histogram: Iterable[tuple[int, int]], p: float) -> timedelta | None:
+    """The nearest-rank p-th percentile of the waits counted in `histogram` ((bucket, calls) pairs)."""
+    return percentile_waits(histogram, [p]).get(p)
