@@ -1,7 +1,7 @@
 """Reading the daily roll-ups: the rows of a partition's period, and the names their ids stand for.
 
 A report sums the rows of its period in one query per grouping, then looks up the names of the groups,
-people, reasons and categories it shows in one query per kind, however many it names.
+people, reasons and categories it shows in one more query, however many it names.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import DateField, Func, QuerySet
+from django.db.models import CharField, DateField, Func, QuerySet, Value
 
 from closeloop.accounts.models import Analyst
 from closeloop.partitions.models import ClosureReason, IpkGroup, Partition, RejectionCategory
@@ -39,24 +39,25 @@ class MondayOf(Func):
             f"date(%(expressions)s, '-' || (({weekday} + 6) %%%% 7) || ' days')"), **extra)
 
 
-def _names(model: Any, field: str, ids: Iterable[int]) -> dict[int, str]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return dict(model.objects.filter(id__in=wanted).order_by().values_list("id", field))
-
-
 def named(rows: Iterable[dict[str, Any]], **lookups: tuple[str, str]) -> list[dict[str, Any]]:
     """The rows, each with names for its ids: `name=(key, kind)` adds row[name], the name of the `kind`
     ("group", "analyst", "reason code", "reason label", "category") whose id is row[key]; None for id 0.
 
-    One query per kind, after the roll-up rows were summed: a name looked up inside the summing query would
-    be looked up once per day row."""
+    One query for every kind at once (a UNION ALL), after the roll-up rows were summed: a name looked up
+    inside the summing query would be looked up once per day row."""
     rows = list(rows)
-    found = {kind: _names(*_KINDS[kind], (row[key] for row in rows)) for key, kind in lookups.values()}
+    wanted: dict[str, set[int]] = {}
+    for key, kind in lookups.values():
+        wanted.setdefault(kind, set()).update(row[key] for row in rows if row[key])
+    parts = [_KINDS[kind][0].objects.filter(id__in=ids).order_by().values_list(
+        Value(kind, output_field=CharField()), "id", _KINDS[kind][1]) for kind, ids in wanted.items() if ids]
+    found: dict[tuple[str, int], str] = {}
+    if parts:
+        query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        found = {(kind, id_): name for kind, id_, name in query}
     for row in rows:
         for name, (key, kind) in lookups.items():
-            row[name] = found[kind].get(row[key])
+            row[name] = found.get((kind, row[key]))
     return rows
 
 
