@@ -132,7 +132,7 @@ def test_api_endpoint_runs_the_same_few_queries_however_many_calls(desk, who, ta
     _check(desk, _api, who, target, cap, django_assert_max_num_queries)
 
 
-def test_resolving_a_call_through_the_api_needs_at_most_twelve_queries(desk):
+def test_resolving_a_call_through_the_api_needs_at_most_thirteen_queries(desk):
     """Authenticate, lock and read the call, read the settings and the directory, write the call and its
     history, and answer with what the caller may do next: no reading the call around the action.
 
@@ -141,7 +141,8 @@ def test_resolving_a_call_through_the_api_needs_at_most_twelve_queries(desk):
     addresses and whether they turned the kind off (one), and writes one outbox row per message (here one:
     carol, the only closer of Service Desk). The settings and directory it decides with are the request's.
     The answer lists the calls closed as duplicates of this one (one more). The call's search document is
-    rewritten in the same transaction, in one statement (one more)."""
+    rewritten in the same transaction, in one statement (one more), and the resolve counted in the reports'
+    daily roll-ups, in one statement (one more)."""
     call = calls.log_call(desk.default, "incident", "Printer jams", log_group=desk.service_desk,
                           assigned_analyst=desk.rita, actor=desk.alice)
     client = _api(desk, "rita")
@@ -155,4 +156,4 @@ def test_resolving_a_call_through_the_api_needs_at_most_twelve_queries(desk):
         ("forward_for_closure", "Service Desk", "rita", "rita")
     # the test's own transaction turns the service's into a savepoint: those two statements are not queries
     queries = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    assert len(queries) <= 12, f"{len(queries)} queries:\n" + "\n".join(queries)
+    assert len(queries) <= 13, f"{len(queries)} queries:\n" + "\n".join(queries)

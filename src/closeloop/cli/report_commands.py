@@ -1,5 +1,5 @@
-"""Handlers for the reports and closure-quality commands: `report`, `raise-problem`, `checklist` and
-`rejection-category`. Each calls one use case and shapes its result; the figures come from the same
+"""Handlers for the reports and closure-quality commands: `report`, `report-rollups`, `raise-problem`,
+`checklist` and `rejection-category`. Each calls one use case and shapes its result; the figures come from the same
 report functions as the web pages and the API."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from closeloop.partitions.models import ChecklistItem, RejectionCategory
 from closeloop.partitions.services import UNSET
 from closeloop.reports.base import Report
 from closeloop.reports.export import report_csv
-from closeloop.reports.services import REPORTS, raise_problem, run_report
+from closeloop.reports.services import REPORTS, raise_problem, rebuild_report_rollups, run_report
 
 from .commands import CommandTree, Output
 
@@ -38,6 +38,12 @@ def report(args: Namespace, actor: Actor) -> Output:
     result = run_report(args.name, args.partition, actor, args.start, args.end)
     text = report_csv(result).rstrip("\n") if args.csv else _text_table(result)
     return Output(text, result.as_dict())
+
+
+def rollups_rebuild(args: Namespace, actor: Actor) -> Output:
+    days = rebuild_report_rollups(actor)
+    return Output(f"Report roll-ups rebuilt: {days['call_flow_days']} call-flow days, {days['decision_days']} "
+                  f"decision days, {days['closed_call_days']} closed-call days", days)
 
 
 def problem_raise(args: Namespace, actor: Actor) -> Output:
@@ -159,6 +165,9 @@ def register(tree: CommandTree) -> None:
     p.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day (default: 8 weeks ago)")
     p.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day, included (default: today)")
     p.add_argument("--csv", action="store_true", help="print the table as CSV")
+    fam = tree.family("report-rollups", "the daily roll-ups the reports read")
+    tree.leaf(fam, "rebuild", rollups_rebuild,
+              "rebuild them from every call (after loading calls past the services, or to repair them)")
 
     p = tree.leaf(tree.top, "raise-problem", problem_raise,
                   "log a Problem for a recurring issue and link its calls to it (closers)")

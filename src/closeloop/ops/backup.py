@@ -308,6 +308,7 @@ def restore_desk(path: str | Path, *, force: bool = False,
     """Load a backup into this database (migrated first); verified, or rolled back entirely."""
     from closeloop.calls.search import rebuild_search_index
     from closeloop.desk import migrate_database
+    from closeloop.reports.rollups import rebuild_rollups
 
     source = Path(path)
     if not source.is_file():
@@ -328,6 +329,7 @@ def restore_desk(path: str | Path, *, force: bool = False,
                     reset_sequences(desk_models())
                     _verify(expected)
                     rebuild_search_index()  # the search index is not in a backup: it is rebuilt from the calls
+                    rebuild_rollups()  # the reports' roll-ups too, whatever the backup held
             finally:
                 files.close()
             restored_files = files.put_in_storage()

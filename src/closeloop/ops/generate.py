@@ -21,6 +21,7 @@ from closeloop.calls.models import Call, CallEvent, ClosureDecision, RefCounter
 from closeloop.calls.search import rebuild_search_index
 from closeloop.closure import InvalidInput
 from closeloop.closure.unresolved import Original
+from closeloop.reports.rollups import rebuild_rollups
 
 from .bulkload import TableWriter, next_ids, reset_sequences
 from .synthetic_calls import (
@@ -139,6 +140,7 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
             progress(min(start + BATCH, calls))
     reset_sequences([Call, CallEvent, ClosureDecision])
     rebuild_search_index()  # the rows were written in bulk, past the handler that indexes each change
+    rebuild_rollups()  # and past the one that counts each change in the reports' daily roll-ups
     _analyze()
     return GenerateResult(calls, counts["events"], counts["decisions"], len(plans),
                           sum(len(p.directory.analysts) for p in plans))

@@ -1,7 +1,8 @@
 """Calls Auto Closed: the calls Call Auto Close rules closed because nobody decided in time.
 
 Read from the closure-stage decisions (outcome auto-closed, one per call a rule closed) and, for the rule
-that closed each, the call's auto-close history event. These are the calls nobody validated.
+that closed each, the call's auto-close history event. These are the calls nobody validated. The calls
+closed in the period, which their share is of, come from the daily roll-up `ClosedCallDay`.
 """
 
 from __future__ import annotations
@@ -10,15 +11,16 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count
-from django.db.models.functions import TruncWeek
+from django.db.models import Sum
 from django.utils import timezone
 
-from closeloop.calls.models import Call, CallEvent, ClosureDecision
-from closeloop.closure import CLOSED_STATUSES, Action
+from closeloop.calls.models import CallEvent, ClosureDecision
+from closeloop.closure import Action
 from closeloop.partitions.models import Partition
 
 from .base import Chart, Column, Period, Report, ratio, week_label, week_of
+from .daily import MondayOf, days_of, named
+from .models import ClosedCallDay
 
 __all__ = ["auto_closed"]
 
@@ -36,20 +38,24 @@ def auto_closed(partition: Partition, period: Period) -> Report:
         "decided_at", "call_id"))
     rule_of = {e["call_id"]: (e["details"] or {}).get("rule", "") for e in CallEvent.objects.filter(
         call_id__in=[d["call_id"] for d in decisions], action=Action.AUTO_CLOSE.value).values("call_id", "details")}
-    closed = Call.objects.filter(partition=partition, status__in=[s.value for s in CLOSED_STATUSES]).filter(
-        period.within("closed_at"))
-    closed_by_group = {r["closure_target_group__name"] or NO_GROUP: r["n"] for r in closed.values(
-        "closure_target_group__name").annotate(n=Count("id")).order_by()}
-    closed_by_resolver = {r["resolved_by__username"] or NOBODY: r["n"] for r in closed.values(
-        "resolved_by__username").annotate(n=Count("id")).order_by()}
-    closed_by_week = {week_of(r["week"]): r["n"] for r in closed.annotate(week=TruncWeek("closed_at")).values(
-        "week").annotate(n=Count("id")).order_by()}
+    # every call closed in the period (Closed or Closed/Unresolved), from the daily roll-up
+    closed_by_group: dict[str, int] = defaultdict(int)
+    closed_by_resolver: dict[str, int] = defaultdict(int)
+    closed_total = 0
+    days = days_of(ClosedCallDay, partition, period)
+    for r in named(days.values("closure_group_key", "resolver_key").annotate(n=Sum("calls")).order_by(),
+                   group=("closure_group_key", "group"), resolver=("resolver_key", "analyst")):
+        closed_by_group[r["group"] or NO_GROUP] += r["n"]
+        closed_by_resolver[r["resolver"] or NOBODY] += r["n"]
+        closed_total += r["n"]
+    closed_by_week = {week_of(r["week"]): r["n"] for r in days.annotate(week=MondayOf("day")).values(
+        "week").annotate(n=Sum("calls")).order_by()}
     dimensions: list[tuple[str, Any, dict[Any, int] | None]] = [
         ("rule", lambda d: rule_of.get(d["call_id"]) or "(unknown rule)", None),
         ("closure group", lambda d: d["call__closure_target_group__name"] or NO_GROUP, closed_by_group),
         ("resolver", lambda d: d["resolver__username"] or NOBODY, closed_by_resolver),
     ]
-    rows = [_row("partition", partition.name, decisions, closed.count())]
+    rows = [_row("partition", partition.name, decisions, closed_total)]
     for dimension, key_of, closed_counts in dimensions:
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for decision in decisions:

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Q
 from django.utils import timezone
 
 from closeloop.closure import InvalidInput
@@ -27,7 +26,6 @@ __all__ = [
     "hours",
     "ratio",
     "nearest_rank",
-    "percentiles_by",
     "week_of",
     "week_label",
 ]
@@ -173,29 +171,3 @@ def ratio(part: int, whole: int) -> float | None:
 def nearest_rank(p: float, n: int) -> int:
     """The 1-based rank of the p-th percentile among n sorted values (nearest-rank method)."""
     return max(1, math.ceil(p * n - 1e-9))
-
-
-def percentiles_by(rows: QuerySet[Any], key: Any, value: Any, ps: tuple[float, ...] = (0.5, 0.9)
-                   ) -> dict[Any, dict[float | str, Any]]:
-    """The row count ("n") and nearest-rank percentiles of `value` within each `key`, picked in the database.
-
-    Each row is numbered within its key in order of value; the count per key tells which numbers
-    are the percentiles; only those rows come back (at most len(ps) per key), on SQLite and PostgreSQL.
-    """
-    ranked = rows.annotate(
-        r_key=key, r_value=value,
-        r_rank=Window(RowNumber(), partition_by=[key], order_by=[F("r_value").asc(), F("id").asc()]),
-        r_n=Window(Count("id"), partition_by=[key]),
-    )
-    wanted = Q()
-    for p in ps:
-        # ceil(p*n) as integer arithmetic, the same on both databases: (a*n + b - 1) / b with p = a/b
-        numerator, denominator = round(p * 100), 100
-        wanted |= Q(r_rank=(F("r_n") * numerator + (denominator - 1)) / denominator)
-    result: dict[Any, dict[float | str, Any]] = {}
-    for row in ranked.filter(wanted).values("r_key", "r_value", "r_rank", "r_n"):
-        figures = result.setdefault(row["r_key"], {"n": row["r_n"]})
-        for p in ps:
-            if row["r_rank"] == nearest_rank(p, row["r_n"]):
-                figures[p] = row["r_value"]
-    return result

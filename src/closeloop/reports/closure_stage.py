@@ -1,7 +1,8 @@
 """Reports on the closure stage itself: the closure group's backlog, how fast it closes, and what it sends back.
 
-Every figure is an aggregate computed in the database; Python only shapes the handful of rows
-that come back (one per group, closer, week...).
+The backlog reads the calls waiting now (bounded by the closure stage's work, not by the desk's history);
+the other three read the daily roll-ups (`reports.models`) of the period, one query per grouping; Python
+only shapes the rows that come back (one per group, closer, week, wait bucket...).
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Value
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from closeloop.calls.models import Call, ClosureDecision
@@ -18,7 +18,10 @@ from closeloop.calls.queries import AGE_BUCKETS
 from closeloop.closure import CLOSURE_STATUSES, CallType, Status
 from closeloop.partitions.models import Partition
 
-from .base import Chart, Column, Period, Report, hours, percentiles_by, ratio, week_label, week_of
+from .base import Chart, Column, Period, Report, hours, ratio, week_label, week_of
+from .daily import MondayOf, days_of, named
+from .models import ClosedCallDay, DecisionDay
+from .waits import NOT_TIMED, percentile_waits
 
 __all__ = ["closure_backlog", "time_to_close", "rejection_rate", "closure_reasons"]
 
@@ -76,16 +79,29 @@ def closure_backlog(partition: Partition, period: Period, now: datetime | None =
                   closure_backlog.__doc__ or "")
 
 
-def _duration() -> ExpressionWrapper:
-    return ExpressionWrapper(F("closed_at") - F("resolved_at"), output_field=DurationField())
+def _histograms(rows: Any, *keys: str) -> dict[Any, dict[str, Any]]:
+    """Per value of `keys`: the wait histogram of the calls closed after a resolve, how many of them were
+    auto-closed, and how many calls were closed as Closed/Unresolved."""
+    result: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys) if len(keys) > 1 else row[keys[0]]
+        figures = result.setdefault(key, {"waits": [], "auto": 0, "unresolved": 0})
+        if row["status"] == Status.CLOSED_UNRESOLVED.value:
+            figures["unresolved"] += row["calls"]
+        elif row["wait_bucket"] != NOT_TIMED:
+            figures["waits"].append((row["wait_bucket"], row["calls"]))
+            figures["auto"] += row["calls"] if row["auto_closed"] else 0
+    return result
 
 
-def _unresolved_counts(partition: Partition, period: Period, key: Any) -> dict[Any, int]:
-    """Calls closed as Closed/Unresolved in the period, per `key`: closes that validated no resolution."""
-    unresolved = Call.objects.filter(partition=partition, status=Status.CLOSED_UNRESOLVED.value).filter(
-        period.within("closed_at"))
-    return {row["key"]: row["n"] for row in unresolved.annotate(key=key).values("key").annotate(
-        n=Count("id")).order_by("key")}
+def _merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"waits": [w for p in parts for w in p["waits"]], "auto": sum(p["auto"] for p in parts),
+            "unresolved": sum(p["unresolved"] for p in parts)}
+
+
+def _fig(figures: dict[str, Any]) -> dict[Any, Any]:
+    """n and the nearest-rank median and 90th percentile, read off the wait histogram."""
+    return {"n": sum(calls for _bucket, calls in figures["waits"]), **percentile_waits(figures["waits"], (0.5, 0.9))}
 
 
 def time_to_close(partition: Partition, period: Period) -> Report:
@@ -93,38 +109,39 @@ def time_to_close(partition: Partition, period: Period) -> Report:
     closed in the period: for the partition, per closure group, per closer, and per week; with how many of
     them a Call Auto Close rule closed (never validated by a closer) and their share. Calls closed as
     Closed/Unresolved (cancelled, duplicates, no response) validated no resolution: they are counted apart
-    and never in the times."""
-    closed = Call.objects.filter(partition=partition, status=Status.CLOSED.value, resolved_at__isnull=False).filter(
-        period.within("closed_at"))
-    # closed by a Call Auto Close rule: nobody validated them
-    auto = closed.filter(closure_decisions__outcome=ClosureDecision.Outcome.AUTO_CLOSED)
+    and never in the times. The counts are exact; the times are read off a histogram of waits (buckets
+    2.2% wide), within 1.1% of the exact figure."""
+    days = days_of(ClosedCallDay, partition, period)
+    shape = ("status", "auto_closed", "wait_bucket")
+    by_target = _histograms(named(days.values("closure_group_key", "closer_key", *shape).annotate(
+        calls=Sum("calls")).order_by(), group=("closure_group_key", "group"), closer=("closer_key", "analyst")),
+        "group", "closer")
     dimensions: list[tuple[str, Any, Any]] = [
-        ("partition", Value(partition.name), lambda k: k),
-        ("closure group", F("closure_target_group__name"), lambda k: k or NO_GROUP),
-        ("closer", F("closed_by__username"), lambda k: k or "system"),
+        ("partition", lambda k: partition.name, lambda k: k),
+        ("closure group", lambda k: k[0], lambda k: k or NO_GROUP),
+        ("closer", lambda k: k[1], lambda k: k or "system"),
     ]
     rows: list[dict[str, Any]] = []
-    for dimension, key, name_of in dimensions:
-        figures = percentiles_by(closed, key, _duration())
-        unresolved = _unresolved_counts(partition, period, key)
-        figures.update({k: {"n": 0} for k in unresolved if k not in figures})
-        if dimension == "partition" and not figures:
-            figures = {partition.name: {"n": 0}}  # the partition's own line is shown even with nothing closed
-        autos = _counts_by(auto, key)
-        for key_value, fig in sorted(figures.items(), key=lambda item: str(item[0] or "")):
-            rows.append(_close_row(dimension, name_of(key_value), fig, autos.get(key_value, 0),
-                                   unresolved.get(key_value, 0)))
-    weekly = {week_of(k): fig for k, fig in percentiles_by(closed, TruncWeek("closed_at"), _duration()).items()}
-    auto_weekly = {week_of(k): n for k, n in _counts_by(auto, TruncWeek("closed_at")).items()}
-    weekly_unresolved = {week_of(k): n for k, n in _unresolved_counts(partition, period,
-                                                                      TruncWeek("closed_at")).items()}
+    for dimension, key_of, name_of in dimensions:
+        grouped: dict[Any, list[dict[str, Any]]] = {}
+        for key, figures in by_target.items():
+            grouped.setdefault(key_of(key), []).append(figures)
+        if dimension == "partition" and not grouped:
+            grouped = {partition.name: []}  # the partition's own line is shown even with nothing closed
+        for key_value, parts in sorted(grouped.items(), key=lambda item: str(item[0] or "")):
+            merged = _merged(parts)
+            rows.append(_close_row(dimension, name_of(key_value), _fig(merged), merged["auto"], merged["unresolved"]))
+    per_week = days.annotate(week=MondayOf("day")).values("week", *shape).annotate(calls=Sum("calls")).order_by()
+    weekly = {week_of(k): f for k, f in _histograms(per_week, "week").items()}
     weeks = period.weeks()
-    for monday in weeks:
-        rows.append(_close_row("week", monday.isoformat(), weekly.get(monday, {"n": 0}), auto_weekly.get(monday, 0),
-                               weekly_unresolved.get(monday, 0)))
+    empty = {"waits": [], "auto": 0, "unresolved": 0}
+    figs = [_fig(weekly.get(monday, empty)) for monday in weeks]
+    for monday, fig in zip(weeks, figs, strict=True):
+        figures = weekly.get(monday, empty)
+        rows.append(_close_row("week", monday.isoformat(), fig, figures["auto"], figures["unresolved"]))
     chart = Chart("line", "Time to close after resolve, per week (hours)", [week_label(w) for w in weeks],
-                  [("median", [hours(weekly.get(w, {}).get(0.5)) for w in weeks]),
-                   ("90th percentile", [hours(weekly.get(w, {}).get(0.9)) for w in weeks])], "hours")
+                  [("median", [hours(fig.get(0.5)) for fig in figs]),
+                   ("90th percentile", [hours(fig.get(0.9)) for fig in figs])], "hours")
     columns = [Column("dimension", "By"), Column("name", "Name"), Column("closed", "Calls closed", "count"),
                Column("median_hours", "Median (hours)", "hours"), Column("p90_hours", "90th percentile (hours)",
                                                                           "hours"),
@@ -134,27 +151,30 @@ def time_to_close(partition: Partition, period: Period) -> Report:
                   time_to_close.__doc__ or "")
 
 
-def _counts_by(calls: Any, key: Any) -> dict[Any, int]:
-    return {row["k"]: row["n"] for row in calls.annotate(k=key).values("k").annotate(n=Count("id", distinct=True))
-            .order_by()}
-
-
 def _close_row(dimension: str, name: str, fig: dict[Any, Any], auto: int = 0, unresolved: int = 0) -> dict[str, Any]:
     return {"dimension": dimension, "name": name, "closed": fig.get("n", 0),
             "median_hours": hours(fig.get(0.5)), "p90_hours": hours(fig.get(0.9)),
             "auto_closed": auto, "auto_closed_share": ratio(auto, fig.get("n", 0)), "closed_unresolved": unresolved}
 
 
-def _decision_counts() -> dict[str, Any]:
-    outcome = ClosureDecision.Outcome
-    return {
-        "decisions": Count("id"),
-        "rejected": Count("id", filter=Q(outcome=outcome.REJECTED)),
-        "closed_first_time": Count("id", filter=Q(outcome=outcome.CLOSED_FIRST_TIME)),
-        "closed_after_rejection": Count("id", filter=Q(outcome=outcome.CLOSED_AFTER_REJECTION)),
-        "refused_by_user": Count("id", filter=Q(outcome=outcome.REFUSED_BY_USER)),
-        "first_decisions": Count("id", filter=Q(rejections_before=0)),
-    }
+_OUTCOME_KEYS = {ClosureDecision.Outcome.REJECTED.value: "rejected",
+                 ClosureDecision.Outcome.CLOSED_FIRST_TIME.value: "closed_first_time",
+                 ClosureDecision.Outcome.CLOSED_AFTER_REJECTION.value: "closed_after_rejection",
+                 ClosureDecision.Outcome.REFUSED_BY_USER.value: "refused_by_user"}
+
+
+def _add_decisions(counts: dict[str, int], row: dict[str, Any]) -> None:
+    """Add one roll-up row (decisions of one outcome, first-time or not) to a line's counts."""
+    counts["decisions"] = counts.get("decisions", 0) + row["decisions"]
+    if row["first_decision"]:
+        counts["first_decisions"] = counts.get("first_decisions", 0) + row["decisions"]
+    if key := _OUTCOME_KEYS.get(row["outcome"]):
+        counts[key] = counts.get(key, 0) + row["decisions"]
+
+
+def _by_name(groups: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    """Lines in name order, the line with no name (no group, the system...) first."""
+    return sorted(groups.items(), key=lambda item: (item[0] is not None, item[0] or ""))
 
 
 _COUNT_KEYS = ("decisions", "rejected", "refused_by_user", "closed_first_time", "closed_after_rejection")
@@ -176,26 +196,36 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
     (from the resolved e-mail), and the first-time validation rate (of resolutions checked for the first
     time, the share closed without being sent back), per resolver, resolver group, call type and week; and
     how many rejections fell in each rejection category."""
-    decisions = ClosureDecision.objects.filter(partition=partition).filter(period.within("decided_at"))
+    days = days_of(DecisionDay, partition, period)
     dimensions: list[tuple[str, str, Any]] = [
-        ("resolver", "resolver__username", lambda k: k or "system"),
-        ("resolver group", "resolver_group__name", lambda k: k or NO_GROUP),
+        ("resolver", "resolver", lambda k: k or "system"),
+        ("resolver group", "resolver_group", lambda k: k or NO_GROUP),
         ("call type", "call_type", _type_label),
     ]
-    rows: list[dict[str, Any]] = []
-    total = decisions.aggregate(**_decision_counts())
-    rows.append(_decision_row("partition", partition.name, total))
-    for dimension, key, name_of in dimensions:
-        for counts in decisions.values(key).annotate(**_decision_counts()).order_by(key):
-            rows.append(_decision_row(dimension, name_of(counts[key]), counts))
-    rejected = decisions.filter(outcome=ClosureDecision.Outcome.REJECTED)
-    for counts in rejected.values("rejection_category__label").annotate(n=Count("id")).order_by(
-            "rejection_category__label"):
+    total: dict[str, int] = {}
+    lines: dict[str, dict[Any, dict[str, int]]] = {dimension: {} for dimension, _k, _n in dimensions}
+    categories: dict[str | None, int] = {}
+    for row in named(days.values("resolver_key", "resolver_group_key", "call_type", "outcome", "first_decision",
+                                 "category_key").annotate(decisions=Sum("decisions")).order_by(),
+                     resolver=("resolver_key", "analyst"), resolver_group=("resolver_group_key", "group"),
+                     category=("category_key", "category")):
+        _add_decisions(total, row)
+        for dimension, key, _name in dimensions:
+            _add_decisions(lines[dimension].setdefault(row[key], {}), row)
+        if row["outcome"] == ClosureDecision.Outcome.REJECTED.value:
+            categories[row["category"]] = categories.get(row["category"], 0) + row["decisions"]
+    rows: list[dict[str, Any]] = [_decision_row("partition", partition.name, total)]
+    for dimension, _key, name_of in dimensions:
+        for key_value, counts in _by_name(lines[dimension]):
+            rows.append(_decision_row(dimension, name_of(key_value), counts))
+    for label, n in _by_name(categories):
         # why resolutions were sent back: only the count of rejections means something here
         rows.append({**{k: None for k in _DECISION_KEYS}, "dimension": "rejection category",
-                     "name": counts["rejection_category__label"] or "(no category)", "rejected": counts["n"]})
-    weekly = {week_of(c["week"]): c for c in decisions.annotate(week=TruncWeek("decided_at")).values("week").annotate(
-        **_decision_counts()).order_by("week")}
+                     "name": label or "(no category)", "rejected": n})
+    weekly: dict[Any, dict[str, int]] = {}
+    for row in days.annotate(week=MondayOf("day")).values("week", "outcome", "first_decision").annotate(
+            decisions=Sum("decisions")).order_by():
+        _add_decisions(weekly.setdefault(week_of(row["week"]), {}), row)
     weeks = period.weeks()
     week_rows = [_decision_row("week", w.isoformat(), weekly.get(w, {})) for w in weeks]
     rows.extend(week_rows)
@@ -218,9 +248,12 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
 
 def closure_reasons(partition: Partition, period: Period) -> Report:
     """Calls closed in the period by call type and closure reason, with each reason's share of its type."""
-    closed = Call.objects.filter(partition=partition, status=Status.CLOSED.value).filter(period.within("closed_at"))
-    grouped = list(closed.values("call_type", "closure_reason__code", "closure_reason__label").annotate(
-        calls=Count("id")).order_by("call_type", "-calls", "closure_reason__code"))
+    closed = days_of(ClosedCallDay, partition, period).filter(status=Status.CLOSED.value)
+    grouped = sorted(named(closed.values("call_type", "reason_key").annotate(calls=Sum("calls")).order_by(),
+                           closure_reason__code=("reason_key", "reason code"),
+                           closure_reason__label=("reason_key", "reason label")),
+        key=lambda r: (r["call_type"], -r["calls"], r["closure_reason__code"] is not None,
+                       r["closure_reason__code"] or ""))
     per_type: dict[str, int] = {}
     for row in grouped:
         per_type[row["call_type"]] = per_type.get(row["call_type"], 0) + row["calls"]

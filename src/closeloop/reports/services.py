@@ -15,7 +15,7 @@ from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import actor_in
 from closeloop.calls.models import Call
 from closeloop.calls.services import log_call, save_change
-from closeloop.closure import CallType, InvalidInput, NotFound, Right, changes, guards
+from closeloop.closure import CallType, InvalidInput, NotAllowed, NotFound, Right, changes, guards
 from closeloop.partitions.models import IpkGroup, Partition
 from closeloop.partitions.services import get_partition, load_directory
 
@@ -23,10 +23,13 @@ from .autoclosed import auto_closed
 from .base import Period, Report, parse_period
 from .closure_sla import closure_sla_report
 from .closure_stage import closure_backlog, closure_reasons, rejection_rate, time_to_close
+from .models import CallFlowDay, ClosedCallDay, DecisionDay
 from .recurring import recurring_issues
+from .rollups import rebuild_rollups
 from .trends import trends
 
-__all__ = ["ReportKind", "REPORTS", "get_report_kind", "run_report", "raise_problem", "problem_groups"]
+__all__ = ["ReportKind", "REPORTS", "get_report_kind", "run_report", "raise_problem", "problem_groups",
+           "rebuild_report_rollups"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,18 @@ def run_report(name: str, partition_name: str, viewer: Analyst | None, start: st
     kind = get_report_kind(name)
     partition = get_partition(partition_name, viewer)
     return kind.build(partition, parse_period(start, end))
+
+
+@transaction.atomic
+def rebuild_report_rollups(actor: Analyst | None) -> dict[str, int]:
+    """The system operator rebuilds the reports' daily roll-ups from every call, history event and closure
+    decision (after loading rows past the services, or to repair them); how many day rows each now has.
+    One transaction: reports read the old roll-ups until the new ones are committed."""
+    if actor is not None:
+        raise NotAllowed("Rebuilding the report roll-ups is the system operator's job: run it without --as")
+    rebuild_rollups()
+    return {"call_flow_days": CallFlowDay.objects.count(), "decision_days": DecisionDay.objects.count(),
+            "closed_call_days": ClosedCallDay.objects.count()}
 
 
 def _clean_refs(refs: Iterable[str]) -> list[str]:

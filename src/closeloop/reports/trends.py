@@ -1,57 +1,64 @@
 """Trends: how many calls were logged, resolved and closed each week, by call type and by group.
 
 Counted from the call history (one event per log, resolve and close), so a call resolved twice
-after a rejection counts as two resolutions, the work the desk actually did.
+after a rejection counts as two resolutions, the work the desk actually did. Read from the daily roll-up
+`CallFlowDay` (kept in step with every change), never from the events themselves.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncWeek
+from django.db.models import Sum
 
-from closeloop.calls.models import CallEvent
-from closeloop.closure import Action, CallType
+from closeloop.closure import CallType
 from closeloop.partitions.models import Partition
 
 from .base import Chart, Column, Period, Report, ratio, week_label, week_of
+from .daily import MondayOf, days_of, named
+from .models import CallFlowDay
 
 __all__ = ["trends", "NO_GROUP"]
 
 NO_GROUP = "(no group)"
-_LOGGED = [Action.LOG.value]
-_RESOLVED = [Action.RESOLVE_TO_ANALYST.value, Action.RESOLVE_TO_GROUP.value, Action.RESOLVE_AND_CLOSE.value]
-_AUTO_CLOSED = [Action.AUTO_CLOSE.value]
-_CLOSED = [Action.CLOSE.value, Action.RESOLVE_AND_CLOSE.value, *_AUTO_CLOSED]
 _MEASURES = ("logged", "resolved", "closed", "auto_closed")
 
 
 def _counts() -> dict[str, Any]:
-    return {"logged": Count("id", filter=Q(action__in=_LOGGED)),
-            "resolved": Count("id", filter=Q(action__in=_RESOLVED)),
-            "closed": Count("id", filter=Q(action__in=_CLOSED)),
-            "auto_closed": Count("id", filter=Q(action__in=_AUTO_CLOSED))}
+    return {m: Sum(m) for m in _MEASURES}
 
 
 def trends(partition: Partition, period: Period) -> Report:
     """Calls logged, resolved and closed per week: for the whole partition, per call type, and per
     group (the group the call is assigned to now); closed counts the calls Call Auto Close rules closed
     too, shown apart as auto-closed with their share."""
-    events = CallEvent.objects.filter(call__partition=partition, action__in=_LOGGED + _RESOLVED + _CLOSED).filter(
-        period.within("at")).annotate(week=TruncWeek("at"))
+    days = days_of(CallFlowDay, partition, period).annotate(week=MondayOf("day"))
     weeks = period.weeks()
     rows: list[dict[str, Any]] = []
-    totals = {week_of(r["week"]): r for r in events.values("week").annotate(**_counts()).order_by("week")}
+    by_type: list[dict[str, Any]] = []
+    by_group: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for r in named(days.values("week", "call_type", "group_key").annotate(**_counts()).order_by(),
+                   group=("group_key", "group")):
+        by_type.append(r)
+        # the week's figures per group name (two groups of a partition never share a name)
+        counts = by_group.setdefault((week_of(r["week"]), r["group"]), dict.fromkeys(_MEASURES, 0))
+        for m in _MEASURES:
+            counts[m] += r[m]
+    totals: dict[Any, dict[str, int]] = {}
+    types: dict[tuple[Any, str], dict[str, int]] = {}
+    for r in by_type:
+        for target in (totals.setdefault(week_of(r["week"]), dict.fromkeys(_MEASURES, 0)),
+                       types.setdefault((week_of(r["week"]), r["call_type"]), dict.fromkeys(_MEASURES, 0))):
+            for m in _MEASURES:
+                target[m] += r[m]
     for monday in weeks:
         rows.append(_row(monday.isoformat(), "partition", partition.name, totals.get(monday, {})))
-    dimensions: list[tuple[str, str, Any]] = [
-        ("call type", "call__call_type", lambda k: CallType(k).label),
-        ("group", "call__assigned_group__name", lambda k: k or NO_GROUP),
-    ]
-    for dimension, key, name_of in dimensions:
-        for r in events.values("week", key).annotate(**_counts()).order_by("week", key):
-            rows.append(_row(week_of(r["week"]).isoformat(), dimension, name_of(r[key]), r))  # type: ignore[union-attr]
+    for (monday, call_type), counts in sorted(types.items()):
+        if any(counts.values()):
+            rows.append(_row(monday.isoformat(), "call type", CallType(call_type).label, counts))
+    for (monday, group), counts in sorted(by_group.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+        if any(counts.values()):
+            rows.append(_row(monday.isoformat(), "group", group or NO_GROUP, counts))
     chart = Chart("line", "Calls logged, resolved and closed per week", [week_label(w) for w in weeks],
                   [(m.replace("_", "-"), [float(totals.get(w, {}).get(m, 0)) for w in weeks])
                    for m in _MEASURES], "calls")

@@ -33,8 +33,15 @@ from closeloop.calls import services as calls
 from closeloop.partitions import quality
 from closeloop.partitions import services as partitions
 from closeloop.reports.base import Period, parse_period
+from closeloop.reports.waits import PRECISION
 
 REASON = {"incident": "FIXED", "service_request": "FULFILLED", "problem": "ROOT_CAUSE"}
+
+
+def about(hours: float) -> object:
+    """A time-to-close figure as the report shows it: read off the wait histogram, within its documented
+    precision of the exact `hours`, then rounded to hundredths of an hour."""
+    return pytest.approx(hours, rel=PRECISION, abs=0.005)
 
 
 def at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
