@@ -22,6 +22,7 @@ __all__ = [
     "RejectionCategory",
     "Category",
     "PriorityMatrix",
+    "DeskVersion",
 ]
 
 CALL_TYPE_CHOICES = [(t.value, t.label) for t in CallType]
@@ -282,3 +283,11 @@ class PriorityMatrix(models.Model):
             impact, urgency = key.split(",")
             out[(int(impact), int(urgency))] = int(value)
         return out
+
+
+class DeskVersion(models.Model):
+    """One row whose number changes with every change to the partitions' people, roles, groups and closure
+    settings. Each app node keeps the directory and settings it read for as long as the number stays the same
+    (`partitions.snapshot`), and reads the number with the signed-in analyst: no query of its own."""
+
+    version = models.BigIntegerField(default=0)

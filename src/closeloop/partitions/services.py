@@ -130,7 +130,7 @@ def get_group_by_id(group_id: int, viewer: Analyst | None = None) -> IpkGroup:
 
 def load_directory(partition: Partition) -> Directory:
     """Everyone in the partition with their call rights, and each active group's members."""
-    return remembered(("directory", partition.id), lambda: _read_directory(partition))
+    return remembered(("directory", partition.id), lambda: _read_directory(partition), shared=True)
 
 
 def _read_directory(partition: Partition) -> Directory:
@@ -241,7 +241,7 @@ def _settings_row(partition: Partition, lock: bool = False) -> ClosureSettings:
 
 def load_settings(partition: Partition) -> PartitionSettings:
     """The partition's closure settings as they are right now (read on every request: no restart)."""
-    return remembered(("settings", partition.id), lambda: _settings_row(partition).as_value())
+    return remembered(("settings", partition.id), lambda: _settings_row(partition).as_value(), shared=True)
 
 
 def audited_settings(row: ClosureSettings) -> dict[str, Any]:
