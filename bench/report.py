@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .notes import EXPLAIN_FINDINGS, WHAT_BOUNDS_US
+from .notes import EXPLAIN_FINDINGS, QUERY_BUDGET, WHAT_BOUNDS_US
 
 __all__ = ["write_report"]
 
@@ -151,6 +151,10 @@ def write_report(path: Path, command: str, runs: list[dict[str, Any]], args: arg
         "Desk sizes: " + "; ".join(f"{_run_name(r)}: busy analyst {r['closeloop']['busy analyst outstanding']:,} "
                                    f"calls outstanding, closure-group member "
                                    f"{r['closeloop']['closure-group member outstanding']:,}" for r in runs),
+        "",
+        "## Query budget and request cost",
+        "",
+        QUERY_BUDGET.strip(),
         "",
         "## Search and filtered lists",
         "",

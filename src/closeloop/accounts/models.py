@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from closeloop.closure import AdminRight, Right
 
@@ -56,6 +57,9 @@ class Analyst(AbstractUser):
     general_access_role = models.ForeignKey(
         GeneralAccessRole, null=True, blank=True, on_delete=models.PROTECT, related_name="analysts"
     )
+    # Signing out ends every session of the analyst: sessions live in signed cookies, so the server cannot
+    # delete one; a session is valid only while this number is the one it was signed in with.
+    session_epoch = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["username"]
@@ -63,6 +67,11 @@ class Analyst(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """What a signed-in session must carry: changes with the password and when the analyst signs out."""
+        return salted_hmac("closeloop.Analyst.session", f"{self.password}:{self.session_epoch}", secret=secret,
+                           algorithm="sha256").hexdigest()
 
     def has_admin_right(self, right: AdminRight) -> bool:
         """A General Access right; a deactivated analyst holds none, whatever their role says."""

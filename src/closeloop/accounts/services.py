@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -249,12 +250,15 @@ def revoke_token(analyst: Analyst, token_id: int) -> ApiToken:
     return token
 
 
-def analyst_for_token(key: str) -> Analyst | None:
-    """The active analyst a bearer token belongs to, or None for an unknown or revoked token."""
+def analyst_for_token(key: str, **annotations: Any) -> Analyst | None:
+    """The active analyst a bearer token belongs to, or None for an unknown or revoked token; `annotations`
+    (such as the desk version) are read in the same query and set on the analyst."""
     token = ApiToken.objects.filter(key_hash=_hash_token(key), revoked_at__isnull=True).select_related(
-        "analyst", "analyst__general_access_role").first()
+        "analyst", "analyst__general_access_role").annotate(**annotations).first()
     if token is None or not token.analyst.is_active:
         return None
+    for name in annotations:
+        setattr(token.analyst, name, getattr(token, name))
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_PRECISION:
         # "last used" is kept to within a few minutes: not a database write on every request

@@ -16,6 +16,7 @@ from ninja.utils import check_csrf
 from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import analyst_for_token
 from closeloop.closure import InvalidInput, NotAllowed
+from closeloop.partitions.snapshot import desk_version_column
 
 __all__ = ["ApiToken", "SignedInSession", "AUTH", "caller", "expected_version"]
 
@@ -27,7 +28,8 @@ class ApiToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Analyst | None:
         token = token.strip()
-        return analyst_for_token(token) if token else None
+        # the desk version comes with the analyst: the directory and settings this node keeps are then reused
+        return analyst_for_token(token, desk_version=desk_version_column()) if token else None
 
 
 class SignedInSession(APIKeyCookie):

@@ -7,6 +7,7 @@ action notifies nobody.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django.utils import timezone
@@ -16,7 +17,16 @@ from closeloop.closure.events import CallChanged, publish
 
 from .models import Call, CallEvent
 
-__all__ = ["record_event"]
+__all__ = ["record_event", "call_being_published"]
+
+_publishing: ContextVar[Call | None] = ContextVar("closeloop_call_being_published", default=None)
+
+
+def call_being_published(call_id: int) -> Call | None:
+    """The call whose event the handlers are being told of, as the action just wrote it (so a handler need not
+    read it again); None if the event is about another call."""
+    call = _publishing.get()
+    return call if call is not None and call.id == call_id else None
 
 
 def record_event(call: Call, actor: Any, action: Action | str, from_status: Status | str | None,
@@ -34,8 +44,16 @@ def record_event(call: Call, actor: Any, action: Action | str, from_status: Stat
         details={k: v for k, v in details.items() if v is not None},
         visible_to_contact=visible_to_contact,
     )
+    token = _publishing.set(call)
+    try:
+        _publish(call, event)
+    finally:
+        _publishing.reset(token)
+    return event
+
+
+def _publish(call: Call, event: CallEvent) -> None:
     publish(CallChanged(call_id=call.id, ref=call.ref, partition_id=call.partition_id, event_id=event.id,
                         action=event.action, from_status=event.from_status, to_status=event.to_status,
                         actor_id=event.actor_id, at=event.at, note=event.note, details=event.details,
                         visible_to_contact=event.visible_to_contact))
-    return event

@@ -47,6 +47,10 @@ class CallQuerySet(models.QuerySet["Call"]):
         qs._with_relations = True
         return qs
 
+    def with_duplicates_known(self) -> CallQuerySet:
+        """Calls knowing whether any call was closed as their duplicate: their answer lists those only then."""
+        return self.annotate(has_duplicates=models.Exists(Call.objects.filter(duplicate_of=models.OuterRef("pk"))))
+
     def _clone(self) -> CallQuerySet:
         clone: CallQuerySet = super()._clone()  # type: ignore[misc]
         clone._with_relations = self._with_relations

@@ -97,7 +97,10 @@ def sampling_as_dict(call: Call) -> dict[str, Any]:
 
 
 def duplicate_refs(call: Call) -> list[str]:
-    """References of the calls closed as duplicates of this one (the original's side of the link)."""
+    """References of the calls closed as duplicates of this one (the original's side of the link); no query
+    for a call read knowing it has none (`CallQuerySet.with_duplicates_known`)."""
+    if getattr(call, "has_duplicates", True) is False:
+        return []
     return list(call.duplicates.order_by("ref").values_list("ref", flat=True))
 
 

@@ -45,32 +45,41 @@ AGE_BUCKETS: list[tuple[str, timedelta | None]] = [
 ]
 
 
-def _queue_filters(analyst: Analyst) -> dict[str, Q]:
-    groups = analyst.ipk_groups.filter(partition__memberships__analyst=analyst).values("id")
-    # Validation work is only shown to members who may validate it (the Closure Comments right).
-    closing_groups = analyst.ipk_groups.filter(partition__memberships__analyst=analyst,
-                                               partition__memberships__ipk_role__close=True).values("id")
+def _queue_filters(analyst: Analyst, partition_id: int | None = None) -> dict[str, Q]:
+    """Each queue's condition. With a partition, each condition carries it itself: a condition ANDed around
+    the four lets SQLite walk the whole partition by its index instead of reading each queue's own index."""
+    in_partition = Q(partition_id=partition_id) if partition_id is not None else Q()
+    mine = analyst.ipk_groups.filter(partition_id=partition_id) if partition_id is not None else analyst.ipk_groups
+    groups = mine.filter(partition__memberships__analyst=analyst).values("id")
+    # Validation work is only shown to members who may validate it (the Closure Comments right): one filter(), so
+    # the right is the analyst's own membership's.
+    closing_groups = mine.filter(partition__memberships__analyst=analyst,
+                                 partition__memberships__ipk_role__close=True).values("id")
     return {
-        "mine": Q(status__in=_WORK, assigned_analyst=analyst),
+        "mine": Q(status__in=_WORK, assigned_analyst=analyst) & in_partition,
         # a call nobody has assigned yet waits in the queue of the group that logged it
         "groups": Q(status__in=_WORK, assigned_analyst__isnull=True)
         & (Q(assigned_group__in=groups) | Q(assigned_group__isnull=True, log_group__in=groups)),
-        "to_me": Q(status=Status.FORWARD_TO_YOU_FOR_CLOSE.value, closure_target_analyst=analyst),
+        "to_me": Q(status=Status.FORWARD_TO_YOU_FOR_CLOSE.value, closure_target_analyst=analyst) & in_partition,
         "for_closure": Q(status=Status.FORWARD_FOR_CLOSURE.value, closure_target_group__in=closing_groups),
     }
 
 
-def outstanding_calls(analyst: Analyst, queue: str | None = None, partition_id: int | None = None) -> QuerySet[Call]:
-    """An analyst's Calls Outstanding (all four queues, or one), only in partitions they belong to."""
-    filters = _queue_filters(analyst)
-    if queue is not None and queue not in filters:
-        raise InvalidInput(f"queue must be one of: {', '.join(filters)} (got {queue!r})", field="queue")
+def _queues_rows(analyst: Analyst, filters: dict[str, Q], partition_id: int | None,
+                 queue: str | None = None) -> QuerySet[Call]:
+    """The calls of one queue, or of all four, in the analyst's partitions (or in one of them)."""
     condition = filters[queue] if queue else filters["mine"] | filters["groups"] | filters["to_me"] | \
         filters["for_closure"]
-    qs = Call.objects.visible_to(analyst).filter(condition)
-    if partition_id is not None:
-        qs = qs.filter(partition_id=partition_id)
-    return qs.with_relations()
+    return Call.objects.visible_to(analyst).filter(condition)
+
+
+def outstanding_calls(analyst: Analyst, queue: str | None = None, partition_id: int | None = None) -> QuerySet[Call]:
+    """An analyst's Calls Outstanding (all four queues, or one), only in partitions they belong to: the web page
+    and the API list the same rows."""
+    filters = _queue_filters(analyst, partition_id)
+    if queue is not None and queue not in filters:
+        raise InvalidInput(f"queue must be one of: {', '.join(filters)} (got {queue!r})", field="queue")
+    return _queues_rows(analyst, filters, partition_id, queue).with_relations()
 
 
 @dataclass
@@ -131,17 +140,10 @@ def age_bucket(age: timedelta) -> str:
 
 
 def outstanding_summary(analyst: Analyst, partition_id: int | None = None) -> OutstandingSummary:
-    """Counts per queue, status and age, computed in the database."""
-    filters = _queue_filters(analyst)
-    base = Call.objects.visible_to(analyst)
-    if partition_id is not None:
-        base = base.filter(partition_id=partition_id)
-    everything = filters["mine"] | filters["groups"] | filters["to_me"] | filters["for_closure"]
-    rows = base.filter(everything)  # only the queues' rows: counting over every call would scan them all
-    queues = rows.aggregate(**{name: Count("id", filter=cond) for name, cond in filters.items()})
-    statuses = {s.label: 0 for s in Status if s in OPEN_STATUSES}
-    for row in rows.values("status").annotate(n=Count("id")):
-        statuses[Status(row["status"]).label] = row["n"]
+    """Counts per queue, status and age, computed in the database in one query over the queues' rows."""
+    filters = _queue_filters(analyst, partition_id)
+    rows = _queues_rows(analyst, filters, partition_id)  # only the queues' rows: never a count over every call
+    open_statuses = [s for s in Status if s in OPEN_STATUSES]
     now = timezone.now()
     anchor = Case(When(status__in=[Status.FORWARD_FOR_CLOSURE.value, Status.FORWARD_TO_YOU_FOR_CLOSE.value],
                        forwarded_at__isnull=False, then=F("forwarded_at")), default=F("logged_at"))
@@ -151,7 +153,10 @@ def outstanding_summary(analyst: Analyst, partition_id: int | None = None) -> Ou
         older = Q() if newer_than is None else Q(anchor__lte=newer_than)
         buckets[label] = older & (Q(anchor__gt=now - limit) if limit is not None else Q())
         newer_than = now - limit if limit is not None else None
-    counts = rows.annotate(anchor=anchor).aggregate(**{f"b{i}": Count("id", filter=q)
-                                                      for i, q in enumerate(buckets.values())})
-    ages = {label: counts[f"b{i}"] or 0 for i, label in enumerate(buckets)}
-    return OutstandingSummary(queues={k: v or 0 for k, v in queues.items()}, statuses=statuses, ages=ages)
+    counts = rows.annotate(anchor=anchor).aggregate(
+        **{f"q_{name}": Count("id", filter=cond) for name, cond in filters.items()},
+        **{f"s{i}": Count("id", filter=Q(status=s.value)) for i, s in enumerate(open_statuses)},
+        **{f"b{i}": Count("id", filter=q) for i, q in enumerate(buckets.values())})
+    return OutstandingSummary(queues={name: counts[f"q_{name}"] or 0 for name in filters},
+                              statuses={s.label: counts[f"s{i}"] or 0 for i, s in enumerate(open_statuses)},
+                              ages={label: counts[f"b{i}"] or 0 for i, label in enumerate(buckets)})

@@ -45,6 +45,7 @@ from closeloop.closure.routing import eligible_closers, is_eligible_closer
 from closeloop.contacts.models import Contact
 from closeloop.contacts.services import contact_facts
 from closeloop.partitions.catalogue import category_path, find_category, load_matrix
+from closeloop.partitions.kept import active_checklist, closure_reasons
 from closeloop.partitions.models import Category, ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
 from closeloop.partitions.services import UNSET, Unset, load_directory, load_settings
 
@@ -73,20 +74,28 @@ __all__ = [
     "close_input_problems",
     "closure_choices",
     "preview_resolve_route",
+    "know_reason",
 ]
 
 
-def get_call(ref: str, viewer: Analyst | None) -> Call:
-    """A call by reference, if the viewer works in its partition (else NotFound: never leak existence)."""
+def get_call(ref: str, viewer: Analyst | None, *, shown: bool = True) -> Call:
+    """A call by reference, if the viewer works in its partition (else NotFound: never leak existence).
+
+    `shown=False`: a call about to be acted on, not shown: without the names of the analysts and groups it
+    names (read when asked for)."""
+    calls = Call.objects.visible_to(viewer)
+    calls = calls.with_relations().with_duplicates_known() if shown else calls.select_related("partition")
     try:  # get(), not first(): a reference is unique, and ordering the joined row costs more than the query
-        return Call.objects.visible_to(viewer).with_relations().get(ref=ref.strip().upper())
+        return calls.get(ref=ref.strip().upper())
     except Call.DoesNotExist:
         raise NotFound(f"No call {ref!r} in your partitions", field="ref") from None
 
 
 def _lock(ref: str, viewer: Analyst | None, expected_version: int | None) -> Call:
-    call = Call.objects.select_for_update(of=("self",)).select_related("partition").filter(
-        ref=ref.strip().upper()).first()
+    # one query: the call locked, with what the action's handlers and answer read (its contact, whether calls
+    # were closed as its duplicates)
+    call = Call.objects.select_for_update(of=("self",)).select_related(
+        "partition", "contact").with_duplicates_known().filter(ref=ref.strip().upper()).first()
     # only the partition's members may see it; the directory is the one the action decides with
     if call is None or (viewer is not None and viewer.id not in load_directory(call.partition).analysts):
         raise NotFound(f"No call {ref!r} in your partitions", field="ref")
@@ -251,8 +260,7 @@ def resume_call(ref: str, actor: Analyst | None, reason: str = "", expected_vers
 def _reason_facts(call: Call, code: str | None) -> tuple[ClosureReason | None, ReasonFacts | None]:
     if not code:
         return None, None
-    reason = ClosureReason.objects.filter(partition=call.partition_id, code=code.strip()).prefetch_related(
-        "type_links").first()
+    reason = closure_reasons(call.partition_id).get(code.strip())
     if reason is None:
         raise InvalidInput(f"No closure reason {code!r} in partition {call.partition.name}", field="reason")
     types = frozenset(CallType(t) for t in reason.call_types)
@@ -260,7 +268,7 @@ def _reason_facts(call: Call, code: str | None) -> tuple[ClosureReason | None, R
 
 
 def _checklist(call: Call) -> list[ChecklistItem]:
-    return list(ChecklistItem.objects.filter(partition=call.partition_id, active=True))
+    return active_checklist(call.partition_id)
 
 
 def _item_facts(items: Iterable[ChecklistItem]) -> list[ChecklistItemFacts]:
@@ -358,7 +366,16 @@ def close_call(ref: str, actor: Analyst | None, comments: str, *, reason: str | 
                            comments, reason_facts, at or timezone.now(), _item_facts(items), ticked_ids)
     answered = ticked_ids | guards.ticked_by_contact(change.after, _item_facts(items))
     _decision(call, actor, _closed_outcome(call), change.after.closed_at, checklist_answers=_answers(items, answered))
-    return save_change(call, actor, change, change.after.closed_at)
+    save_change(call, actor, change, change.after.closed_at)
+    know_reason(call)
+    return call
+
+
+def know_reason(call: Call) -> None:
+    """Give the closed call its reason row as read for the decision: its answer names it without a query."""
+    reason = next((r for r in closure_reasons(call.partition_id).values() if r.id == call.closure_reason_id), None)
+    if reason is not None:
+        Call.closure_reason.field.set_cached_value(call, reason)
 
 
 def close_input_problems(call: Call, *, reason: str | None, ticked: Iterable[int] = ()) -> list[CloseloopError]:

@@ -19,7 +19,7 @@ from closeloop.closure.unresolved import Original, UnresolvedKind, close_unresol
 from closeloop.partitions.services import load_directory, load_settings
 
 from .models import Call
-from .services import _lock, _reason_facts, save_change
+from .services import _lock, _reason_facts, know_reason, save_change
 
 __all__ = ["close_unresolved_call", "STANDARD_UNRESOLVED_REASONS"]
 
@@ -76,6 +76,7 @@ def close_unresolved_call(ref: str, actor: Analyst | None, kind: str | Unresolve
     change = close_unresolved(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
                               chosen, _reason_facts(call, reason)[1], comments, now, original)
     save_change(call, actor, change, now)
+    know_reason(call)
     if original is not None:
         other = locked[original.facts.ref]
         save_change(other, actor, link_duplicate(other.facts(), call.ref), now)

@@ -15,16 +15,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from closeloop.accounts.models import Analyst
+from closeloop.calls.history import call_being_published
 from closeloop.calls.links import acceptance_links, call_url
 from closeloop.calls.models import Call, CallEvent
 from closeloop.closure import CLOSURE_STATUSES, Action, CallType, Directory, Status
 from closeloop.closure.events import CallChanged, subscribe
 from closeloop.closure.notices import Notice, NoticeKind, ToAnalyst, ToContact, ToMailbox, notices_for
+from closeloop.partitions.kept import group_mailboxes
 from closeloop.partitions.services import load_directory, load_settings
 
 from .messages import render_message
 from .models import NotificationPreference
-from .outbox import enqueue
+from .outbox import enqueue_for_event
 
 __all__ = ["write_notices", "subscribe_handlers"]
 
@@ -32,18 +34,22 @@ _RESOLVING = {Action.RESOLVE_TO_ANALYST.value, Action.RESOLVE_TO_GROUP.value, Ac
 
 
 def write_notices(event: CallChanged) -> None:
-    """Queue the messages one call event causes: it reads the call (with its contact and the mailbox of the
-    group it waits for) and the analysts told, then writes one row per message."""
-    call = Call.objects.select_related("partition", "contact", "closure_target_group").get(pk=event.call_id)
+    """Queue the messages one call event causes: it reads the analysts told, then writes every message in one
+    statement. The call is the action's own (else read with its contact); group mailboxes, the directory and
+    the settings are the partition's as this node keeps them."""
+    call = call_being_published(event.call_id) or Call.objects.select_related("partition", "contact").get(
+        pk=event.call_id)
     directory = load_directory(call.partition)
-    group = call.closure_target_group  # the only group an event can tell: where the call now waits
-    mailboxes = {group.id: group.mailbox} if group is not None and group.mailbox else {}
+    group_id = call.closure_target_group_id  # the only group an event can tell: where the call now waits
+    mailbox = group_mailboxes(call.partition_id).get(group_id) if group_id is not None else None
+    mailboxes = {group_id: mailbox} if group_id is not None and mailbox else {}
     notices = notices_for(event, call.facts(), load_settings(call.partition), directory, mailboxes.keys())
     if not notices:
         return
     analysts = _reachable_analysts(notices)
     context = _context(event, call, directory, notices)
     source = CallEvent(pk=event.event_id, call=call)
+    messages = []
     for notice in notices:
         recipient = _recipient(notice, call, analysts, mailboxes, directory)
         if recipient is None:
@@ -51,9 +57,10 @@ def write_notices(event: CallChanged) -> None:
         address, name, analyst = recipient
         message = render_message(notice.kind, {**context, "recipient_name": name,
                                                "call_url": call_url(call) if notice.kind.for_analysts else None})
-        enqueue(partition=call.partition, call=call, event=source, kind=notice.kind.value, analyst=analyst,
-                recipient=address, recipient_name=name[:150], subject=message.subject, body_text=message.body_text,
-                body_html=message.body_html)
+        messages.append(dict(partition=call.partition, call=call, event=source, kind=notice.kind.value,
+                             analyst=analyst, recipient=address, recipient_name=name[:150], subject=message.subject,
+                             body_text=message.body_text, body_html=message.body_html))
+    enqueue_for_event(messages)  # every message of the event in one statement
 
 
 def _reachable_analysts(notices: list[Notice]) -> dict[tuple[int, NoticeKind], Analyst]:

@@ -22,8 +22,8 @@ from closeloop.partitions.services import get_partition
 
 from .models import OutboxMessage
 
-__all__ = ["OUTBOX_RIGHT", "enqueue", "outbox_messages", "get_message", "retry_message", "message_row",
-           "message_detail"]
+__all__ = ["OUTBOX_RIGHT", "enqueue", "enqueue_for_event", "outbox_messages", "get_message", "retry_message",
+           "message_row", "message_detail"]
 
 log = logging.getLogger(__name__)
 
@@ -60,23 +60,41 @@ def enqueue(*, kind: str, recipient: str, subject: str, body_text: str, body_htm
 
     The row starts pending, due at once (`now`, default the current time).
     """
-    address = recipient.strip()
-    if not address:
-        raise InvalidInput("A message needs a recipient address", field="recipient")
-    at = now or timezone.now()
-    values = {"partition": partition, "call": call, "analyst": analyst,
-              "recipient_name": _one_line(recipient_name, _NAME_MAX), "subject": _one_line(subject, _SUBJECT_MAX),
-              "body_text": body_text, "body_html": body_html, "state": OutboxMessage.State.PENDING,
-              "next_attempt_at": at, "created_at": at}
+    row = _message(kind=kind, recipient=recipient, subject=subject, body_text=body_text, body_html=body_html,
+                   recipient_name=recipient_name, partition=partition, call=call, event=event, analyst=analyst,
+                   now=now)
     if event is None:
-        return OutboxMessage.objects.create(kind=kind, recipient=address, **values)
+        row.save(force_insert=True)
+        return row
     # Insert first (one query on every call change that notifies), in a savepoint so the caller's transaction
     # survives the unique constraint when this event already wrote this message; then read the one there.
     try:
         with transaction.atomic():
-            return OutboxMessage.objects.create(event=event, kind=kind, recipient=address, **values)
+            row.save(force_insert=True)
+            return row
     except IntegrityError:
-        return OutboxMessage.objects.get(event=event, kind=kind, recipient=address)
+        return OutboxMessage.objects.get(event=event, kind=kind, recipient=row.recipient)
+
+
+def _message(*, kind: str, recipient: str, subject: str, body_text: str, body_html: str = "",
+             recipient_name: str = "", partition: Any = None, call: Any = None, event: Any = None,
+             analyst: Any = None, now: datetime | None = None) -> OutboxMessage:
+    address = recipient.strip()
+    if not address:
+        raise InvalidInput("A message needs a recipient address", field="recipient")
+    at = now or timezone.now()
+    return OutboxMessage(kind=kind, recipient=address, event=event, partition=partition, call=call, analyst=analyst,
+                         recipient_name=_one_line(recipient_name, _NAME_MAX), subject=_one_line(subject, _SUBJECT_MAX),
+                         body_text=body_text, body_html=body_html, state=OutboxMessage.State.PENDING,
+                         next_attempt_at=at, created_at=at)
+
+
+def enqueue_for_event(messages: list[dict[str, Any]]) -> None:
+    """Write every message one call event causes (each `enqueue`'s keyword arguments, `event` given) in one
+    statement, in the caller's transaction; a message this event already wrote is left as it is."""
+    rows = [_message(**message) for message in messages]
+    if rows:
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def outbox_messages(viewer: Analyst | None, state: str | None = None,

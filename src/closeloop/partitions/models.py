@@ -26,6 +26,7 @@ __all__ = [
     "PartitionCalendar",
     "ClosureSlaTargets",
     "SamplingSettings",
+    "DeskVersion",
 ]
 
 CALL_TYPE_CHOICES = [(t.value, t.label) for t in CallType]
@@ -367,3 +368,11 @@ class SamplingSettings(models.Model):
             rejected_or_refused_before=self.rejected_or_refused_before,
             resolver_rejection_rate_above=self.resolver_rejection_rate_above,
             resolver_first_n=self.resolver_first_n, random_percent=self.random_percent)
+
+
+class DeskVersion(models.Model):
+    """One row whose number changes with every change to the partitions' people, roles, groups and closure
+    settings. Each app node keeps the directory and settings it read for as long as the number stays the same
+    (`partitions.snapshot`), and reads the number with the signed-in analyst: no query of its own."""
+
+    version = models.BigIntegerField(default=0)

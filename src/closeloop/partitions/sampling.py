@@ -50,7 +50,7 @@ def load_sampling_policy(partition: Partition | int) -> SamplingPolicy:
     """The partition's sampling policy right now (disabled when it has none). Within a request it is read
     once, with the closure settings when those were read first (`services.load_settings`)."""
     partition_id = partition if isinstance(partition, int) else partition.id
-    return remembered(("sampling", partition_id), lambda: _read_policy(partition_id))
+    return remembered(("sampling", partition_id), lambda: _read_policy(partition_id), shared=True)
 
 
 def _read_policy(partition_id: int) -> SamplingPolicy:

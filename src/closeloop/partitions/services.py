@@ -139,7 +139,7 @@ def get_group_by_id(group_id: int, viewer: Analyst | None = None) -> IpkGroup:
 
 def load_directory(partition: Partition) -> Directory:
     """Everyone in the partition with their call rights, and each active group's members."""
-    return remembered(("directory", partition.id), lambda: _read_directory(partition))
+    return remembered(("directory", partition.id), lambda: _read_directory(partition), shared=True)
 
 
 def _read_directory(partition: Partition) -> Directory:
@@ -251,7 +251,7 @@ def _settings_row(partition: Partition, lock: bool = False) -> ClosureSettings:
 
 def load_settings(partition: Partition) -> PartitionSettings:
     """The partition's closure settings as they are right now (read on every request: no restart)."""
-    return remembered(("settings", partition.id), lambda: _read_settings(partition))
+    return remembered(("settings", partition.id), lambda: _read_settings(partition), shared=True)
 
 
 def _read_settings(partition: Partition) -> PartitionSettings:
@@ -260,7 +260,8 @@ def _read_settings(partition: Partition) -> PartitionSettings:
         policy = row.partition.sampling_settings.as_value()
     except SamplingSettings.DoesNotExist:
         policy = SamplingPolicy()
-    remembered(("sampling", partition.id), lambda: policy)  # what `load_sampling_policy` reads in this request
+    # what `load_sampling_policy` reads, kept with the settings
+    remembered(("sampling", partition.id), lambda: policy, shared=True)
     return row.as_value()
 
 

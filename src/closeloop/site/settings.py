@@ -187,6 +187,12 @@ def _database(url: str, variable: str = "DATABASE_URL") -> dict[str, object]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
         config["CONN_MAX_AGE"] = 0
+    else:
+        # PostgreSQL: each worker keeps its connection for a minute between requests (no connect and
+        # authentication per request), checked before reuse so a restarted server costs no failed request. Not
+        # psycopg's pool: a sync gunicorn worker serves one request at a time, so a pool per worker would hold
+        # one connection anyway (docs/deploy.md).
+        config["CONN_HEALTH_CHECKS"] = True
     test_name = os.environ.get("CLOSELOOP_TEST_DB_NAME")
     if test_name:
         config["TEST"] = {"NAME": test_name}
@@ -220,7 +226,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # django-axes checks every authenticate() call first: after too many failures, signing in is refused
 # for a while, even with the right password (locked_out in closeloop.web.views.desk says so).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "closeloop.web.sessions.AnalystSessionBackend"]
 AXES_FAILURE_LIMIT = _env_positive_int("CLOSELOOP_LOGIN_FAILURE_LIMIT", 5, "5")
 AXES_COOLOFF_TIME = timedelta(minutes=_env_positive_int("CLOSELOOP_LOGIN_LOCKOUT_MINUTES", 15, "15"))
 _LOCKOUT_PER = {
@@ -275,6 +281,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# Sessions live in a cookie signed with SECRET_KEY: no session row read (or written) on each request, and
+# nothing a second app node must share but the key. Signing out ends every session of the analyst
+# (closeloop.web.sessions); the cookie holds only who is signed in and the chosen partition.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_HTTPONLY = True
 # A session ends when the browser closes, and after this long without the analyst doing anything
 # (closeloop.web.sessions pushes the expiry back on activity).

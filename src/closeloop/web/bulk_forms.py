@@ -13,8 +13,8 @@ from django import forms
 from closeloop.accounts.models import Analyst
 from closeloop.calls.bulk import BulkAction, clean_refs, closure_targets, offered_actions
 from closeloop.closure import CloseloopError, InvalidInput, limits
+from closeloop.partitions.kept import active_checklist
 from closeloop.partitions.models import ClosureReason, IpkGroup, Partition, RejectionCategory
-from closeloop.partitions.quality import checklist
 from closeloop.partitions.services import load_directory
 
 from .call_forms import _AnalystChoice, _analysts_in, _groups_in, _ReasonChoice, split_target
@@ -70,7 +70,7 @@ class BulkForm(forms.Form):
         self.fields["close_reason"].queryset = ClosureReason.objects.filter(
             partition=partition, active=True, unresolved=False).order_by("label")
         self.fields["ticked"].choices = [(i.id, f"{i.text} (required)" if i.required else i.text)
-                                         for i in checklist(partition)]
+                                         for i in active_checklist(partition.id)]
         self.fields["category"].queryset = RejectionCategory.objects.filter(partition=partition,
                                                                             active=True).order_by("label")
         if BulkAction.FORWARD in self.offered:

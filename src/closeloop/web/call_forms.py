@@ -19,6 +19,7 @@ from closeloop.calls.services import close_input_problems, closure_choices
 from closeloop.closure import CallType, limits
 from closeloop.closure.unresolved import UnresolvedKind
 from closeloop.partitions.catalogue import category_tree
+from closeloop.partitions.kept import active_checklist
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
 from closeloop.partitions.services import call_workers
 
@@ -169,12 +170,13 @@ class ResolveForm(CallActionForm):
     def __init__(self, *args: Any, method: str, designated: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.method = method
-        analysts, groups = closure_choices(self.call, self.analyst)
         if method == "comments":
+            analysts, groups = closure_choices(self.call, self.analyst)
             self.fields["closer"].choices = [("", "- choose who validates it -"),
                                              *_target_choices(analysts, groups)]
             self.fields["closer"].required = True
         elif method == "rules" and designated:
+            analysts, _ = closure_choices(self.call, self.analyst)
             self.fields["closer"].label = "Designated closer (optional)"
             self.fields["closer"].choices = [("", "- route by the closure rule -"),
                                              *_target_choices(analysts, [])]
@@ -211,7 +213,7 @@ class _ChecklistMixin(forms.Form):
                                             widget=forms.CheckboxSelectMultiple)
 
     def _checklist(self, call: Call) -> None:
-        items = list(ChecklistItem.objects.filter(partition=call.partition_id, active=True))
+        items = active_checklist(call.partition_id)
         if not items:
             del self.fields["ticked"]
             return

@@ -6,19 +6,26 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from closeloop.accounts.models import Analyst
+from closeloop.accounts.models import Analyst, Membership
 from closeloop.closure import AdminRight, NotFound, Right
 from closeloop.partitions.models import Partition
-from closeloop.partitions.services import partitions_for
+from closeloop.partitions.snapshot import remembered
 
 __all__ = ["SESSION_KEY", "current_partition", "choose_partition", "is_admin", "header"]
 
 SESSION_KEY = "closeloop_partition_id"
 
 
+def _memberships(analyst: Analyst) -> list[Membership]:
+    """The analyst's memberships with their partition and role, by partition name: read once per request (the
+    header and the page share them), again after a change to the directory."""
+    return remembered(("memberships", analyst.id), lambda: list(
+        analyst.memberships.select_related("partition", "ipk_role").order_by("partition__name")))
+
+
 def current_partition(request: HttpRequest) -> Partition:
     """The partition the analyst is working in: the one chosen, else the first they belong to."""
-    mine = partitions_for(_analyst(request))
+    mine = [m.partition for m in _memberships(_analyst(request))]
     if not mine:
         raise NotFound(f"{request.user.get_username()} does not belong to any partition yet: ask a Security "
                        "Admin to add you to one", field="partition")
@@ -31,7 +38,7 @@ def current_partition(request: HttpRequest) -> Partition:
 
 def choose_partition(request: HttpRequest, partition_id: str | int) -> Partition:
     """Switch to another of the analyst's partitions (NotFound for any other id)."""
-    for partition in partitions_for(_analyst(request)):
+    for partition in (m.partition for m in _memberships(_analyst(request))):
         if str(partition.id) == str(partition_id):
             request.session[SESSION_KEY] = partition.id
             return partition
@@ -54,7 +61,7 @@ def header(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if not isinstance(user, Analyst) or not user.is_authenticated:
         return {}
-    memberships = list(user.memberships.select_related("partition", "ipk_role").order_by("partition__name"))
+    memberships = _memberships(user)
     mine = [m.partition for m in memberships]
     chosen = request.session.get(SESSION_KEY)
     current = next((m for m in memberships if m.partition_id == chosen), memberships[0] if memberships else None)

@@ -1,4 +1,8 @@
-"""Signed-in sessions end after a spell of inactivity (CLOSELOOP_SESSION_IDLE_MINUTES).
+"""Signed-in sessions: kept in a signed cookie, ended by signing out, and after a spell of inactivity
+(CLOSELOOP_SESSION_IDLE_MINUTES).
+
+The session is a cookie signed with SECRET_KEY (no session row to read on every request); signing out ends every
+session of the analyst (`end_every_session`), so a copied cookie is worthless once its owner has signed out.
 
 The session's expiry (SESSION_COOKIE_AGE, the idle time) is pushed back whenever the analyst does
 something, at most once a minute so that a page view is not a session write. Requests a page makes by
@@ -11,9 +15,14 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 
-__all__ = ["SessionIdleTimeoutMiddleware", "not_activity"]
+from closeloop.accounts.models import Analyst
+from closeloop.partitions.snapshot import desk_version_column
+
+__all__ = ["SessionIdleTimeoutMiddleware", "not_activity", "AnalystSessionBackend", "end_every_session"]
 
 ACTIVITY_KEY = "closeloop_last_activity"
 REFRESH_EVERY_SECONDS = 60
@@ -46,3 +55,20 @@ class SessionIdleTimeoutMiddleware:
     def process_view(self, request: HttpRequest, view_func: Callable[..., Any], *args: Any) -> None:
         if getattr(view_func, "closeloop_not_activity", False):
             request._closeloop_not_activity = True  # type: ignore[attr-defined]
+
+
+class AnalystSessionBackend(ModelBackend):
+    """Signs analysts in by password (after django-axes' check), and loads the signed-in analyst of each request
+    in one query: with their General Access role (the navigation asks it) and the desk version (whether the
+    directory and settings this node keeps are still current)."""
+
+    def get_user(self, user_id: Any) -> Any:
+        user = Analyst._default_manager.select_related("general_access_role").annotate(
+            desk_version=desk_version_column()).filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def end_every_session(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
+    """Signing out ends the analyst's sessions everywhere: a copy of the signed cookie no longer signs anyone in."""
+    if isinstance(user, Analyst):
+        Analyst.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)

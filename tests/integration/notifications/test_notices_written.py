@@ -252,3 +252,15 @@ def test_the_same_event_never_queues_the_same_message_twice(desk):
     enqueue(partition=call.partition, call=call, event=message.event, kind=message.kind, analyst=desk.rita,
             recipient=message.recipient, recipient_name="rita", subject="again", body_text="again", body_html="")
     assert [m.subject for m in sent(call)] == [message.subject]
+
+
+def test_an_event_told_again_leaves_its_messages_as_they_are_and_adds_the_new_ones(desk):
+    from closeloop.notifications.outbox import enqueue_for_event
+
+    call = logged_for_rita(desk)
+    [message] = sent(call)
+    again = dict(partition=call.partition, call=call, event=message.event, kind=message.kind, analyst=desk.rita,
+                 recipient=message.recipient, recipient_name="rita", subject="again", body_text="again")
+    enqueue_for_event([again, {**again, "recipient": "servicedesk@desk.example", "analyst": None}])
+    assert sorted((m.recipient, m.subject) for m in sent(call)) == [
+        (message.recipient, message.subject), ("servicedesk@desk.example", "again")]

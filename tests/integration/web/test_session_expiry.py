@@ -63,3 +63,26 @@ def test_the_queue_counts_polling_does_not_keep_an_idle_session_alive(signed_in,
         signed_in.get("/queue-counts/")
     clock(2)
     assert not _signed_in(signed_in)
+
+
+def test_signing_out_ends_the_session_even_for_a_copy_of_its_cookie(desk):
+    """Sessions live in a signed cookie: signing out must still make a copy of it worthless."""
+    browser = Client()
+    assert browser.post("/login/", {"username": "carol", "password": PASSWORD}).status_code == 302
+    copied = browser.cookies["sessionid"].value
+    assert browser.post("/logout/").status_code == 302
+    thief = Client()
+    thief.cookies["sessionid"] = copied
+    reply = thief.get("/")
+    assert reply.status_code == 302 and reply.url.startswith("/login/")
+    assert browser.post("/login/", {"username": "carol", "password": PASSWORD}).status_code == 302
+    assert _signed_in(browser)  # signing in again works as before
+
+
+def test_no_session_row_is_read_or_written_per_request(signed_in, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert _signed_in(signed_in)
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"]]

@@ -212,7 +212,7 @@ def call_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
     if kind is None:
         raise Http404(f"No call action {action!r}")
     analyst: Analyst = request.user
-    call = services.get_call(ref, analyst)
+    call = services.get_call(ref, analyst, shown=False)
     form = kind.form(call, analyst, request.POST)
     if form.is_valid():
         try:
@@ -224,4 +224,4 @@ def call_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
             return _render_call(request, services.get_call(ref, analyst), {action: form}, status)
         messages.success(request, f"{call.ref} {kind.done}.")
         return redirect("call", ref=call.ref)
-    return _render_call(request, call, {action: form}, 400)
+    return _render_call(request, services.get_call(ref, analyst), {action: form}, 400)

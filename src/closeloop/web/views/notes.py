@@ -88,7 +88,7 @@ def add_call_note(request: HttpRequest, ref: str) -> HttpResponse:
     from .calls import render_call  # the call page, re-shown with this form
 
     analyst: Analyst = request.user
-    call = services.get_call(ref, analyst)
+    call = services.get_call(ref, analyst, shown=False)
     form = NoteAddForm(request.POST, request.FILES, call=call, prefix="note")
     if form.is_valid():
         data = form.cleaned_data
@@ -102,7 +102,7 @@ def add_call_note(request: HttpRequest, ref: str) -> HttpResponse:
             return render_call(request, services.get_call(ref, analyst), status=status, note_form=form)
         messages.success(request, _added_message(call.ref, bool(added.event.note), len(added.attachments)))
         return redirect(reverse("call", args=[call.ref]) + "#work-log")
-    return render_call(request, call, status=400, note_form=form)
+    return render_call(request, services.get_call(ref, analyst), status=400, note_form=form)
 
 
 @login_required

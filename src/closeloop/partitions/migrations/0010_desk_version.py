@@ -1,0 +1,27 @@
+"""The desk version row: app nodes keep the directory and closure settings they read while it is unchanged."""
+
+import secrets
+
+from django.db import migrations, models
+
+
+def first_version(apps, schema_editor):  # type: ignore[no-untyped-def]
+    apps.get_model("partitions", "DeskVersion").objects.create(id=1, version=secrets.randbits(62))
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("partitions", "0009_sampling_policy"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="DeskVersion",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.BigIntegerField(default=0)),
+            ],
+        ),
+        migrations.RunPython(first_version, migrations.RunPython.noop),
+    ]
