@@ -34,6 +34,7 @@ from closeloop.closure.sla import DEFAULT_WARN_PERCENT, PRIORITIES, ClosureSlaPo
 from .audit import audited_change
 from .models import ClosureSlaTargets, Partition, PartitionCalendar, SettingsChange
 from .services import UNSET, Unset
+from .snapshot import remembered
 
 __all__ = [
     "load_calendar",
@@ -88,15 +89,21 @@ def _joined_calendar(row: ClosureSlaTargets) -> PartitionCalendar:
         return _default_row(row.partition)
 
 
+def _every_policy() -> dict[int, ClosureSlaPolicy]:
+    rows = ClosureSlaTargets.objects.select_related("partition__calendar")
+    return {row.partition_id: _policy(_calendar_value(_joined_calendar(row)), row) for row in rows if row.minutes()}
+
+
 def load_closure_sla_policies(partitions: Iterable[int] | QuerySet[Partition]) -> dict[int, ClosureSlaPolicy]:
-    """The closure-stage SLA of the partitions (ids, or a query of them) that have targets, in one query:
-    a page of calls reads it once for all its rows. A partition left out has no closure SLA."""
-    wanted = partitions if isinstance(partitions, QuerySet) else set(partitions)
-    if not wanted and not isinstance(wanted, QuerySet):
-        return {}
-    rows = ClosureSlaTargets.objects.filter(partition__in=wanted).select_related("partition__calendar")
-    return {row.partition_id: _policy(_calendar_value(_joined_calendar(row)), row) for row in rows
-            if row.minutes()}
+    """The closure-stage SLA of the partitions (ids, or a query of them) that have targets. Every partition's
+    is read in one query and kept with the desk's settings (`remembered`, shared while the desk version
+    holds), so a page of calls costs no query for it. A partition left out has no closure SLA; for a query
+    of partitions every partition's is returned (the caller looks up the partitions of its calls)."""
+    policies = remembered(("closure_sla",), _every_policy, shared=True)
+    if isinstance(partitions, QuerySet):
+        return dict(policies)
+    wanted = set(partitions)
+    return {pid: policy for pid, policy in policies.items() if pid in wanted}
 
 
 def calendar_as_dict(partition: Partition) -> dict[str, Any]:
