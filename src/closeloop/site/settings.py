@@ -213,7 +213,10 @@ DATABASE_ROUTERS = ["closeloop.ops.router.ReportsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.Analyst"
+# Argon2id at OWASP's recommended parameters first (19 MiB per check, see accounts/hashers.py and
+# docs/deploy.md); Django's Argon2 and PBKDF2 after it so older hashes still verify and are upgraded.
 PASSWORD_HASHERS = [
+    "closeloop.accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
