@@ -1,4 +1,8 @@
-"""The desk version row: app nodes keep the directory and closure settings they read while it is unchanged."""
+"""The desk version row: app nodes keep the directory and closure settings they read while it is unchanged.
+
+An existing desk gets its row now; an empty database stays empty (ready for `closeloop restore`), and the first
+change to its directory writes the row.
+"""
 
 import secrets
 
@@ -6,7 +10,8 @@ from django.db import migrations, models
 
 
 def first_version(apps, schema_editor):  # type: ignore[no-untyped-def]
-    apps.get_model("partitions", "DeskVersion").objects.create(id=1, version=secrets.randbits(62))
+    if apps.get_model("partitions", "Partition").objects.exists():
+        apps.get_model("partitions", "DeskVersion").objects.create(id=1, version=secrets.randbits(62))
 
 
 class Migration(migrations.Migration):
