@@ -64,9 +64,11 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def _upsert(model: Any, columns: list[str], key: list[str], added: list[str], select: str) -> str:
-    """INSERT ... SELECT that adds the `added` columns to the row of the same key, or creates it."""
-    adds = ", ".join(f"{c} = {_table(model)}.{c} + excluded.{c}" for c in added)
+def _upsert(model: Any, columns: list[str], key: list[str], added: list[str], select: str, *,
+            replace: bool = False) -> str:
+    """INSERT ... SELECT that adds the `added` columns to the row of the same key (or, with `replace`, sets
+    them), or creates it."""
+    adds = ", ".join(f"{c} = {'' if replace else f'{_table(model)}.{c} + '}excluded.{c}" for c in added)
     return (f"INSERT INTO {_table(model)} ({', '.join(columns)}) {select} "
             f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {adds}")
 
@@ -187,18 +189,24 @@ def count_call_event(event: CallChanged) -> None:
 
 def rebuild_rollups() -> None:
     """Recompute every daily roll-up from the calls, their history and their closure decisions (after a bulk
-    load or a restore, which write past the handler, or to repair them). Runs in the caller's transaction."""
+    load or a restore, which write past the handler, or to repair them). Runs in the caller's transaction.
+
+    Rows that were right stay as they were (every count is set to zero, then set from the calls), so a
+    restore of a backup whose roll-ups were current changes nothing and still matches the backup."""
     flow, flow_params = _flow_select("1 = 1")
     decisions, decision_params = _decision_select("1 = 1")
     closed, closed_params = _closed_select("1 = 1")
     with connection.cursor() as cursor:
-        for model in (CallFlowDay, CallFlowKey, DecisionDay, ClosedCallDay):
-            cursor.execute(f"DELETE FROM {_table(model)}")
-        cursor.execute(f"INSERT INTO {_table(CallFlowDay)} ({', '.join(_FLOW_COLUMNS)}) {_summed(flow)}",
-                       flow_params)
+        for model, counts in ((CallFlowDay, _FLOW_MEASURES), (DecisionDay, ("decisions",)),
+                              (ClosedCallDay, ("calls",))):
+            cursor.execute(f"UPDATE {_table(model)} SET {', '.join(f'{c} = 0' for c in counts)}")
+        cursor.execute(_upsert(CallFlowDay, _FLOW_COLUMNS, _FLOW_KEY, list(_FLOW_MEASURES), _summed(flow),
+                               replace=True), flow_params)
         cursor.execute(f"INSERT INTO {_table(CallFlowKey)} (call_id, call_type, group_key) "
-                       f"SELECT c.id, c.call_type, COALESCE(c.assigned_group_id, 0) FROM {_table(Call)} c")
-        cursor.execute(f"INSERT INTO {_table(DecisionDay)} ({', '.join([*_DECISION_KEY, 'decisions'])}) {decisions}",
-                       decision_params)
-        cursor.execute(f"INSERT INTO {_table(ClosedCallDay)} ({', '.join([*_CLOSED_KEY, 'calls'])}) {closed}",
-                       closed_params)
+                       f"SELECT c.id, c.call_type, COALESCE(c.assigned_group_id, 0) FROM {_table(Call)} c WHERE 1 = 1 "
+                       "ON CONFLICT (call_id) DO UPDATE SET call_type = excluded.call_type, "
+                       "group_key = excluded.group_key")
+        cursor.execute(_upsert(DecisionDay, [*_DECISION_KEY, "decisions"], _DECISION_KEY, ["decisions"], decisions,
+                               replace=True), decision_params)
+        cursor.execute(_upsert(ClosedCallDay, [*_CLOSED_KEY, "calls"], _CLOSED_KEY, ["calls"], closed,
+                               replace=True), closed_params)
