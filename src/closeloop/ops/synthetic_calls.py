@@ -38,7 +38,9 @@ CALL_COLUMNS = ("id", "partition_id", "ref", "call_type", "summary", "descriptio
                 "closure_target_group_id", "forwarded_at", "closure_reason_id", "closure_comments", "closed_by_id",
                 "closed_at", "times_rejected", "problem_id", "version", "updated_at", "times_refused",
                 "user_confirmed_at", "duplicate_of_id", "contact_id", "last_action_at", "unresolved_kind",
-                "impact", "urgency", "category_id")
+                "impact", "urgency", "category_id", "sampled", "sampling_draw", "sampling_reasons")
+# a generated call is resolved under no sampling policy: validated as the closure settings say
+_NO_SAMPLING = {"sampled": True, "sampling_draw": None, "sampling_reasons": []}
 # generated events are never notes visible to the contact: the last column is False for each
 EVENT_COLUMNS = ("id", "call_id", "at", "actor_id", "action", "from_status", "to_status", "note", "details",
                  "visible_to_contact")
@@ -114,7 +116,7 @@ class CallLife:
 
     def columns(self) -> dict[str, Any]:
         """The call's row: what the core decided, and the rest (summary, priority, when logged...)."""
-        return {**self.fields, **fact_columns(self.call)}
+        return {**_NO_SAMPLING, **self.fields, **fact_columns(self.call)}
 
     def actor(self, analyst_id: int) -> Actor:
         candidate = self.plan.directory.analysts[analyst_id]
