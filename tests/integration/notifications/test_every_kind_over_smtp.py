@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -17,13 +18,16 @@ from closeloop.calls.links import acceptance_links
 from closeloop.calls.notes import add_note
 from closeloop.closure.notices import NoticeKind
 from closeloop.contacts.services import add_contact
+from closeloop.notifications.closure_sla import closure_sla_pass
 from closeloop.notifications.delivery import deliver_due, message_id_of
 from closeloop.notifications.models import OutboxMessage
+from closeloop.partitions import closure_sla
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 DAY = timedelta(days=1)
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/London"))  # notices due before the test runs
 
 
 def _token(url: str) -> str:
@@ -59,6 +63,15 @@ def _a_desk_day(desk) -> None:  # type: ignore[no-untyped-def]
     autoclose.auto_close_pass(T0 + 6 * DAY)  # the reminder
     autoclose.auto_close_pass(T0 + 11 * DAY)  # the close
 
+    # a P3 call waits for its closure verdict past the partition's 8 business hours (09:00-17:00 in London)
+    closure_sla.set_calendar(desk.default, desk.admin, "London office", timezone="Europe/London")
+    closure_sla.set_closure_sla(desk.default, desk.admin, "Agreed with the business", targets={"p3": "8h"})
+    late = calls.log_call(desk.default, "incident", "Scanner offline", log_group=desk.service_desk,
+                          assigned_analyst=desk.rita, actor=desk.alice, at=MONDAY.replace(hour=8))
+    calls.resolve_call(late.ref, desk.rita, "Restarted the scanner", at=MONDAY)  # Service Desk validates it
+    closure_sla_pass(MONDAY.replace(hour=15, minute=30))  # about to breach
+    closure_sla_pass(MONDAY.replace(hour=9, minute=30) + DAY)  # breached
+
 
 def test_every_notification_kind_reaches_its_recipients_once_over_smtp(desk, smtp):
     _a_desk_day(desk)
@@ -90,6 +103,8 @@ def test_every_notification_kind_reaches_its_recipients_once_over_smtp(desk, smt
     assert delivered[NoticeKind.CALL_CLOSED] == {"dana.fisher@example.org", "sam.lee@example.org"}
     assert delivered[NoticeKind.CONTACT_REMINDER] == {"sam.lee@example.org"}
     assert delivered[NoticeKind.NOTE_FOR_CONTACT] == {"dana.fisher@example.org"}
+    assert delivered[NoticeKind.CLOSURE_SLA_AT_RISK] == {people["carol"]}
+    assert delivered[NoticeKind.CLOSURE_SLA_BREACHED] == {people["carol"]}
     resolved_mail = next(r for r in smtp.received if r.rcpt_tos == ["dana.fisher@example.org"]
                          and "/answer/" in r.part("text/plain"))
     assert "/answer/" in resolved_mail.part("text/html")
