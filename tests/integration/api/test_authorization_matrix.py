@@ -126,6 +126,10 @@ MATRIX: list[Row] = [
     Row("GET", "/api/v1/partitions/{name}/closure-sla", (200, 200, 200, 404, 401)),
     Row("PUT", "/api/v1/partitions/{name}/closure-sla", (200, 403, 403, 404, 401),
         body={"targets": {"p1": "4h"}, "change_reason": "Closure SLA agreed"}),
+    # The sampling policy: anyone of the partition reads it; IPK Setup changes it
+    Row("GET", "/api/v1/partitions/{name}/sampling-policy", (200, 200, 200, 404, 401)),
+    Row("PUT", "/api/v1/partitions/{name}/sampling-policy", (200, 403, 403, 404, 401),
+        body={"enabled": True, "min_priority": 2, "change_reason": "Validate every P1 and P2"}),
     # The work log: anyone who sees the call reads it; any call right writes in it; files only to who sees the call
     Row("GET", "/api/v1/calls/{ref}/notes", (200, 200, 200, 404, 401)),
     Row("POST", "/api/v1/calls/{ref}/notes", (201, 201, 201, 404, 401), body={"text": "Rang the user"}),
