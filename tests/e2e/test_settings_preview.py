@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import DANA
+
 pytestmark = pytest.mark.e2e
 
 
@@ -14,7 +16,8 @@ def test_the_preview_is_shown_with_the_change_reason_prompt_before_anything_is_s
     refs = []
     for summary in ("Preview: toner smudges", "Preview: badge reader beeps"):
         call = live_desk.cli("call", "log", "--partition", "Default", "--type", "incident", "--summary", summary,
-                             "--group", "Service Desk", "--assign-analyst", "rita", "--as", "alice")
+                             "--group", "Service Desk", "--assign-analyst", "rita", "--contact", DANA,
+                             "--as", "alice")
         live_desk.cli("call", "resolve", call["ref"], "--resolution", "Cleaned it", "--as", "rita")
         refs.append(call["ref"])
     live_desk.cli("call", "take", refs[1], "--as", "carol")
