@@ -20,6 +20,8 @@ from closeloop.closure import InvalidInput, NotAllowed, Status
 from closeloop.closure.sampling import NO_POLICY
 from closeloop.partitions.models import SettingsChange
 from closeloop.partitions.sampling import load_sampling_policy, set_sampling_policy
+from closeloop.reports.base import parse_period
+from closeloop.reports.closure_stage import rejection_rate
 
 from .test_acceptance_services import token_of
 
@@ -246,10 +248,10 @@ def test_with_no_policy_a_closing_rule_closes_every_call_as_today(desk):
     assert ClosureDecision.objects.get(call=call).sampled is None
 
 
-# --- the figures for the rejection-rate report --------------------------------------------------------
+# --- the rejection-rate report --------------------------------------------------------
 
-def test_sampling_share_counts_verdicts_on_sampled_calls_and_how_often_they_were_rejected(desk, draws):
-    resolved_before = resolved(desk)  # under no policy: not counted
+def test_the_rejection_rate_report_shows_the_sampled_share_and_how_often_sampled_calls_were_rejected(desk, draws):
+    resolved_before = resolved(desk)  # under no policy: its own line, outside the share
     calls.close_call(resolved_before.ref, desk.carol, "ok", reason="FIXED", at=T0 + DAY)
     policy(desk, min_priority=2, random_percent=10)
     draws(0.9, 0.9, 0.9, 0.9)
@@ -258,7 +260,12 @@ def test_sampling_share_counts_verdicts_on_sampled_calls_and_how_often_they_were
     calls.close_call(p1b.ref, desk.carol, "ok", reason="FIXED", at=T0 + DAY)
     calls.close_call(p3.ref, desk.carol, "ok", reason="FIXED", at=T0 + DAY)
     calls.reject_resolution(p3b.ref, desk.carol, "Not fixed", at=T0 + 40 * DAY)  # outside the period
-    share = call_sampling.sampling_share(desk.default, T0, T0 + 30 * DAY)
-    assert share == {"verdicts": 3, "sampled": 2, "sampled_share": 66.7, "sampled_rejection_rate": 50.0,
-                     "unsampled_rejection_rate": 0.0}
-    assert call_sampling.sampling_share(desk.other, T0, T0 + 30 * DAY)["sampled_share"] is None
+    period = parse_period(T0.date(), (T0 + 29 * DAY).date())
+    lines = {row["name"]: row for row in rejection_rate(desk.default, period).rows if row["dimension"] == "sampling"}
+    assert {name: (row["decisions"], row["rejected"], row["rejection_rate"], row["share_under_policy"])
+            for name, row in lines.items()} == {
+        "resolved under no sampling policy": (1, 0, 0.0, None),
+        "sampled (validated by the closure target)": (2, 1, 50.0, 66.7),
+        "not sampled (closed on the contact's word)": (1, 0, 0.0, 33.3)}
+    other = rejection_rate(desk.other, period).rows
+    assert not [row for row in other if row["dimension"] == "sampling"], "no policy in force: no sampling lines"

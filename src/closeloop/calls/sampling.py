@@ -1,10 +1,10 @@
-"""Sampling decisions at resolve time, and the figures a manager checks the sample with.
+"""Sampling decisions at resolve time.
 
 When a call enters the closure stage, `decide_sampling_for` gathers what the partition's policy looks at
 (the resolver's past verdicts only when the policy uses them: one aggregate query), draws a random number
-and asks the closure core. The caller stores the decision on the call and in the resolve event.
-`sampling_share` says what share of a period's verdicts were on sampled calls and how often those were
-rejected: whether the sample catches poor resolutions.
+and asks the closure core. The caller stores the decision on the call and in the resolve event; each
+closure decision keeps whether the resolution it judged was sampled, and the rejection-rate report splits
+its decisions by that (`reports.closure_stage.rejection_rate`).
 """
 
 from __future__ import annotations
@@ -20,13 +20,11 @@ from django.db.models import Count, Q
 
 from closeloop.closure import CallFacts, CallType
 from closeloop.closure.sampling import SamplingDecision, SamplingFacts, SamplingPolicy, decide_sampling
-from closeloop.partitions.models import Partition
 from closeloop.partitions.sampling import load_sampling_policy
 
 from .models import Call, ClosureDecision
 
-__all__ = ["RATE_WINDOW", "resolver_history", "decide_sampling_for", "drawing_from", "sampling_details",
-           "sampling_share"]
+__all__ = ["RATE_WINDOW", "resolver_history", "decide_sampling_for", "drawing_from", "sampling_details"]
 
 RATE_WINDOW = timedelta(days=30)
 _RANDOM = secrets.SystemRandom()
@@ -77,28 +75,3 @@ def decide_sampling_for(call: Call, resolved: CallFacts, now: datetime, *,
 def sampling_details(decision: SamplingDecision) -> dict[str, Any]:
     """The decision as the resolve event records it and the API shows it."""
     return {"sampled": decision.sampled, "reasons": list(decision.reasons), "draw": decision.draw}
-
-
-def sampling_share(partition: Partition, start: datetime, end: datetime) -> dict[str, Any]:
-    """Of the closure-stage verdicts in [start, end) on resolutions decided under a sampling policy: how many
-    there were, the share on sampled calls, and the rejection rate of sampled and of unsampled calls (percent;
-    None when there is nothing to divide by). For the rejection-rate report.
-
-    Each verdict keeps whether the resolution it judged was sampled, so a call resolved again later does
-    not change what an earlier verdict counts as.
-    """
-    rejected = Q(outcome=ClosureDecision.Outcome.REJECTED)
-    row = ClosureDecision.objects.filter(partition=partition, decided_at__gte=start, decided_at__lt=end,
-                                         sampled__isnull=False).aggregate(
-        verdicts=Count("id"), on_sampled=Count("id", filter=Q(sampled=True)),
-        sampled_rejected=Count("id", filter=Q(sampled=True) & rejected),
-        unsampled_rejected=Count("id", filter=Q(sampled=False) & rejected))
-    unsampled = row["verdicts"] - row["on_sampled"]
-
-    def percent(part: int, whole: int) -> float | None:
-        return round(100 * part / whole, 1) if whole else None
-
-    return {"verdicts": row["verdicts"], "sampled": row["on_sampled"],
-            "sampled_share": percent(row["on_sampled"], row["verdicts"]),
-            "sampled_rejection_rate": percent(row["sampled_rejected"], row["on_sampled"]),
-            "unsampled_rejection_rate": percent(row["unsampled_rejected"], unsampled)}

@@ -195,18 +195,23 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
     """Closure-stage decisions in the period: the share rejected by closers, the share refused by contacts
     (from the resolved e-mail), and the first-time validation rate (of resolutions checked for the first
     time, the share closed without being sent back), per resolver, resolver group, call type and week; and
-    how many rejections fell in each rejection category."""
+    how many rejections fell in each rejection category.
+
+    Under a sampling policy, the decisions are also split by whether the resolution judged was sampled:
+    the sampled share of the decisions made under a policy, the rejection rate of sampled calls (does the
+    sample catch poor resolutions?) and the contacts' refusal rate of the calls that closed on their word."""
     days = days_of(DecisionDay, partition, period)
     dimensions: list[tuple[str, str, Any]] = [
         ("resolver", "resolver", lambda k: k or "system"),
         ("resolver group", "resolver_group", lambda k: k or NO_GROUP),
         ("call type", "call_type", _type_label),
+        ("sampling", "sampling", lambda k: DecisionDay.Sampling(k).label),
     ]
     total: dict[str, int] = {}
     lines: dict[str, dict[Any, dict[str, int]]] = {dimension: {} for dimension, _k, _n in dimensions}
     categories: dict[str | None, int] = {}
     for row in named(days.values("resolver_key", "resolver_group_key", "call_type", "outcome", "first_decision",
-                                 "category_key").annotate(decisions=Sum("decisions")).order_by(),
+                                 "category_key", "sampling").annotate(decisions=Sum("decisions")).order_by(),
                      resolver=("resolver_key", "analyst"), resolver_group=("resolver_group_key", "group"),
                      category=("category_key", "category")):
         _add_decisions(total, row)
@@ -215,9 +220,15 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
         if row["outcome"] == ClosureDecision.Outcome.REJECTED.value:
             categories[row["category"]] = categories.get(row["category"], 0) + row["decisions"]
     rows: list[dict[str, Any]] = [_decision_row("partition", partition.name, total)]
+    sampling = lines["sampling"]
+    if set(sampling) == {DecisionDay.Sampling.NO_POLICY}:
+        del lines["sampling"]  # no policy was in force: the split would say nothing
+    under_policy = sum(c.get("decisions", 0) for k, c in sampling.items() if k != DecisionDay.Sampling.NO_POLICY)
     for dimension, _key, name_of in dimensions:
-        for key_value, counts in _by_name(lines[dimension]):
+        for key_value, counts in _by_name(lines.get(dimension, {})):
             rows.append(_decision_row(dimension, name_of(key_value), counts))
+            if dimension == "sampling" and key_value != DecisionDay.Sampling.NO_POLICY:
+                rows[-1]["share_under_policy"] = ratio(counts.get("decisions", 0), under_policy)
     for label, n in _by_name(categories):
         # why resolutions were sent back: only the count of rejections means something here
         rows.append({**{k: None for k in _DECISION_KEYS}, "dimension": "rejection category",
@@ -241,7 +252,10 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
                Column("closed_after_rejection", "Closed after rejection", "count"),
                Column("rejection_rate", "Rejection rate (%)", "percent"),
                Column("user_refusal_rate", "User refusal rate (%)", "percent"),
-               Column("first_time_validation_rate", "First-time validation rate (%)", "percent")]
+               Column("first_time_validation_rate", "First-time validation rate (%)", "percent"),
+               Column("share_under_policy", "Share of the decisions under a sampling policy (%)", "percent")]
+    for row in rows:
+        row.setdefault("share_under_policy", None)
     return Report("rejection-rate", "Rejection rate", partition.name, period, columns, rows, chart,
                   rejection_rate.__doc__ or "")
 

@@ -54,7 +54,13 @@ class CallFlowKey(models.Model):
 
 class DecisionDay(models.Model):
     """Rejection rate: closure-stage decisions of one day, by outcome, whether the resolution was checked for
-    the first time, resolver, resolver group, call type and rejection category."""
+    the first time, resolver, resolver group, call type, rejection category and whether the resolution judged
+    was sampled for validation."""
+
+    class Sampling(models.TextChoices):
+        SAMPLED = "sampled", "sampled (validated by the closure target)"
+        UNSAMPLED = "unsampled", "not sampled (closed on the contact's word)"
+        NO_POLICY = "no_policy", "resolved under no sampling policy"
 
     partition = models.ForeignKey("partitions.Partition", on_delete=models.CASCADE, related_name="+",
                                   db_index=False)  # the key, (partition, day, ...), serves every read
@@ -65,12 +71,14 @@ class DecisionDay(models.Model):
     resolver_group_key = models.IntegerField(help_text="The resolver group's id, 0 for none")
     call_type = models.CharField(max_length=20, choices=Call.TYPE_CHOICES)
     category_key = models.IntegerField(help_text="The rejection category's id, 0 for none")
+    sampling = models.CharField(max_length=12, choices=Sampling.choices, default=Sampling.NO_POLICY,
+                                help_text="Whether the resolution it judged was sampled (ClosureDecision.sampled)")
     decisions = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(
             fields=["partition", "day", "outcome", "first_decision", "resolver_key", "resolver_group_key", "call_type",
-                    "category_key"], name="decisionday_key")]
+                    "category_key", "sampling"], name="decisionday_key")]
 
 
 class ClosedCallDay(models.Model):

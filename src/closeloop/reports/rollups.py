@@ -10,7 +10,7 @@ the call's contribution to its day's row, reading the call's row in the database
   history moves from the type and group it was counted under (`CallFlowKey`) to those it has now, and the
   key follows (two statements);
 - a closure-stage decision (close, rejection, refusal by the contact, acceptance that closes, auto-close of
-  a resolved call): +1 in `DecisionDay`;
+  a resolved call): +1 in `DecisionDay`, under whether the resolution it judged was sampled;
 - a call closed (Closed or Closed/Unresolved): +1 in `ClosedCallDay`, with its wait bucket.
 
 A closed call is never reopened (a rejection sends back a resolution before the close), so nothing is
@@ -127,14 +127,18 @@ def _count_flow(event: CallChanged) -> None:
 
 
 _DECISION_KEY = ["partition_id", "day", "outcome", "first_decision", "resolver_key", "resolver_group_key",
-                 "call_type", "category_key"]
+                 "call_type", "category_key", "sampling"]
+_SAMPLING = (f"CASE WHEN d.sampled IS NULL THEN '{DecisionDay.Sampling.NO_POLICY.value}' "
+             f"WHEN d.sampled THEN '{DecisionDay.Sampling.SAMPLED.value}' "
+             f"ELSE '{DecisionDay.Sampling.UNSAMPLED.value}' END")
 
 
 def _decision_select(where: str) -> tuple[str, list[Any]]:
     day, params = _day("d.decided_at")
     return (f"SELECT d.partition_id, {day}, d.outcome, d.rejections_before = 0, COALESCE(d.resolver_id, 0), "
-            "COALESCE(d.resolver_group_id, 0), d.call_type, COALESCE(d.rejection_category_id, 0), COUNT(*) "
-            f"FROM {_table(ClosureDecision)} d WHERE {where} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"), params
+            "COALESCE(d.resolver_group_id, 0), d.call_type, COALESCE(d.rejection_category_id, 0), "
+            f"{_SAMPLING}, COUNT(*) FROM {_table(ClosureDecision)} d WHERE {where} "
+            "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"), params
 
 
 def _count_decision(event: CallChanged) -> None:

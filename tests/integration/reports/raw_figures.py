@@ -153,7 +153,11 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
     """Closure-stage decisions in the period: the share rejected by closers, the share refused by contacts
     (from the resolved e-mail), and the first-time validation rate (of resolutions checked for the first
     time, the share closed without being sent back), per resolver, resolver group, call type and week; and
-    how many rejections fell in each rejection category."""
+    how many rejections fell in each rejection category.
+
+    Under a sampling policy, the decisions are also split by whether the resolution judged was sampled:
+    the sampled share of the decisions made under a policy, the rejection rate of sampled calls (does the
+    sample catch poor resolutions?) and the contacts' refusal rate of the calls that closed on their word."""
     decisions = ClosureDecision.objects.filter(partition=partition).filter(period.within("decided_at"))
     dimensions: list[tuple[str, str, Any]] = [
         ("resolver", "resolver__username", lambda k: k or "system"),
@@ -166,6 +170,14 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
     for dimension, key, name_of in dimensions:
         for counts in decisions.values(key).annotate(**_decision_counts()).order_by(key):
             rows.append(_decision_row(dimension, name_of(counts[key]), counts))
+    by_sampling = {counts["sampled"]: counts for counts in decisions.values("sampled").annotate(**_decision_counts())}
+    if set(by_sampling) - {None}:  # a sampling policy was in force for some of them
+        under_policy = sum(by_sampling[k]["decisions"] for k in (True, False) if k in by_sampling)
+        for key, name in ((None, "resolved under no sampling policy"), (True, "sampled (validated by the closure target)"),
+                          (False, "not sampled (closed on the contact's word)")):
+            if key in by_sampling:
+                rows.append({**_decision_row("sampling", name, by_sampling[key]),
+                             "share_under_policy": None if key is None else ratio(by_sampling[key]["decisions"], under_policy)})
     rejected = decisions.filter(outcome=ClosureDecision.Outcome.REJECTED)
     for counts in rejected.values("rejection_category__label").annotate(n=Count("id")).order_by(
             "rejection_category__label"):
@@ -189,7 +201,10 @@ def rejection_rate(partition: Partition, period: Period) -> Report:
                Column("closed_after_rejection", "Closed after rejection", "count"),
                Column("rejection_rate", "Rejection rate (%)", "percent"),
                Column("user_refusal_rate", "User refusal rate (%)", "percent"),
-               Column("first_time_validation_rate", "First-time validation rate (%)", "percent")]
+               Column("first_time_validation_rate", "First-time validation rate (%)", "percent"),
+               Column("share_under_policy", "Share of the decisions under a sampling policy (%)", "percent")]
+    for row in rows:
+        row.setdefault("share_under_policy", None)
     return Report("rejection-rate", "Rejection rate", partition.name, period, columns, rows, chart,
                   rejection_rate.__doc__ or "")
 

@@ -93,7 +93,7 @@ class TestRejectionRate:
         assert rows_by(report, "partition")["Default"] == {
             "dimension": "partition", "name": "Default", "decisions": 7, "rejected": 1, "refused_by_user": 0,
             "closed_first_time": 5, "closed_after_rejection": 1, "rejection_rate": 14.3, "user_refusal_rate": 0.0,
-            "first_time_validation_rate": 83.3}
+            "first_time_validation_rate": 83.3, "share_under_policy": None}
 
     def test_by_resolver_resolver_group_and_call_type(self, history):
         report = rejection_rate(history.desk.default, history.period)

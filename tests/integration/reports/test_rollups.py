@@ -5,23 +5,26 @@ they were. Also: the backfill/rebuild command and the bulk loads that call it.""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from closeloop.autoclose import services as autoclose
 from closeloop.calls import services as calls
 from closeloop.calls.editing import edit_call
 from closeloop.calls.models import Call
+from closeloop.calls.sampling import drawing_from
 from closeloop.calls.unresolved import close_unresolved_call
 from closeloop.cli.main import main
 from closeloop.closure import CloseloopError
 from closeloop.partitions import quality
 from closeloop.partitions import services as partitions
+from closeloop.partitions.sampling import set_sampling_policy
 from closeloop.reports import autoclosed, closure_stage, trends
 from closeloop.reports.base import parse_period
 from closeloop.reports.models import CallFlowDay, CallFlowKey, ClosedCallDay, DecisionDay
@@ -36,7 +39,7 @@ pytestmark = pytest.mark.django_db
 TYPES = ["incident", "service_request", "problem"]
 REASON = {"incident": "FIXED", "service_request": "FULFILLED", "problem": "ROOT_CAUSE"}
 ACTIONS = ["log", "log", "assign", "retype", "resolve", "resolve", "take", "reject", "close", "close",
-           "cancel", "auto_close"]
+           "cancel", "auto_close", "sampling"]
 REPORTS = [
     (trends.trends, raw_figures.trends),
     (closure_stage.time_to_close, raw_figures.time_to_close),
@@ -137,6 +140,9 @@ class DeskHistory:
                                   at=self.now)
         elif action == "auto_close":
             autoclose.auto_close_pass(self.now)
+        elif action == "sampling":  # a policy in force or not: the rejection rate splits decisions by sampling
+            set_sampling_policy(desk.default, "reports fixture", desk.admin, enabled=choice % 2 == 0,
+                                min_priority=2, random_percent=50)
 
 
 STEPS = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 7), st.integers(0, 3), st.integers(0, 40)),
@@ -157,9 +163,13 @@ def rolling_desk(desk):  # type: ignore[no-untyped-def]
 @settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=STEPS, split=st.integers(0, 20))
+# a desk with a sampling policy in force: sampled calls wait, the others close at the rule's expiry
+@example(steps=[("sampling", 0, 0, 0), *[(a, n, 0, 1) for n in range(4) for a in ("log", "resolve")],
+                ("close", 0, 0, 1), ("reject", 1, 1, 1), ("auto_close", 0, 0, 60), ("sampling", 0, 1, 1),
+                ("log", 5, 0, 1), ("resolve", 4, 0, 1), ("close", 4, 0, 1)], split=3)
 def test_reports_from_the_rollups_equal_the_reports_from_the_raw_rows(rolling_desk, settings, zone, steps, split):
     settings.TIME_ZONE = zone
-    with transaction.atomic():
+    with transaction.atomic(), drawing_from(random.Random(split).random):
         history = DeskHistory(rolling_desk)
         for action, number, choice, later in steps:
             history.now += timedelta(hours=later)
