@@ -1,5 +1,6 @@
 """A partition's sampling policy in the REST API: read it, change it with a change reason (IPK Setup), or
-check a change with `dry_run`. The partition services parse, validate and audit."""
+check a change with `dry_run`, which answers a preview of the calls the new policy would sample. The
+partition services parse, validate and audit; the calls services preview."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ninja import Field, Router, Schema
 
 from closeloop.api.auth import caller
 from closeloop.api.schemas import Flag, PartitionName, Text, WholeNumber, limited, responses
+from closeloop.calls.sampling_preview import preview_sampling_policy
 from closeloop.closure import limits
 from closeloop.partitions import sampling
 from closeloop.partitions.services import get_partition
@@ -49,11 +51,55 @@ class SamplingPolicyUpdate(Schema):
     random_percent: float | None = Field(None, examples=[10])
 
 
+class SamplingTallyOut(Schema):
+    """The preview's calls under one policy."""
+
+    under_policy: bool = Field(..., description="False: no policy, every call is validated as the closure "
+                                                "settings say (all count as sampled)")
+    sampled: int = Field(..., description="Calls the closure target must validate")
+    not_sampled: int = Field(..., description="Calls that may close on the contact's word or at Call Auto Close")
+    by_condition: dict[str, int] = Field(
+        ..., examples=[{"min_priority": 3, "random_percent": 2}],
+        description="Sampled calls per condition that sampled them (a call may match several): min_priority, "
+                    "call_types, rejected_or_refused_before, resolver_rejection_rate_above, resolver_first_n, "
+                    "random_percent")
+    workload: dict[str, int] = Field(..., examples=[{"group Closure Group": 5}],
+                                     description="Sampled calls per closure target")
+
+
+class SamplingChangeOut(Schema):
+    """One call validated under one policy and not under the other."""
+
+    ref: str = Field(..., examples=["INC-000042"])
+    waiting: bool = Field(..., description="True: in the closure stage now; false: resolved in the window")
+    before: str = Field(..., examples=["not sampled"], description="sampled, not sampled, or no policy")
+    after: str = Field(..., examples=["sampled"])
+    why: str = Field(..., examples=["P2 is at or above P2"], description="The new policy's reasons")
+
+
+class SamplingPreviewOut(Schema):
+    """Which calls would be sampled under the new policy, next to the policy in force: the calls waiting for
+    closure now and those resolved in the last `days` days, each decided as if resolved again now with the
+    draw recorded on it (a waiting call keeps the decision it was given: a policy applies to calls resolved
+    from then on). Resolvers' rejection rates and closed calls are read as of now."""
+
+    waiting: int = Field(..., description="Calls in the closure stage now")
+    resolved_recently: int = Field(..., description="Calls resolved in the last `days` days that left the stage")
+    days: int = Field(..., examples=[30])
+    stand_in_draws: int = Field(..., description="Calls with no recorded draw (resolved under no policy): a "
+                                                 "stand-in draw derived from the call is used")
+    before: SamplingTallyOut = Field(..., description="Under the policy in force")
+    after: SamplingTallyOut = Field(..., description="Under the new policy")
+    changed: int = Field(..., description="Calls validated under one policy and not under the other")
+    changes: list[SamplingChangeOut] = Field(..., description="The first 50 calls that would change decision")
+
+
 class SamplingPolicyResult(SamplingPolicyOut):
-    """The policy after the change (or, with dry_run, as it would be)."""
+    """The policy after the change (or, with dry_run, as it would be, with the preview)."""
 
     dry_run: bool = Field(..., description="True: checked exactly as for a save, nothing written")
     changed: bool = Field(..., description="Whether this policy differs from the one in force")
+    preview: SamplingPreviewOut | None = Field(None, description="With dry_run: the calls it would sample")
 
 
 @router.get("/{name}/sampling-policy", response=responses(SamplingPolicyOut), summary="Sampling policy")
@@ -68,12 +114,14 @@ def read_sampling_policy(request: HttpRequest, name: PartitionName) -> dict[str,
 def change_sampling_policy(request: HttpRequest, name: PartitionName, body: SamplingPolicyUpdate,
                            dry_run: bool = False) -> dict[str, Any]:
     """Effective at once for calls resolved from then on. A value out of range is refused (400) naming the
-    field. With `dry_run=true` the answer says what would be saved, and nothing is."""
+    field. With `dry_run=true` the answer says what would be saved, and nothing is, and `preview` says which
+    calls waiting for closure and resolved in the last 30 days it would sample."""
     actor = caller(request)
     partition = get_partition(name, actor)
     given = body.model_dump(exclude_unset=True, exclude={"change_reason"})
     clearable = ("min_priority", "resolver_rejection_rate_above")  # null clears these; for the rest it keeps
     values = {key: value for key, value in given.items() if value is not None or key in clearable}
     saved = sampling.set_sampling_policy(partition, body.change_reason, actor, dry_run=dry_run, **values)
+    preview = preview_sampling_policy(partition, saved.policy).as_dict() if dry_run else None
     return {**sampling.describe_sampling(partition, saved.policy, saved.version), "dry_run": dry_run,
-            "changed": saved.changed}
+            "changed": saved.changed, "preview": preview}

@@ -10,7 +10,7 @@ its decisions by that (`reports.closure_stage.rejection_rate`).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -24,7 +24,8 @@ from closeloop.partitions.sampling import load_sampling_policy
 
 from .models import Call, ClosureDecision
 
-__all__ = ["RATE_WINDOW", "resolver_history", "decide_sampling_for", "drawing_from", "sampling_details"]
+__all__ = ["RATE_WINDOW", "resolver_histories", "resolver_history", "decide_sampling_for", "drawing_from",
+           "sampling_details"]
 
 RATE_WINDOW = timedelta(days=30)
 _RANDOM = secrets.SystemRandom()
@@ -42,16 +43,25 @@ def drawing_from(source: Callable[[], float]) -> Iterator[None]:
         _draws.reset(token)
 
 
-def resolver_history(resolver_id: int, now: datetime) -> tuple[float | None, int]:
-    """The resolver's rejection rate over the last 30 days (percent of their verdicts that were closers'
-    rejections; None with no verdict in 30 days) and how many of their calls have been closed."""
+def resolver_histories(resolver_ids: Iterable[int], now: datetime) -> dict[int, tuple[float | None, int]]:
+    """Each resolver's rejection rate over the 30 days up to `now` (percent of their closure-stage verdicts
+    that were closers' rejections; None with no verdict in 30 days) and how many of their calls have been
+    closed, in one grouped query. A resolver with no closure decision at all is left out."""
     rejected = ClosureDecision.Outcome.REJECTED
     recent = Q(decided_at__gt=now - RATE_WINDOW, decided_at__lte=now)
-    row = ClosureDecision.objects.filter(resolver_id=resolver_id).aggregate(
-        recent=Count("id", filter=recent), recent_rejected=Count("id", filter=recent & Q(outcome=rejected)),
-        closed=Count("call", distinct=True, filter=~Q(outcome__in=[rejected, ClosureDecision.Outcome.REFUSED_BY_USER])))
-    rate = 100 * row["recent_rejected"] / row["recent"] if row["recent"] else None
-    return rate, row["closed"]
+    closed = ~Q(outcome__in=[rejected, ClosureDecision.Outcome.REFUSED_BY_USER])
+    rows = (ClosureDecision.objects.filter(resolver_id__in=list(resolver_ids)).order_by().values("resolver_id")
+            .annotate(recent=Count("id", filter=recent),
+                      recent_rejected=Count("id", filter=recent & Q(outcome=rejected)),
+                      closed=Count("call", distinct=True, filter=closed)))
+    return {row["resolver_id"]: (100 * row["recent_rejected"] / row["recent"] if row["recent"] else None,
+                                 row["closed"]) for row in rows}
+
+
+def resolver_history(resolver_id: int, now: datetime) -> tuple[float | None, int]:
+    """One resolver's rejection rate over the last 30 days (None with no verdict in 30 days) and how many of
+    their calls have been closed (see `resolver_histories`)."""
+    return resolver_histories([resolver_id], now).get(resolver_id, (None, 0))
 
 
 def decide_sampling_for(call: Call, resolved: CallFacts, now: datetime, *,

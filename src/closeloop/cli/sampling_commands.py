@@ -8,6 +8,7 @@ from argparse import Namespace
 from typing import Any
 
 from closeloop.accounts.models import Analyst
+from closeloop.calls.sampling_preview import preview_sampling_policy
 from closeloop.closure import InvalidInput
 from closeloop.closure.sampling import SamplingPolicy
 from closeloop.partitions import sampling
@@ -67,11 +68,13 @@ def sampling_set(args: Namespace, actor: Actor) -> Output:
     saved = sampling.set_sampling_policy(partition, args.reason, actor, dry_run=args.dry_run, **_values(args))
     data = {**sampling.describe_sampling(partition, saved.policy, saved.version), "dry_run": saved.dry_run,
             "changed": saved.changed}
-    if saved.dry_run:
-        verb = "would be saved (dry run, not saved)" if saved.changed else "is unchanged (dry run)"
-    else:
+    if not saved.dry_run:
         verb = f"saved as version {saved.version}" if saved.changed else "is unchanged"
-    return Output(f"Sampling policy of {partition.name} {verb}: {_sentence(saved.policy)}.", data)
+        return Output(f"Sampling policy of {partition.name} {verb}: {_sentence(saved.policy)}.", data)
+    verb = "would be saved (dry run, not saved)" if saved.changed else "is unchanged (dry run)"
+    preview = preview_sampling_policy(partition, saved.policy)
+    text = "\n".join([f"Sampling policy of {partition.name} {verb}: {_sentence(saved.policy)}.", *preview.lines()])
+    return Output(text, {**data, "preview": preview.as_dict()})
 
 
 def register(tree: CommandTree) -> None:
@@ -96,4 +99,5 @@ def register(tree: CommandTree) -> None:
     p.add_argument("--random-percent", dest="random_percent", metavar="PERCENT",
                    help="validate this %% of every other call at random")
     p.add_argument("--reason", "--change-reason", dest="reason", required=True, help="why (kept in the audit)")
-    p.add_argument("--dry-run", action="store_true", help="check the policy and say what would be saved")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the policy, say what would be saved and preview which calls it would sample")

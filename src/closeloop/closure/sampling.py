@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from .errors import InvalidInput
@@ -23,17 +24,41 @@ from .model import CallType
 __all__ = [
     "MAX_FIRST_CALLS",
     "NO_POLICY",
+    "Condition",
     "SamplingPolicy",
     "SamplingFacts",
     "SamplingDecision",
     "check_policy",
     "decide_sampling",
     "describe_policy",
+    "sampling_conditions",
     "unsampled_decision",
 ]
 
 MAX_FIRST_CALLS = 10_000
 NO_POLICY = "no sampling policy: validated as the closure settings say"
+
+
+class Condition(StrEnum):
+    """What sampled a call: one of the policy's conditions, or the random share. Named as the policy's fields."""
+
+    PRIORITY = "min_priority"
+    CALL_TYPE = "call_types"
+    SENT_BACK = "rejected_or_refused_before"
+    RESOLVER_RATE = "resolver_rejection_rate_above"
+    FIRST_CALLS = "resolver_first_n"
+    RANDOM = "random_percent"
+
+    @property
+    def label(self) -> str:
+        return _CONDITION_LABELS[self]
+
+
+_CONDITION_LABELS = {
+    Condition.PRIORITY: "priority", Condition.CALL_TYPE: "call type",
+    Condition.SENT_BACK: "rejected or refused before", Condition.RESOLVER_RATE: "resolver's rejection rate",
+    Condition.FIRST_CALLS: "resolver's first calls", Condition.RANDOM: "random share",
+}
 
 
 @dataclass(frozen=True)
@@ -159,22 +184,25 @@ def _decimals(value: float) -> str:
     return f"{whole}.{decimals.rstrip('0').ljust(2, '0')}"
 
 
-def _matched(policy: SamplingPolicy, facts: SamplingFacts) -> list[str]:
-    reasons: list[str] = []
+def _matched(policy: SamplingPolicy, facts: SamplingFacts) -> list[tuple[Condition, str]]:
+    """The conditions of the policy that match the call, each with its reason in users' words."""
+    reasons: list[tuple[Condition, str]] = []
     if policy.min_priority is not None and facts.priority <= policy.min_priority:
-        reasons.append(f"P{facts.priority} is at or above P{policy.min_priority}")
+        reasons.append((Condition.PRIORITY, f"P{facts.priority} is at or above P{policy.min_priority}"))
     if facts.call_type in policy.call_types:
-        reasons.append(f"{facts.call_type.label} is always validated")
+        reasons.append((Condition.CALL_TYPE, f"{facts.call_type.label} is always validated"))
     if policy.rejected_or_refused_before and (facts.times_rejected or facts.times_refused):
         sent_back = [f"rejected {_times(facts.times_rejected)}" if facts.times_rejected else "",
                      f"refused by the contact {_times(facts.times_refused)}" if facts.times_refused else ""]
-        reasons.append(" and ".join(filter(None, sent_back)) + " before")
+        reasons.append((Condition.SENT_BACK, " and ".join(filter(None, sent_back)) + " before"))
     rate, above = facts.resolver_rejection_rate_30d, policy.resolver_rejection_rate_above
     if above is not None and rate is not None and rate > above:
-        reasons.append(f"the resolver's rejection rate over 30 days is {rate:.1f} % (above {above:g} %)")
+        reasons.append((Condition.RESOLVER_RATE,
+                        f"the resolver's rejection rate over 30 days is {rate:.1f} % (above {above:g} %)"))
     count = facts.resolver_resolved_count
     if policy.resolver_first_n and count is not None and count < policy.resolver_first_n:
-        reasons.append(f"one of the resolver's first {policy.resolver_first_n} calls ({count} closed so far)")
+        reasons.append((Condition.FIRST_CALLS,
+                        f"one of the resolver's first {policy.resolver_first_n} calls ({count} closed so far)"))
     return reasons
 
 
@@ -187,13 +215,24 @@ def decide_sampling(policy: SamplingPolicy, facts: SamplingFacts) -> SamplingDec
         raise InvalidInput(f"A draw is from 0 up to 1 (got {facts.draw!r})", field="draw")
     reasons = _matched(policy, facts)
     if reasons:
-        return SamplingDecision(True, tuple(reasons), facts.draw)
+        return SamplingDecision(True, tuple(text for _, text in reasons), facts.draw)
     share = policy.random_percent / 100
     if facts.draw < share:
         return SamplingDecision(True, (f"random {policy.random_percent:g} %: draw {_decimals(facts.draw)} < "
                                        f"{_decimals(share)}",), facts.draw)
     return SamplingDecision(False, (f"not sampled: no condition matched, draw {_decimals(facts.draw)} ≥ "
                                     f"{_decimals(share)}",), facts.draw)
+
+
+def sampling_conditions(policy: SamplingPolicy, facts: SamplingFacts) -> tuple[Condition, ...]:
+    """What sampled the call under `policy`: the conditions it matched, or the random share when it matched none
+    and its draw fell under the share; empty when it is not sampled (or the policy is off). Agrees with
+    `decide_sampling` on the same policy and facts."""
+    if not policy.enabled:
+        return ()
+    if matched := _matched(policy, facts):
+        return tuple(condition for condition, _ in matched)
+    return (Condition.RANDOM,) if facts.draw < policy.random_percent / 100 else ()
 
 
 def describe_policy(policy: SamplingPolicy) -> dict[str, Any]:

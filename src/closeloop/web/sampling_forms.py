@@ -39,7 +39,9 @@ class SamplingPolicyForm(forms.Form):
                                         label="Validate this share of every other call at random (%)",
                                         help_text="The draw is recorded on the call, so the decision can be "
                                                   "checked later.")
-    change_reason = limited_text(limits.CHANGE_REASON, rows=2, label="Change reason")
+    # Asked for once the policy is checked and its preview shown; the service requires it when saving.
+    change_reason = limited_text(limits.CHANGE_REASON, rows=2, label="Change reason", required=False,
+                                 help_text="Why this change is made; kept in the settings history")
 
     @classmethod
     def initial_for(cls, policy: SamplingPolicy) -> dict[str, Any]:

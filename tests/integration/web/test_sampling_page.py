@@ -1,5 +1,6 @@
-"""The Sampling policy page (System Administration): changed with a change reason and audited, refusals shown
-on the field, only for IPK Setup; and the call page saying why a call was or was not sampled."""
+"""The Sampling policy page (System Administration): checked and previewed, then changed with a change reason
+and audited; refusals shown on the field, only for IPK Setup; and the call page saying why a call was or was
+not sampled."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ FORM = {"enabled": "on", "min_priority": "2", "call_types": ["major_incident"], 
 def test_the_policy_is_saved_with_a_change_reason_and_shown_in_its_history(client_for, desk):
     admin = client_for("admin")
     assert admin.get(URL).status_code == 200
-    saved = admin.post(URL, FORM, follow=True)
+    checked = admin.post(URL, {**FORM, "step": "check"})
+    assert checked.status_code == 200 and "Why are you changing the sampling policy?" in checked.content.decode()
+    assert not load_sampling_policy(desk.default).enabled  # checked and previewed, not saved yet
+    saved = admin.post(URL, {**FORM, "step": "confirm"}, follow=True)
     assert "Sampling policy of Default saved as version 1" in saved.content.decode()
     policy = load_sampling_policy(desk.default)
     assert (policy.enabled, policy.min_priority, policy.random_percent) == (True, 2, 10.0)
@@ -34,15 +38,19 @@ def test_the_policy_is_saved_with_a_change_reason_and_shown_in_its_history(clien
     ({"random_percent": "140"}, "less than or equal to 100"),
     ({"random_percent": "0", "min_priority": "", "call_types": []}, "This policy would sample no call at all"),
 ])
-def test_a_refused_policy_is_shown_again_with_the_message(client_for, desk, change, message):
-    page = client_for("admin").post(URL, {**FORM, **change})
-    assert page.status_code == 400 and message in page.content.decode()
+@pytest.mark.parametrize("step", ["check", "confirm"])
+def test_a_refused_policy_is_shown_again_with_the_message(client_for, desk, change, message, step):
+    page = client_for("admin").post(URL, {**FORM, **change, "step": step})
+    html = page.content.decode()
+    assert page.status_code == 400 and message in html
+    assert 'data-testid="sampling-preview"' not in html and "open data-modal" not in html  # no prompt yet
     assert not load_sampling_policy(desk.default).enabled
 
 
 def test_only_ipk_setup_sees_the_page(client_for, desk):
     assert client_for("alice").get(URL).status_code == 403
-    assert client_for("alice").post(URL, FORM).status_code == 403
+    assert client_for("alice").post(URL, {**FORM, "step": "check"}).status_code == 403
+    assert client_for("alice").post(URL, {**FORM, "step": "confirm"}).status_code == 403
     assert not load_sampling_policy(desk.default).enabled
 
 

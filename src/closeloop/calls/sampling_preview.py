@@ -1,0 +1,59 @@
+"""The what-if preview of a sampling policy: the calls it looks at and their resolvers' history, each read
+once, decided by the closure core (`closure.sampling_preview`).
+
+`preview_sampling_policy` is what the Sampling policy page shows before it asks for the change reason, what
+the API answers to `dry_run=true` and what `closeloop sampling set --dry-run` prints. Its queries do not grow
+with the number of calls: the two sets of calls of the window (the same window as the closure settings'
+preview), the closure settings and directory (to name each call's closure target), and at most one grouped
+query for the history of every resolver in the window.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from closeloop.closure import CallType, Directory, PartitionSettings
+from closeloop.closure.preview import _resolved_again, target_label
+from closeloop.closure.sampling import SamplingPolicy
+from closeloop.closure.sampling_preview import PreviewCall, SamplingPreview, preview_sampling
+from closeloop.partitions.models import Partition
+from closeloop.partitions.sampling import load_sampling_policy
+from closeloop.partitions.services import load_directory, load_settings
+
+from .models import Call
+from .preview import PREVIEW_DAYS, closure_stage_window
+from .sampling import resolver_histories
+
+__all__ = ["preview_sampling_policy"]
+
+
+def _preview_call(call: Call, waiting: bool, settings: PartitionSettings, directory: Directory) -> PreviewCall:
+    # A waiting call is validated by the target it waits with; a call that has left the closure stage is
+    # routed again under the closure settings in force (as the closure settings' preview does).
+    target = (target_label(call.closure_target_analyst_id, call.closure_target_group_id, directory) if waiting
+              else _resolved_again(call.facts(), settings, directory))
+    return PreviewCall(ref=call.ref, key=call.id, waiting=waiting, priority=call.priority,
+                       call_type=CallType(call.call_type), draw=call.sampling_draw, closure_target=target,
+                       times_rejected=call.times_rejected, times_refused=call.times_refused,
+                       resolver_id=call.resolved_by_id)
+
+
+def preview_sampling_policy(partition: Partition, after: SamplingPolicy, *, before: SamplingPolicy | None = None,
+                            now: datetime | None = None) -> SamplingPreview:
+    """Which of the partition's calls of the closure stage would be sampled under `after`, next to `before`
+    (the policy in force unless given), each decided as if resolved again now (see closure.sampling_preview).
+
+    The resolvers' rejection rates over 30 days and their closed calls are read as of `now`, not as they were
+    when each call was resolved: one grouped query, only when either policy looks at them."""
+    now = now or timezone.now()
+    before = before if before is not None else load_sampling_policy(partition)
+    waiting, recent = closure_stage_window(partition, now)
+    settings, directory = load_settings(partition), load_directory(partition)
+    calls = ([_preview_call(call, True, settings, directory) for call in waiting]
+             + [_preview_call(call, False, settings, directory) for call in recent])
+    history: dict[int, tuple[float | None, int]] = {}
+    if before.needs_resolver_history or after.needs_resolver_history:
+        history = resolver_histories({c.resolver_id for c in calls if c.resolver_id is not None}, now)
+    return preview_sampling(calls, before, after, history, days=PREVIEW_DAYS)
