@@ -34,15 +34,21 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Unit and integration tests run in TEST_WORKERS processes (pytest-xdist, one file per process at a time, each
+# with its own test database); the browser tests then run in one process, as they share one live server.
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadfile
+
 test-sqlite: install chromium
 	mkdir -p var/test-results
-	$(BIN)/pytest --junitxml=var/test-results/sqlite.xml
+	$(BIN)/pytest $(XDIST) tests/unit tests/integration --junitxml=var/test-results/sqlite.xml
+	$(BIN)/pytest tests/e2e --junitxml=var/test-results/e2e.xml
 
 # The integration suite again on PostgreSQL; required in CI, skipped with a notice elsewhere when unreachable.
 test-postgres: install
 	mkdir -p var/test-results
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-	  DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/integration --junitxml=var/test-results/postgres.xml; \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest $(XDIST) tests/integration --junitxml=var/test-results/postgres.xml; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL is not reachable at $(PG_URL) and CI=true: failing"; exit 1; \
 	else echo "NOTICE: PostgreSQL not reachable at $(PG_URL): PostgreSQL tests not run"; rm -f var/test-results/postgres.xml; fi
 

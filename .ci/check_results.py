@@ -15,10 +15,11 @@ def skipped(case: ET.Element) -> bool:
     return case.find("skipped") is not None
 
 
-def main(sqlite_xml: str, postgres_xml: str) -> None:
+def main(sqlite_xml: str, e2e_xml: str, postgres_xml: str) -> None:
     problems = []
-    sqlite_cases = cases(Path(sqlite_xml))
-    e2e = [c for c in sqlite_cases if ".e2e." in c.get("classname", "") or "tests/e2e" in c.get("file", "")]
+    if not cases(Path(sqlite_xml)):
+        problems.append("no unit or integration test ran on SQLite")
+    e2e = [c for c in cases(Path(e2e_xml)) if ".e2e." in c.get("classname", "") or "tests/e2e" in c.get("file", "")]
     if not e2e:
         problems.append("no browser (e2e) test ran")
     problems += [f"browser test skipped: {c.get('classname')}::{c.get('name')}" for c in e2e if skipped(c)]
@@ -32,4 +33,4 @@ def main(sqlite_xml: str, postgres_xml: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:4])
