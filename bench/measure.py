@@ -98,23 +98,11 @@ def measure(repeat: int) -> dict[str, Any]:
     found, plans = search_timings(repeat, surfaces=("API",))
     timings.update({f"Calls list {label}": numbers for label, numbers in found.items()})
     explain.update({f"Calls list, {label}": plan for label, plan in plans.items()})
-    timings["Closure settings what-if preview"] = _preview(partition, repeat)
+    from .preview import preview_timings  # the previews (python -m bench.preview runs them on their own)
+
+    timings.update(preview_timings(max(3, repeat // 4))["timings"])
     results["reports"] = _reports(partition, repeat)
     return results
-
-
-def _preview(partition: Any, repeat: int) -> dict[str, float]:
-    """The preview a settings change shows: the partition's closure stage and last 30 days, routed again."""
-    from dataclasses import replace
-
-    from closeloop.calls.preview import preview_closure_settings
-    from closeloop.closure import ClosureRule
-    from closeloop.partitions.services import load_settings
-
-    now = load_settings(partition)
-    other = ClosureRule.LOG_GROUP if now.closure_rule is not ClosureRule.LOG_GROUP else ClosureRule.CLOSURE_GROUP
-    changed = replace(now, closure_rule=other)
-    return time_calls(lambda: preview_closure_settings(partition, changed), max(3, repeat // 4), warmup=1)
 
 
 def _reports(partition: Any, repeat: int) -> dict[str, Any]:

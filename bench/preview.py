@@ -1,0 +1,127 @@
+"""What-if previews: p50/p95 of the preview an administrator sees before saving closure settings or a
+sampling policy, on the partition with the most calls in the preview's window.
+
+Part of `make bench` (`bench.measure` adds these timings to its own). On its own, for one desk size:
+
+    python -m bench.preview --size 1000000 --engine postgresql [--repeat 10] [--keep]
+
+generates (or reuses) a desk of that many calls with `closeloop generate`, then prints JSON with the
+timings of each preview, through its service and through the API's `dry_run=true` (target: p95 <= 1 s at
+1M calls on PostgreSQL, about 30k calls in the window) and the size of the window. Run as
+`python -m bench.preview measure REPEAT` it measures the desk DATABASE_URL points at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from .stats import time_calls
+
+__all__ = ["TARGET_MS", "preview_timings", "main"]
+
+TARGET_MS = 1000
+# The policy a manager would try first: every P1/P2, every call sent back before, resolvers rejected more
+# than 20 % of the time, each resolver's first 5 calls and 10 % of the rest.
+SAMPLING_CHANGE = {"enabled": True, "min_priority": 2, "rejected_or_refused_before": True,
+                   "resolver_rejection_rate_above": 20, "resolver_first_n": 5, "random_percent": 10}
+
+
+def _busiest_partition() -> Any:
+    """The partition with the most calls waiting for closure (its preview window is the largest)."""
+    from django.db.models import Count
+
+    from closeloop.calls.models import Call
+    from closeloop.closure import CLOSURE_STATUSES
+    from closeloop.partitions.models import Partition
+
+    top = (Call.objects.filter(status__in=[s.value for s in CLOSURE_STATUSES]).values("partition")
+           .annotate(n=Count("id")).order_by("-n").first())
+    return Partition.objects.get(pk=top["partition"])
+
+
+def preview_timings(repeat: int) -> dict[str, Any]:
+    """Timings of each preview (service and API), with the window they covered."""
+    from dataclasses import replace
+
+    from django.test import Client
+
+    from closeloop.accounts.models import Analyst
+    from closeloop.accounts.services import create_token
+    from closeloop.calls.preview import preview_closure_settings
+    from closeloop.calls.sampling_preview import preview_sampling_policy
+    from closeloop.closure import AdminRight, ClosureRule
+    from closeloop.partitions.sampling import load_sampling_policy, policy_with
+    from closeloop.partitions.services import load_settings
+
+    partition = _busiest_partition()
+    admin = next(a for a in Analyst.objects.select_related("general_access_role").order_by("id")
+                 if a.has_admin_right(AdminRight.IPK_SETUP))
+    api = Client(headers={"Authorization": f"Bearer {create_token(admin, 'bench preview')[1]}"})
+    settings = load_settings(partition)
+    other = ClosureRule.LOG_GROUP if settings.closure_rule is not ClosureRule.LOG_GROUP else ClosureRule.CLOSURE_GROUP
+    new_settings = replace(settings, closure_rule=other)
+    new_policy = policy_with(load_sampling_policy(partition), SAMPLING_CHANGE)
+    shown = preview_closure_settings(partition, new_settings)
+    sampled = preview_sampling_policy(partition, new_policy)
+    runs = max(3, repeat)
+
+    def api_put(path: str, body: dict[str, Any]) -> None:
+        response = api.put(f"/api/v1/partitions/{partition.name}/{path}?dry_run=true",
+                           data=json.dumps({**body, "change_reason": "bench: preview only"}),
+                           content_type="application/json")
+        assert response.status_code == 200, response.content[:300]
+        assert response.json()["preview"] is not None
+
+    timings = {
+        "Closure settings preview (service)": time_calls(
+            lambda: preview_closure_settings(partition, new_settings), runs, warmup=1),
+        "Closure settings preview (API dry_run)": time_calls(
+            lambda: api_put("closure-settings", {"closure_rule": other.value}), runs, warmup=1),
+        "Sampling policy preview (service)": time_calls(
+            lambda: preview_sampling_policy(partition, new_policy), runs, warmup=1),
+        "Sampling policy preview (API dry_run)": time_calls(
+            lambda: api_put("sampling-policy", SAMPLING_CHANGE), runs, warmup=1),
+    }
+    return {"partition": partition.name, "waiting": shown.waiting, "resolved_recently": shown.resolved_recently,
+            "changed (settings)": shown.changed, "changed (sampling)": sampled.changed, "timings": timings,
+            "verdicts": {label: f"p95 {t['p95']} ms (target {TARGET_MS} ms at 1M on PostgreSQL)"
+                         for label, t in timings.items()}}
+
+
+def _measure(repeat: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "closeloop.site.settings")
+    import django
+
+    django.setup()
+    print(json.dumps(preview_timings(repeat)))  # one line: run_json reads it
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["measure"]:
+        _measure(int(argv[1]) if len(argv) > 1 else 10)
+        return
+    parser = argparse.ArgumentParser(prog="python -m bench.preview", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=lambda s: int(s.replace("_", "")), default=100_000,
+                        help="calls on the desk (generated once per engine and size, then reused)")
+    parser.add_argument("--engine", default="postgresql", choices=["sqlite", "postgresql"])
+    parser.add_argument("--repeat", type=int, default=10, help="timed repetitions per measurement")
+    parser.add_argument("--keep", action="store_true", help="keep a PostgreSQL bench database afterwards")
+    args = parser.parse_args(argv)
+    from .__main__ import _prepare_closeloop
+    from .servers import closeloop_env, drop, run_json
+
+    url = _prepare_closeloop(args.engine, args.size)
+    result = run_json([sys.executable, "-m", "bench.preview", "measure", str(args.repeat)], closeloop_env(url))
+    print(json.dumps({"engine": args.engine, "size": args.size, **result}, indent=1))  # type: ignore[dict-item]
+    if args.engine == "postgresql" and not args.keep:
+        drop(args.engine, f"closeloop_bench_{args.size}")
+
+
+if __name__ == "__main__":
+    main()
