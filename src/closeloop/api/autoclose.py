@@ -1,8 +1,10 @@
 """Call Auto Close rules in the REST API: list them (with the calls each matches now), add one and change one,
-each with a change reason (audited); `dry_run` checks a rule and counts its matches without saving it."""
+each with a change reason (audited); `dry_run` checks a rule, counts its matches and previews what the rules
+would do after the change, without saving it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -87,8 +89,52 @@ class RuleOut(Schema):
     matches_now: int = Field(..., description="Calls the rule matches now (status, call type, priority)")
 
 
+class StepChangeOut(Schema):
+    """One call whose step would differ under the new rules: as the label says it and as data."""
+
+    ref: str = Field(..., examples=["INC-000042"])
+    verdict: str | None = Field(None, description="For a resolution decided lately: closed, rejected, refused or "
+                                                  "auto_closed (absent for a call watched now)")
+    before: str = Field(..., examples=["nothing"])
+    after: str = Field(..., examples=["auto-close on 2026-03-12 09:00 (rule Resolved calls)"])
+    before_step: str = Field(..., description="nothing, remind, close or escalate")
+    after_step: str = Field(..., description="nothing, remind, close or escalate")
+    before_at: datetime | None
+    after_at: datetime | None
+
+
+class BeforeAfterOut(Schema):
+    before: int
+    after: int
+
+
+class AutoClosePreviewOut(Schema):
+    """What the partition's rules would do after the change, compared with the rules now (the what-if preview)."""
+
+    watched: int = Field(..., description="Calls in a status the rules watch now")
+    before: dict[str, int] = Field(..., description="Watched calls per next step under the rules now",
+                                   examples=[{"nothing": 3, "remind": 1, "close": 0, "escalate": 0}])
+    after: dict[str, int] = Field(..., description="The same under the new rules")
+    acting_now_before: int = Field(..., description="Watched calls the next pass would act on at once, now")
+    acting_now_after: int = Field(..., description="The same under the new rules")
+    changed: int = Field(..., description="Watched calls whose next step or its date would change")
+    changes: list[StepChangeOut] = Field(..., description="The first 50 of them")
+    resolved_recently: int = Field(..., description="Verdicts of the last `days` days on resolutions of those days")
+    days: int = Field(..., examples=[30])
+    decided_before: dict[str, int] = Field(..., description="What the rules now would have done before each "
+                                                            "verdict (close: auto-closed first)")
+    decided_after: dict[str, int] = Field(..., description="The same under the new rules")
+    decided_changed: int
+    taken_off_closers: BeforeAfterOut = Field(..., description="Verdicts a closer gave that the rules would have "
+                                                               "auto-closed first")
+    rejected_auto_closed: BeforeAfterOut = Field(..., description="Of those, resolutions a closer rejected")
+    decided_changes: list[StepChangeOut] = Field(..., description="The first 50 verdicts whose step would change")
+
+
 class RuleResult(RuleOut):
     dry_run: bool = Field(..., description="True: checked and counted, nothing saved")
+    preview: AutoClosePreviewOut | None = Field(None, description="With dry_run: what the rules would do after "
+                                                                  "the change, compared with now")
 
 
 class _PartitionFilter(Schema):
@@ -99,6 +145,11 @@ def _out(rule: AutoCloseRule, matches: int) -> dict[str, Any]:
     described = autoclose.describe_rule(rule)
     described.pop("status_labels")
     return {"id": rule.id, **described, "matches_now": matches}
+
+
+def _result(saved: autoclose.RuleSaved, dry_run: bool) -> dict[str, Any]:
+    return {**_out(saved.rule, saved.matches), "dry_run": dry_run,
+            "preview": saved.preview.as_dict() if saved.preview else None}
 
 
 def _given(body: Schema, *leave_out: str) -> dict[str, Any]:
@@ -118,7 +169,7 @@ def create_rule(request: HttpRequest, body: RuleCreate, dry_run: bool = False) -
     actor = caller(request)
     partition = get_partition(body.partition, actor)
     saved = autoclose.add_rule(partition, body.change_reason, actor, dry_run=dry_run, **_given(body, "partition"))
-    return Status(201, {**_out(saved.rule, saved.matches), "dry_run": dry_run})
+    return Status(201, _result(saved, dry_run))
 
 
 @router.put("/{rule_id}", response=responses(RuleResult),
@@ -129,4 +180,4 @@ def change_rule(request: HttpRequest, rule_id: Id, body: RuleUpdate, dry_run: bo
     if rule is None:
         raise NotFound(f"No Call Auto Close rule #{rule_id} in your partitions", field="rule_id")
     saved = autoclose.set_rule(rule, body.change_reason, actor, dry_run=dry_run, **_given(body))
-    return {**_out(saved.rule, saved.matches), "dry_run": dry_run}
+    return _result(saved, dry_run)

@@ -47,12 +47,14 @@ from closeloop.closure.autoclose import (
     remind,
     rule_for,
 )
+from closeloop.closure.autoclose_preview import AutoClosePreview
 from closeloop.closure.routing import group_has_eligible_closer
 from closeloop.partitions.audit import audited_change
 from closeloop.partitions.models import ClosureReason, IpkGroup, Partition, SettingsChange
 from closeloop.partitions.services import UNSET, get_group, get_partition, load_directory, load_settings
 
 from .models import AutoCloseRule
+from .preview import preview_rule_change
 
 __all__ = [
     "RuleSaved",
@@ -74,10 +76,12 @@ log = logging.getLogger("closeloop.autoclose")
 
 @dataclass(frozen=True)
 class RuleSaved:
-    """A rule after a change, and how many calls it would match now (shown on saving)."""
+    """A rule after a change, how many calls it would match now (shown on saving) and, for a dry run, the
+    preview of what the partition's rules would do after the change compared with now."""
 
     rule: AutoCloseRule
     matches: int
+    preview: AutoClosePreview | None = None
 
 
 @dataclass
@@ -239,10 +243,16 @@ def audited_rules(partition: Partition) -> dict[str, Any]:
     return {rule.name: _audited(rule) for rule in list_rules(None).filter(partition=partition)}
 
 
+def _active_rules_of(partition: Partition) -> list[AutoCloseRuleFacts]:
+    return [row.as_value() for row in list_rules(None).filter(partition=partition, active=True)]
+
+
 def _save(row: AutoCloseRule, change_reason: str | None, actor: Analyst | None, values: Mapping[str, Any],
-          dry_run: bool) -> RuleSaved:
+          dry_run: bool, now: datetime | None) -> RuleSaved:
+    preview = None
     with audited_change(row.partition, SettingsChange.Subject.AUTO_CLOSE_RULES, actor, change_reason,
                         lambda: audited_rules(row.partition), dry_run=dry_run):
+        before = _active_rules_of(row.partition) if dry_run else []
         _apply_fields(row, values)
         _check(row)
         if row.pk is None and values.get("position") not in (None, UNSET):
@@ -251,31 +261,36 @@ def _save(row: AutoCloseRule, change_reason: str | None, actor: Analyst | None, 
                 position=F("position") + 1)
         row.save()
         matches = rule_matches_now(row)
-    return RuleSaved(row, matches)
+        if dry_run:  # the rules read as they would be after the change, until the dry run rolls it back
+            preview = preview_rule_change(row.partition, before, _active_rules_of(row.partition), now)
+    return RuleSaved(row, matches, preview)
 
 
 @transaction.atomic
 def add_rule(partition: Partition, change_reason: str | None, actor: Analyst | None = None, *,
-             dry_run: bool = False, **values: Any) -> RuleSaved:
-    """Add a rule at the end of the partition's order (unless `position` is given); audited."""
+             dry_run: bool = False, now: datetime | None = None, **values: Any) -> RuleSaved:
+    """Add a rule at the end of the partition's order (unless `position` is given); audited. A dry run saves
+    nothing and answers the preview (as at `now`, default the present)."""
     last = AutoCloseRule.objects.filter(partition=partition).order_by("-position").first()
     row = AutoCloseRule(partition=partition, position=last.position + 1 if last else 0)
     values.setdefault("name", "")
     values.setdefault("idle_days", None)
-    return _save(row, change_reason, actor, values, dry_run)
+    return _save(row, change_reason, actor, values, dry_run, now)
 
 
 @transaction.atomic
 def set_rule(rule: AutoCloseRule, change_reason: str | None, actor: Analyst | None = None, *,
-             dry_run: bool = False, **values: Any) -> RuleSaved:
-    """Change a rule's fields (those given); audited. Calls already reminded keep their idle time."""
+             dry_run: bool = False, now: datetime | None = None, **values: Any) -> RuleSaved:
+    """Change a rule's fields (those given); audited. Calls already reminded keep their idle time. A dry run
+    saves nothing and answers the preview (as at `now`, default the present)."""
     row = AutoCloseRule.objects.select_for_update().select_related("partition").get(pk=rule.pk)
-    return _save(row, change_reason, actor, values, dry_run)
+    return _save(row, change_reason, actor, values, dry_run, now)
 
 
-def deactivate_rule(rule: AutoCloseRule, change_reason: str | None, actor: Analyst | None = None) -> RuleSaved:
+def deactivate_rule(rule: AutoCloseRule, change_reason: str | None, actor: Analyst | None = None, *,
+                    dry_run: bool = False, now: datetime | None = None) -> RuleSaved:
     """Stop a rule (it stays listed, and can be activated again); audited."""
-    return set_rule(rule, change_reason, actor, active=False)
+    return set_rule(rule, change_reason, actor, active=False, dry_run=dry_run, now=now)
 
 
 def rule_matches_now(rule: AutoCloseRule) -> int:

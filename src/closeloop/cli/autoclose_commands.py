@@ -30,11 +30,15 @@ def _values(args: Namespace) -> dict[str, Any]:
     return values
 
 
-def _saved(verb: str, saved: autoclose.RuleSaved) -> Output:
+def _saved(verb: str, saved: autoclose.RuleSaved, dry_run: bool = False) -> Output:
+    """The rule as saved; for a dry run, as it would be, and the preview of what the rules would do."""
     rule = saved.rule
-    return Output(f"Rule {rule.name} {verb} in {rule.partition.name}: {autoclose.rule_summary(rule)}. "
-                  f"It matches {saved.matches} call(s) now.",
-                  {**autoclose.describe_rule(rule), "matches_now": saved.matches})
+    head = (f"Rule {rule.name} {verb} in {rule.partition.name}{' (dry run, not saved)' if dry_run else ''}: "
+            f"{autoclose.rule_summary(rule)}. It matches {saved.matches} call(s) now.")
+    preview = saved.preview
+    return Output("\n".join([head, *(preview.lines() if preview else [])]),
+                  {**autoclose.describe_rule(rule), "matches_now": saved.matches, "dry_run": dry_run,
+                   "preview": preview.as_dict() if preview else None})
 
 
 def rule_list(args: Namespace, actor: Actor) -> Output:
@@ -48,7 +52,7 @@ def rule_list(args: Namespace, actor: Actor) -> Output:
 def rule_add(args: Namespace, actor: Actor) -> Output:
     partition = partitions.get_partition(args.partition, actor)
     saved = autoclose.add_rule(partition, args.change_reason, actor, dry_run=args.dry_run, **_values(args))
-    return _saved("checked (not saved)" if args.dry_run else "added", saved)
+    return _saved("would be added" if args.dry_run else "added", saved, args.dry_run)
 
 
 def rule_set(args: Namespace, actor: Actor) -> Output:
@@ -59,12 +63,19 @@ def rule_set(args: Namespace, actor: Actor) -> Output:
     if args.active is not None:
         values["active"] = args.active
     saved = autoclose.set_rule(rule, args.change_reason, actor, dry_run=args.dry_run, **values)
-    return _saved("checked (not saved)" if args.dry_run else "changed", saved)
+    return _saved("would be changed" if args.dry_run else "changed", saved, args.dry_run)
 
 
 def rule_deactivate(args: Namespace, actor: Actor) -> Output:
     rule = autoclose.get_rule(partitions.get_partition(args.partition, actor), args.rule)
-    return _saved("deactivated", autoclose.deactivate_rule(rule, args.change_reason, actor))
+    saved = autoclose.deactivate_rule(rule, args.change_reason, actor, dry_run=args.dry_run)
+    return _saved("would be deactivated" if args.dry_run else "deactivated", saved, args.dry_run)
+
+
+def rule_activate(args: Namespace, actor: Actor) -> Output:
+    rule = autoclose.get_rule(partitions.get_partition(args.partition, actor), args.rule)
+    saved = autoclose.set_rule(rule, args.change_reason, actor, dry_run=args.dry_run, active=True)
+    return _saved("would be activated" if args.dry_run else "activated", saved, args.dry_run)
 
 
 def run_pass(args: Namespace, actor: Actor) -> Output:
@@ -113,7 +124,12 @@ def _rule_options(p: argparse.ArgumentParser, adding: bool) -> None:
     p.add_argument("--priority-to", dest="priority_to", type=int, metavar="N")
     p.add_argument("--position", type=int, help="place in the order (0 is tried first)")
     p.add_argument("--change-reason", required=True)
-    p.add_argument("--dry-run", action="store_true", help="check the rule and count its matches without saving")
+    _dry_run_option(p)
+
+
+def _dry_run_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the change and preview what the rules would do after it, without saving")
 
 
 def register(tree: CommandTree) -> None:
@@ -128,9 +144,11 @@ def register(tree: CommandTree) -> None:
     p.add_argument("partition")
     p.add_argument("rule", help="the rule's name")
     _rule_options(p, adding=False)
-    p = tree.leaf(ac, "deactivate", rule_deactivate, "deactivate a Call Auto Close rule (needs --change-reason)")
-    p.add_argument("partition")
-    p.add_argument("rule")
-    p.add_argument("--change-reason", required=True)
+    for verb, handler in (("deactivate", rule_deactivate), ("activate", rule_activate)):
+        p = tree.leaf(ac, verb, handler, f"{verb} a Call Auto Close rule (needs --change-reason)")
+        p.add_argument("partition")
+        p.add_argument("rule")
+        p.add_argument("--change-reason", required=True)
+        _dry_run_option(p)
     p = tree.leaf(ac, "run", run_pass, "run one auto-close pass now: reminders, closes and escalations due")
     p.add_argument("--now", help="act as if it were this time (YYYY-MM-DDTHH:MM), for testing")

@@ -1,0 +1,98 @@
+"""The what-if preview of Call Auto Close rules: the calls it looks at, read in four queries, judged by the core.
+
+`preview_rule_change` is what the Call Auto Close page shows before it asks for the change reason, what the API
+answers to `dry_run=true` and what `closeloop autoclose add/set/deactivate --dry-run` prints. The rule
+services call it inside a dry run, where the partition's rules already read as they would be after the change.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F
+from django.utils import timezone
+
+from closeloop.calls.models import Call, CallEvent, ClosureDecision
+from closeloop.closure import Action, CallType, Status
+from closeloop.closure.autoclose import AutoCloseRuleFacts
+from closeloop.closure.autoclose_preview import (
+    AutoClosePreview,
+    DecidedCall,
+    Verdict,
+    WatchedCall,
+    preview_auto_close,
+)
+from closeloop.closure.sampling import NO_POLICY, SamplingDecision
+from closeloop.partitions.models import Partition
+
+__all__ = ["PREVIEW_DAYS", "preview_rule_change"]
+
+PREVIEW_DAYS = 30
+# Columns no rule reads: the preview leaves them in the database.
+_UNREAD = ("summary", "description")
+_VERDICTS = {
+    ClosureDecision.Outcome.CLOSED_FIRST_TIME: Verdict.CLOSED,
+    ClosureDecision.Outcome.CLOSED_AFTER_REJECTION: Verdict.CLOSED,
+    ClosureDecision.Outcome.REJECTED: Verdict.REJECTED,
+    ClosureDecision.Outcome.REFUSED_BY_USER: Verdict.REFUSED,
+    ClosureDecision.Outcome.AUTO_CLOSED: Verdict.AUTO_CLOSED,
+}
+# Neither restarts a call's idle time (`calls.services.save_change` skips reminders; a note is no action).
+_NOT_ACTIONS = (Action.REMIND.value, Action.ADD_NOTE.value)
+
+
+def _watched(partition: Partition, statuses: list[str]) -> list[WatchedCall]:
+    """The calls in a watched status, each with the reminders sent since its last action (two queries)."""
+    calls = Call.objects.filter(partition=partition, status__in=statuses).defer(*_UNREAD).order_by(
+        "last_action_at", "id")  # idle the longest first
+    sent = dict(CallEvent.objects.filter(call__partition=partition, call__status__in=statuses,
+                                         action=Action.REMIND.value, at__gt=F("call__last_action_at"))
+                .values("call_id").annotate(n=Count("id")).order_by().values_list("call_id", "n"))
+    return [WatchedCall(call.facts(), timezone.localtime(call.last_action_at) if call.last_action_at else None,
+                        sent.get(call.id, 0), call.sampling()) for call in calls]
+
+
+def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
+    """The verdicts on resolutions of the window, each with the actions on its call in the closure stage before
+    it (two queries: the decisions with their calls, then the actions of those calls since `since`)."""
+    decisions = list(ClosureDecision.objects.filter(partition=partition, decided_at__gte=since,
+                                                    resolved_at__gte=since)
+                     .select_related("call").defer(*(f"call__{name}" for name in _UNREAD)).order_by("-decided_at"))
+    actions: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    if decisions:
+        rows = (CallEvent.objects.filter(call_id__in={d.call_id for d in decisions}, at__gte=since)
+                .exclude(action__in=_NOT_ACTIONS).order_by("at", "id").values_list("call_id", "at", "to_status"))
+        for call_id, at, to_status in rows:
+            actions[call_id].append((at, to_status))
+    return [_decided_call(decision, actions[decision.call_id]) for decision in decisions]
+
+
+def _decided_call(decision: ClosureDecision, actions: list[tuple[datetime, str]]) -> DecidedCall:
+    call = decision.call
+    assert decision.resolved_at is not None  # the window holds resolutions only
+    stage = [(timezone.localtime(at), Status(status)) for at, status in actions
+             if decision.resolved_at <= at < decision.decided_at]
+    if not stage or stage[0][0] > decision.resolved_at:  # a desk loaded without history: waiting since resolved
+        waited = Status.FORWARD_TO_YOU_FOR_CLOSE if call.closure_target_analyst_id else Status.FORWARD_FOR_CLOSURE
+        stage.insert(0, (timezone.localtime(decision.resolved_at), waited))
+    sampling = (SamplingDecision(True, (NO_POLICY,)) if decision.sampled is None
+                else SamplingDecision(decision.sampled, (), 0.0))
+    return DecidedCall(replace(call.facts(), call_type=CallType(decision.call_type)), tuple(stage),
+                       decision.decided_at, _VERDICTS[ClosureDecision.Outcome(decision.outcome)],
+                       decision.decided_by_id is not None, sampling)
+
+
+def preview_rule_change(partition: Partition, before: Sequence[AutoCloseRuleFacts],
+                        after: Sequence[AutoCloseRuleFacts], now: datetime | None = None) -> AutoClosePreview:
+    """What the partition's rules `after` would do compared with `before` (see closure.autoclose_preview).
+
+    The window: the calls in a status any of the rules watch, and the verdicts of the last PREVIEW_DAYS days on
+    resolutions of those days (found through the closure decisions, indexed by partition and time)."""
+    now = now or timezone.now()
+    statuses = sorted({s.value for rule in (*before, *after) if rule.active for s in rule.statuses})
+    watched = _watched(partition, statuses) if statuses else []  # no active rule either way: none watched
+    decided = _decided(partition, now - timedelta(days=PREVIEW_DAYS))
+    return preview_auto_close(watched, decided, before, after, now, days=PREVIEW_DAYS)
