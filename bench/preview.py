@@ -1,5 +1,5 @@
-"""What-if previews: p50/p95 of the preview an administrator sees before saving closure settings or a
-sampling policy, on the partition with the most calls in the preview's window.
+"""What-if previews: p50/p95 of the preview an administrator sees before saving closure settings, a
+sampling policy or a Call Auto Close rule, on the partition with the most calls in the preview's window.
 
 Part of `make bench` (`bench.measure` adds these timings to its own). On its own, for one desk size:
 
@@ -51,9 +51,11 @@ def preview_timings(repeat: int) -> dict[str, Any]:
 
     from closeloop.accounts.models import Analyst
     from closeloop.accounts.services import create_token
+    from closeloop.autoclose import services as autoclose
     from closeloop.calls.preview import preview_closure_settings
     from closeloop.calls.sampling_preview import preview_sampling_policy
     from closeloop.closure import AdminRight, ClosureRule
+    from closeloop.partitions.models import ClosureReason
     from closeloop.partitions.sampling import load_sampling_policy, policy_with
     from closeloop.partitions.services import load_settings
 
@@ -76,6 +78,19 @@ def preview_timings(repeat: int) -> dict[str, Any]:
         assert response.status_code == 200, response.content[:300]
         assert response.json()["preview"] is not None
 
+    # a rule closing incidents idle 5 days in the closure stage, with a reason the partition has for them
+    reason = ClosureReason.objects.filter(partition=partition, active=True, unresolved=False,
+                                          type_links__call_type="incident").order_by("id").first()
+    rule = {"name": "Bench: idle resolved incidents", "statuses": ["forward_for_closure", "forward_to_you_for_close"],
+            "call_types": ["incident"], "idle_days": 5, "expiry": "close", "reason": reason.code}
+    ruled = autoclose.add_rule(partition, "bench: preview only", admin, dry_run=True, **rule).preview
+
+    def api_rule() -> None:
+        response = api.post("/api/v1/auto-close-rules?dry_run=true", content_type="application/json",
+                            data=json.dumps({**rule, "partition": partition.name, "change_reason": "bench"}))
+        assert response.status_code == 201, response.content[:300]
+        assert response.json()["preview"] is not None
+
     timings = {
         "Closure settings preview (service)": time_calls(
             lambda: preview_closure_settings(partition, new_settings), runs, warmup=1),
@@ -85,9 +100,13 @@ def preview_timings(repeat: int) -> dict[str, Any]:
             lambda: preview_sampling_policy(partition, new_policy), runs, warmup=1),
         "Sampling policy preview (API dry_run)": time_calls(
             lambda: api_put("sampling-policy", SAMPLING_CHANGE), runs, warmup=1),
+        "Call Auto Close rule preview (service)": time_calls(
+            lambda: autoclose.add_rule(partition, "bench: preview only", admin, dry_run=True, **rule), runs, warmup=1),
+        "Call Auto Close rule preview (API dry_run)": time_calls(api_rule, runs, warmup=1),
     }
     return {"partition": partition.name, "waiting": shown.waiting, "resolved_recently": shown.resolved_recently,
-            "changed (settings)": shown.changed, "changed (sampling)": sampled.changed, "timings": timings,
+            "changed (settings)": shown.changed, "changed (sampling)": sampled.changed,
+            "watched (auto-close)": ruled.as_dict().get("watched"), "timings": timings,
             "verdicts": {label: f"p95 {t['p95']} ms (target {TARGET_MS} ms at 1M on PostgreSQL)"
                          for label, t in timings.items()}}
 
