@@ -15,7 +15,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from closeloop.closure import CallType, Directory, PartitionSettings
-from closeloop.closure.preview import _resolved_again, target_label
+from closeloop.closure.preview import resolved_again, target_label
 from closeloop.closure.sampling import SamplingPolicy
 from closeloop.closure.sampling_preview import PreviewCall, SamplingPreview, preview_sampling
 from closeloop.partitions.models import Partition
@@ -33,7 +33,7 @@ def _preview_call(call: Call, waiting: bool, settings: PartitionSettings, direct
     # A waiting call is validated by the target it waits with; a call that has left the closure stage is
     # routed again under the closure settings in force (as the closure settings' preview does).
     target = (target_label(call.closure_target_analyst_id, call.closure_target_group_id, directory) if waiting
-              else _resolved_again(call.facts(), settings, directory))
+              else resolved_again(call.facts(), settings, directory))
     return PreviewCall(ref=call.ref, key=call.id, waiting=waiting, priority=call.priority,
                        call_type=CallType(call.call_type), draw=call.sampling_draw, closure_target=target,
                        times_rejected=call.times_rejected, times_refused=call.times_refused,

@@ -18,7 +18,8 @@ from .errors import CloseloopError
 from .model import CallFacts, ClosureRoute, Directory, PartitionSettings, Status
 from .routing import reroute_stranded, route_for_closure, target_has_eligible_closer
 
-__all__ = ["RouteChange", "SettingsPreview", "preview_settings", "target_label", "CLOSED_ON_RESOLVE", "NOBODY"]
+__all__ = ["RouteChange", "SettingsPreview", "preview_settings", "resolved_again", "target_label", "CLOSED_ON_RESOLVE",
+           "NOBODY", "SHOWN_CHANGES"]
 
 CLOSED_ON_RESOLVE = "closed by the resolver (no closure stage)"
 NOBODY = "nobody could close it"
@@ -38,7 +39,7 @@ def _route_label(route: ClosureRoute | None, directory: Directory) -> str:
     return NOBODY if route is None else target_label(route.analyst_id, route.group_id, directory)
 
 
-def _resolved_again(call: CallFacts, settings: PartitionSettings, directory: Directory) -> str:
+def resolved_again(call: CallFacts, settings: PartitionSettings, directory: Directory) -> str:
     """Where the call would go if it were resolved now under `settings`."""
     if not settings.two_part:
         return CLOSED_ON_RESOLVE
@@ -141,7 +142,7 @@ def preview_settings(waiting: Iterable[CallFacts], recent: Iterable[CallFacts], 
             changes.append(RouteChange(call.ref, True, was, will))
     for call in recent:
         n_recent += 1
-        was, will = _resolved_again(call, before, directory), _resolved_again(call, after, directory)
+        was, will = resolved_again(call, before, directory), resolved_again(call, after, directory)
         counts_before[was] += 1
         counts_after[will] += 1
         if will != was:

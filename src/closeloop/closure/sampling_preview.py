@@ -21,12 +21,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .model import CallType
+from .preview import SHOWN_CHANGES
 from .sampling import Condition, SamplingDecision, SamplingFacts, SamplingPolicy, decide_sampling, sampling_conditions
 
 __all__ = ["PreviewCall", "SamplingChange", "SamplingPreview", "SamplingTally", "preview_sampling",
            "stand_in_draw", "SAMPLED", "NOT_SAMPLED", "AS_SETTINGS_SAY"]
 
-SHOWN_CHANGES = 50
 SAMPLED = "sampled"
 NOT_SAMPLED = "not sampled"
 AS_SETTINGS_SAY = "no policy (validated as the closure settings say)"
