@@ -13,12 +13,10 @@ timings of each preview, through its service and through the API's `dry_run=true
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
 from typing import Any
 
+from .scenario import scenario_main
 from .stats import time_calls
 
 __all__ = ["TARGET_MS", "preview_timings", "main"]
@@ -111,35 +109,8 @@ def preview_timings(repeat: int) -> dict[str, Any]:
                          for label, t in timings.items()}}
 
 
-def _measure(repeat: int) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "closeloop.site.settings")
-    import django
-
-    django.setup()
-    print(json.dumps(preview_timings(repeat)))  # one line: run_json reads it
-
-
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["measure"]:
-        _measure(int(argv[1]) if len(argv) > 1 else 10)
-        return
-    parser = argparse.ArgumentParser(prog="python -m bench.preview", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=lambda s: int(s.replace("_", "")), default=100_000,
-                        help="calls on the desk (generated once per engine and size, then reused)")
-    parser.add_argument("--engine", default="postgresql", choices=["sqlite", "postgresql"])
-    parser.add_argument("--repeat", type=int, default=10, help="timed repetitions per measurement")
-    parser.add_argument("--keep", action="store_true", help="keep a PostgreSQL bench database afterwards")
-    args = parser.parse_args(argv)
-    from .__main__ import _prepare_closeloop
-    from .servers import closeloop_env, drop, run_json
-
-    url = _prepare_closeloop(args.engine, args.size)
-    result = run_json([sys.executable, "-m", "bench.preview", "measure", str(args.repeat)], closeloop_env(url))
-    print(json.dumps({"engine": args.engine, "size": args.size, **result}, indent=1))  # type: ignore[dict-item]
-    if args.engine == "postgresql" and not args.keep:
-        drop(args.engine, f"closeloop_bench_{args.size}")
+    scenario_main("bench.preview", __doc__, preview_timings, 10, argv)
 
 
 if __name__ == "__main__":
