@@ -11,11 +11,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, F
 from django.utils import timezone
 
-from closeloop.calls.models import Call, CallEvent, ClosureDecision
+from closeloop.calls.models import (
+    FACT_SOURCES,
+    SAMPLING_COLUMNS,
+    Call,
+    CallEvent,
+    ClosureDecision,
+    facts_from,
+    recorded_sampling,
+)
 from closeloop.closure import Action, CallType, Status
 from closeloop.closure.autoclose import AutoCloseRuleFacts
 from closeloop.closure.autoclose_preview import (
@@ -31,8 +40,6 @@ from closeloop.partitions.models import Partition
 __all__ = ["PREVIEW_DAYS", "preview_rule_change"]
 
 PREVIEW_DAYS = 30
-# Columns no rule reads: the preview leaves them in the database.
-_UNREAD = ("summary", "description")
 _VERDICTS = {
     ClosureDecision.Outcome.CLOSED_FIRST_TIME: Verdict.CLOSED,
     ClosureDecision.Outcome.CLOSED_AFTER_REJECTION: Verdict.CLOSED,
@@ -46,43 +53,48 @@ _NOT_ACTIONS = (Action.REMIND.value, Action.ADD_NOTE.value)
 
 def _watched(partition: Partition, statuses: list[str]) -> list[WatchedCall]:
     """The calls in a watched status, each with the reminders sent since its last action (two queries)."""
-    calls = Call.objects.filter(partition=partition, status__in=statuses).defer(*_UNREAD).order_by(
-        "last_action_at", "id")  # idle the longest first
+    calls = Call.objects.filter(partition=partition, status__in=statuses).order_by(
+        "last_action_at", "id").facts_rows("id", "last_action_at", *SAMPLING_COLUMNS)  # idle the longest first
     sent = dict(CallEvent.objects.filter(call__partition=partition, call__status__in=statuses,
                                          action=Action.REMIND.value, at__gt=F("call__last_action_at"))
                 .values("call_id").annotate(n=Count("id")).order_by().values_list("call_id", "n"))
-    return [WatchedCall(call.facts(), timezone.localtime(call.last_action_at) if call.last_action_at else None,
-                        sent.get(call.id, 0), call.sampling()) for call in calls]
+    return [WatchedCall(facts_from(row), timezone.localtime(row["last_action_at"]) if row["last_action_at"] else None,
+                        sent.get(row["id"], 0), recorded_sampling(row)) for row in calls]
 
 
 def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
     """The verdicts on resolutions of the window, each with the actions on its call in the closure stage before
     it (two queries: the decisions with their calls, then the actions of those calls since `since`)."""
     decisions = list(ClosureDecision.objects.filter(partition=partition, decided_at__gte=since,
-                                                    resolved_at__gte=since)
-                     .select_related("call").defer(*(f"call__{name}" for name in _UNREAD)).order_by("-decided_at"))
+                                                    resolved_at__gte=since).order_by("-decided_at")
+                     .values(*_DECISION_COLUMNS, *(f"call__{column}" for column in FACT_SOURCES)))
     actions: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     if decisions:
-        rows = (CallEvent.objects.filter(call_id__in={d.call_id for d in decisions}, at__gte=since)
+        rows = (CallEvent.objects.filter(call_id__in={d["call_id"] for d in decisions}, at__gte=since)
                 .exclude(action__in=_NOT_ACTIONS).order_by("at", "id").values_list("call_id", "at", "to_status"))
         for call_id, at, to_status in rows:
             actions[call_id].append((at, to_status))
-    return [_decided_call(decision, actions[decision.call_id]) for decision in decisions]
+    return [_decided_call(decision, actions[decision["call_id"]]) for decision in decisions]
 
 
-def _decided_call(decision: ClosureDecision, actions: list[tuple[datetime, str]]) -> DecidedCall:
-    call = decision.call
-    assert decision.resolved_at is not None  # the window holds resolutions only
-    stage = [(timezone.localtime(at), Status(status)) for at, status in actions
-             if decision.resolved_at <= at < decision.decided_at]
-    if not stage or stage[0][0] > decision.resolved_at:  # a desk loaded without history: waiting since resolved
-        waited = Status.FORWARD_TO_YOU_FOR_CLOSE if call.closure_target_analyst_id else Status.FORWARD_FOR_CLOSURE
-        stage.insert(0, (timezone.localtime(decision.resolved_at), waited))
-    sampling = (SamplingDecision(True, (NO_POLICY,)) if decision.sampled is None
-                else SamplingDecision(decision.sampled, (), 0.0))
-    return DecidedCall(replace(call.facts(), call_type=CallType(decision.call_type)), tuple(stage),
-                       decision.decided_at, _VERDICTS[ClosureDecision.Outcome(decision.outcome)],
-                       decision.decided_by_id is not None, sampling)
+_DECISION_COLUMNS = ("call_id", "resolved_at", "decided_at", "call_type", "outcome", "decided_by_id", "sampled")
+_CALL_PREFIX = len("call__")
+
+
+def _decided_call(decision: dict[str, Any], actions: list[tuple[datetime, str]]) -> DecidedCall:
+    """One verdict (a `values()` row of the decision and its call's FACT_SOURCES) with its call's actions."""
+    resolved_at, decided_at = decision["resolved_at"], decision["decided_at"]
+    assert resolved_at is not None  # the window holds resolutions only
+    call = facts_from({key[_CALL_PREFIX:]: value for key, value in decision.items() if key.startswith("call__")})
+    stage = [(timezone.localtime(at), Status(status)) for at, status in actions if resolved_at <= at < decided_at]
+    if not stage or stage[0][0] > resolved_at:  # a desk loaded without history: waiting since resolved
+        waited = Status.FORWARD_TO_YOU_FOR_CLOSE if call.target_analyst_id else Status.FORWARD_FOR_CLOSURE
+        stage.insert(0, (timezone.localtime(resolved_at), waited))
+    sampled = decision["sampled"]
+    sampling = SamplingDecision(True, (NO_POLICY,)) if sampled is None else SamplingDecision(sampled, (), 0.0)
+    return DecidedCall(replace(call, call_type=CallType(decision["call_type"])), tuple(stage), decided_at,
+                       _VERDICTS[ClosureDecision.Outcome(decision["outcome"])], decision["decided_by_id"] is not None,
+                       sampling)
 
 
 def preview_rule_change(partition: Partition, before: Sequence[AutoCloseRuleFacts],

@@ -16,17 +16,15 @@ from closeloop.closure.preview import SettingsPreview, preview_settings
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import load_directory, load_settings
 
-from .models import Call, ClosureDecision
+from .models import Call, ClosureDecision, facts_from
 
 __all__ = ["PREVIEW_DAYS", "closure_stage_window", "preview_closure_settings"]
 
 PREVIEW_DAYS = 30
-# Columns routing never reads: the preview leaves them in the database.
-_UNREAD = ("summary", "description")
 
 
-def _facts(calls: object) -> list[CallFacts]:
-    return [call.facts() for call in calls]  # type: ignore[attr-defined]
+def _facts(calls: QuerySet[Call]) -> list[CallFacts]:
+    return [facts_from(row) for row in calls.facts_rows()]  # type: ignore[attr-defined]
 
 
 def closure_stage_window(partition: Partition, now: datetime | None = None) -> tuple[QuerySet[Call], QuerySet[Call]]:
@@ -35,10 +33,10 @@ def closure_stage_window(partition: Partition, now: datetime | None = None) -> t
     closure decisions, which are indexed by partition and time). Not read yet."""
     since = (now or timezone.now()) - timedelta(days=PREVIEW_DAYS)
     closure = [s.value for s in CLOSURE_STATUSES]
-    waiting = Call.objects.filter(partition=partition, status__in=closure).defer(*_UNREAD)
+    waiting = Call.objects.filter(partition=partition, status__in=closure)
     decided = ClosureDecision.objects.filter(partition=partition, decided_at__gte=since).values("call_id")
     recent = (Call.objects.filter(id__in=decided, resolved_at__gte=since, resolved_by__isnull=False)
-              .exclude(status__in=closure).defer(*_UNREAD))
+              .exclude(status__in=closure))
     return waiting, recent
 
 

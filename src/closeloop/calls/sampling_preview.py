@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from closeloop.closure import CallType, Directory, PartitionSettings
@@ -22,22 +23,24 @@ from closeloop.partitions.models import Partition
 from closeloop.partitions.sampling import load_sampling_policy
 from closeloop.partitions.services import load_directory, load_settings
 
-from .models import Call
+from .models import Call, facts_from
 from .preview import PREVIEW_DAYS, closure_stage_window
 from .sampling import resolver_histories
 
 __all__ = ["preview_sampling_policy"]
 
 
-def _preview_call(call: Call, waiting: bool, settings: PartitionSettings, directory: Directory) -> PreviewCall:
+def _preview_calls(calls: QuerySet[Call], waiting: bool, settings: PartitionSettings,
+                   directory: Directory) -> list[PreviewCall]:
     # A waiting call is validated by the target it waits with; a call that has left the closure stage is
     # routed again under the closure settings in force (as the closure settings' preview does).
-    target = (target_label(call.closure_target_analyst_id, call.closure_target_group_id, directory) if waiting
-              else resolved_again(call.facts(), settings, directory))
-    return PreviewCall(ref=call.ref, key=call.id, waiting=waiting, priority=call.priority,
-                       call_type=CallType(call.call_type), draw=call.sampling_draw, closure_target=target,
-                       times_rejected=call.times_rejected, times_refused=call.times_refused,
-                       resolver_id=call.resolved_by_id)
+    return [PreviewCall(
+        ref=row["ref"], key=row["id"], waiting=waiting, priority=row["priority"], call_type=CallType(row["call_type"]),
+        draw=row["sampling_draw"], times_rejected=row["times_rejected"], times_refused=row["times_refused"],
+        resolver_id=row["resolved_by_id"],
+        closure_target=(target_label(row["closure_target_analyst_id"], row["closure_target_group_id"], directory)
+                        if waiting else resolved_again(facts_from(row), settings, directory)))
+        for row in calls.facts_rows("id", "sampling_draw")]  # type: ignore[attr-defined]
 
 
 def preview_sampling_policy(partition: Partition, after: SamplingPolicy, *, before: SamplingPolicy | None = None,
@@ -51,8 +54,8 @@ def preview_sampling_policy(partition: Partition, after: SamplingPolicy, *, befo
     before = before if before is not None else load_sampling_policy(partition)
     waiting, recent = closure_stage_window(partition, now)
     settings, directory = load_settings(partition), load_directory(partition)
-    calls = ([_preview_call(call, True, settings, directory) for call in waiting]
-             + [_preview_call(call, False, settings, directory) for call in recent])
+    calls = (_preview_calls(waiting, True, settings, directory)
+             + _preview_calls(recent, False, settings, directory))
     history: dict[int, tuple[float | None, int]] = {}
     if before.needs_resolver_history or after.needs_resolver_history:
         history = resolver_histories({c.resolver_id for c in calls if c.resolver_id is not None}, now)
