@@ -176,6 +176,12 @@ def test_a_resolver_rejected_often_in_the_last_30_days_is_sampled(desk, draws):
     assert call_sampling.resolver_history(desk.alice.id, now + 40 * DAY) == (None, 1)  # nothing lately
     later = resolved(desk, at=now)
     assert fresh(later).sampling_reasons == ["the resolver's rejection rate over 30 days is 50.0 % (above 40 %)"]
+    third = resolved(desk, at=now - 3 * DAY)
+    calls.close_call(third.ref, desk.carol, "Fine", reason="FIXED", at=now - DAY)
+    assert call_sampling.resolver_history(desk.alice.id, now) == (100 / 3, 2)
+    # a policy asking about the first call only: the count stops at 1, or is not read at all
+    assert call_sampling.resolver_history(desk.alice.id, now, closed_up_to=1) == (100 / 3, 1)
+    assert call_sampling.resolver_history(desk.alice.id, now, closed_up_to=0) == (100 / 3, 0)
 
 
 # --- the contact's acceptance ---------------------------------------------------------------------------

@@ -336,7 +336,8 @@ class ClosureDecision(models.Model):
     decided_at = models.DateTimeField()
     outcome = models.CharField(max_length=30, choices=Outcome.choices)
     rejections_before = models.PositiveIntegerField(default=0)
-    resolver = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolver = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 db_index=False)  # (resolver, decided_at) below serves it
     resolver_group = models.ForeignKey("partitions.IpkGroup", null=True, blank=True, on_delete=models.SET_NULL,
                                        related_name="+")
     call_type = models.CharField(max_length=20, choices=Call.TYPE_CHOICES)
@@ -351,7 +352,9 @@ class ClosureDecision(models.Model):
 
     class Meta:
         ordering = ["-decided_at"]
-        indexes = [models.Index(fields=["partition", "decided_at"])]
+        indexes = [models.Index(fields=["partition", "decided_at"]),
+                   # a resolver's verdicts of the last 30 days, and their first closed calls (sampling)
+                   models.Index(fields=["resolver", "decided_at"], name="decision_resolver_time")]
 
 
 class RefCounter(models.Model):

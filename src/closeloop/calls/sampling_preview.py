@@ -58,5 +58,6 @@ def preview_sampling_policy(partition: Partition, after: SamplingPolicy, *, befo
              + _preview_calls(recent, False, settings, directory))
     history: dict[int, tuple[float | None, int]] = {}
     if before.needs_resolver_history or after.needs_resolver_history:
-        history = resolver_histories({c.resolver_id for c in calls if c.resolver_id is not None}, now)
+        history = resolver_histories({c.resolver_id for c in calls if c.resolver_id is not None}, now,
+                                     closed_up_to=max(before.resolver_first_n, after.resolver_first_n))
     return preview_sampling(calls, before, after, history, days=PREVIEW_DAYS)
