@@ -50,7 +50,7 @@ from closeloop.partitions.models import Category, ChecklistItem, ClosureReason, 
 from closeloop.partitions.services import UNSET, Unset, load_directory, load_settings
 
 from .history import record_event
-from .models import Call, ClosureDecision, RefCounter
+from .models import Call, ClosureDecision, RefCounter, facts_from
 from .sampling import decide_sampling_for, sampling_details
 
 __all__ = [
@@ -420,19 +420,21 @@ def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category:
 def awaiting_closure(partition: Partition) -> list[CallFacts]:
     """The partition's calls awaiting closure, as facts for the guards on directory and settings changes."""
     waiting = Call.objects.filter(partition=partition, status__in=[s.value for s in CLOSURE_STATUSES])
-    return [call.facts() for call in waiting]
+    return [facts_from(row) for row in waiting.facts_rows()]
 
 
 def reroute_stranded_calls(partition: Partition, because: str) -> int:
     """Move calls whose closure target can no longer close them along the fallback chain.
 
-    Runs inside the caller's transaction; the history of each call says why it moved.
+    Runs inside the caller's transaction; the history of each call says why it moved. The waiting calls are
+    read as rows; only those to move are locked, and each is decided again on its locked row.
     """
     settings, directory = load_settings(partition), load_directory(partition)
+    waiting = Call.objects.filter(partition=partition, status__in=[s.value for s in CLOSURE_STATUSES])
+    stranded = [row["id"] for row in waiting.facts_rows("id")
+                if changes.reroute(facts_from(row), settings, directory, because, timezone.now()) is not None]
     moved = 0
-    waiting = Call.objects.select_for_update(of=("self",)).filter(partition=partition,
-                                                                    status__in=[s.value for s in CLOSURE_STATUSES])
-    for call in waiting:
+    for call in waiting.select_for_update(of=("self",)).filter(id__in=stranded).order_by("id"):
         now = timezone.now()
         change = changes.reroute(call.facts(), settings, directory, because, now)
         if change is not None:
