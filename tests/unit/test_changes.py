@@ -7,9 +7,10 @@ every fact the action does not concern, and a call awaiting closure always names
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -139,3 +140,17 @@ def test_a_rejection_sends_the_call_back_to_its_resolver_and_counts_it():
     assert (rejected.after.status, rejected.after.assigned_analyst_id, rejected.after.times_rejected) == \
         (Status.ASSIGNED, 2, 1)
     assert rejected.details == {"back_to": "resolver"} and rejected.note == "Still broken"
+
+
+@given(st.sampled_from(list(Status)), st.integers(min_value=1, max_value=4), st.none() | st.integers(1, 9))
+def test_facts_but_makes_what_dataclasses_replace_makes(status, priority, closer):
+    call = CallFacts(ref="INC-000001", call_type=CallType.INCIDENT, status=Status.ASSIGNED, logged_by_id=LOGGER)
+    assert call.but(status=status, priority=priority, closed_by_id=closer) == replace(
+        call, status=status, priority=priority, closed_by_id=closer)
+    assert call.status is Status.ASSIGNED  # the facts it was made from are unchanged
+
+
+def test_facts_but_refuses_a_field_calls_do_not_have():
+    call = CallFacts(ref="INC-000001", call_type=CallType.INCIDENT, status=Status.ASSIGNED, logged_by_id=LOGGER)
+    with pytest.raises(TypeError, match="no field colour"):
+        call.but(colour="red")

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.db.models import Count, F
@@ -25,7 +24,7 @@ from closeloop.calls.models import (
     facts_from,
     recorded_sampling,
 )
-from closeloop.closure import Action, CallType, Status
+from closeloop.closure import Action, Status
 from closeloop.closure.autoclose import AutoCloseRuleFacts
 from closeloop.closure.autoclose_preview import (
     AutoClosePreview,
@@ -65,34 +64,36 @@ def _watched(partition: Partition, statuses: list[str]) -> list[WatchedCall]:
 def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
     """The verdicts on resolutions of the window, each with the actions on its call in the closure stage before
     it (two queries: the decisions with their calls, then the actions of those calls since `since`)."""
-    decisions = list(ClosureDecision.objects.filter(partition=partition, decided_at__gte=since,
-                                                    resolved_at__gte=since).order_by("-decided_at")
-                     .values(*_DECISION_COLUMNS, *(f"call__{column}" for column in FACT_SOURCES)))
+    window = ClosureDecision.objects.filter(partition=partition, decided_at__gte=since, resolved_at__gte=since)
+    # one row per verdict: the decision's columns, and its call's facts as the call was judged (of the type
+    # and resolved at the time the decision recorded)
+    judged = {column: F(f"call__{column}") for column in FACT_SOURCES if column not in _DECISION_COLUMNS}
+    decisions = list(window.order_by("-decided_at").values(*_DECISION_COLUMNS, **judged))
     actions: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     if decisions:
-        rows = (CallEvent.objects.filter(call_id__in={d["call_id"] for d in decisions}, at__gte=since)
+        rows = (CallEvent.objects.filter(call_id__in=window.values("call_id"), at__gte=since)
                 .exclude(action__in=_NOT_ACTIONS).order_by("at", "id").values_list("call_id", "at", "to_status"))
         for call_id, at, to_status in rows:
             actions[call_id].append((at, to_status))
-    return [_decided_call(decision, actions[decision["call_id"]]) for decision in decisions]
+    zone = timezone.get_current_timezone()
+    return [_decided_call(decision, actions[decision["call_id"]], zone) for decision in decisions]
 
 
 _DECISION_COLUMNS = ("call_id", "resolved_at", "decided_at", "call_type", "outcome", "decided_by_id", "sampled")
-_CALL_PREFIX = len("call__")
 
 
-def _decided_call(decision: dict[str, Any], actions: list[tuple[datetime, str]]) -> DecidedCall:
+def _decided_call(decision: dict[str, Any], actions: list[tuple[datetime, str]], zone: tzinfo) -> DecidedCall:
     """One verdict (a `values()` row of the decision and its call's FACT_SOURCES) with its call's actions."""
     resolved_at, decided_at = decision["resolved_at"], decision["decided_at"]
     assert resolved_at is not None  # the window holds resolutions only
-    call = facts_from({key[_CALL_PREFIX:]: value for key, value in decision.items() if key.startswith("call__")})
-    stage = [(timezone.localtime(at), Status(status)) for at, status in actions if resolved_at <= at < decided_at]
+    call = facts_from(decision)
+    stage = [(at.astimezone(zone), Status(status)) for at, status in actions if resolved_at <= at < decided_at]
     if not stage or stage[0][0] > resolved_at:  # a desk loaded without history: waiting since resolved
         waited = Status.FORWARD_TO_YOU_FOR_CLOSE if call.target_analyst_id else Status.FORWARD_FOR_CLOSURE
-        stage.insert(0, (timezone.localtime(resolved_at), waited))
+        stage.insert(0, (resolved_at.astimezone(zone), waited))
     sampled = decision["sampled"]
     sampling = SamplingDecision(True, (NO_POLICY,)) if sampled is None else SamplingDecision(sampled, (), 0.0)
-    return DecidedCall(replace(call, call_type=CallType(decision["call_type"])), tuple(stage), decided_at,
+    return DecidedCall(call, tuple(stage), decided_at,
                        _VERDICTS[ClosureDecision.Outcome(decision["outcome"])], decision["decided_by_id"] is not None,
                        sampling)
 

@@ -19,7 +19,7 @@ Unsampled calls, calls on hold and calls resolved under no policy are closed as 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -289,7 +289,7 @@ def _days(rule: AutoCloseRuleFacts) -> str:
 
 
 def _change(call: CallFacts, action: Action, note: str, details: dict[str, Any], **changed: Any) -> CallChange:
-    after = replace(call, status=next_status(call.status, action, call.ref), **changed)
+    after = call.but(status=next_status(call.status, action, call.ref), **changed)
     return CallChange(action, call, after, note, {k: v for k, v in details.items() if v is not None})
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -153,7 +153,7 @@ def step_before_verdict(decided: DecidedCall, rules: Iterable[AutoCloseRuleFacts
     reminded = NOTHING
     ends = [at for at, _ in decided.actions[1:]] + [decided.decided_at]
     for (start, status), end in zip(decided.actions, ends, strict=True):
-        call = replace(decided.call, status=status)
+        call = decided.call.but(status=status)
         rule = rule_for(call, rules)
         if rule is None:
             continue

@@ -9,7 +9,7 @@ record the event; the synthetic desk generator plays calls forward with the same
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -68,7 +68,7 @@ class CallChange:
 
 def _apply(call: CallFacts, action: Action, note: str = "", details: Mapping[str, Any] | None = None,
            **changed: Any) -> CallChange:
-    after = replace(call, status=next_status(call.status, action, call.ref), **changed)
+    after = call.but(status=next_status(call.status, action, call.ref), **changed)
     return CallChange(action, call, after, note, {k: v for k, v in (details or {}).items() if v is not None})
 
 
@@ -148,7 +148,7 @@ def resolve(call: CallFacts, actor: Actor, settings: PartitionSettings, director
     # a new resolution has not been confirmed by the contact yet, whatever they said of an earlier one
     resolving: dict[str, Any] = {"resolution": text, "resolved_by_id": actor.analyst_id, "resolved_at": at,
                                  "user_confirmed_at": None}
-    resolved = replace(call, **resolving)  # routed and checked as resolved by this actor
+    resolved = call.but(**resolving)  # routed and checked as resolved by this actor
     partition = directory.partition_name
     if settings.closure_method is ClosureMethod.IMMEDIATE:
         if target is not None:

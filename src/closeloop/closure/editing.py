@@ -10,7 +10,6 @@ words ("Hardware › Laptop", a contact's name) so the history event says every 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from .changes import CallChange
@@ -111,7 +110,7 @@ def edit(call: CallFacts, actor: Actor, settings: PartitionSettings, directory: 
         raise InvalidInput(f"Nothing to change: {call.ref} already says all that; change a field or cancel",
                            field=None)
     ordered = {name: found[name] for name in FIELD_LABELS if name in found}
-    after = replace(call, call_type=new_type, priority=new_priority, log_group_id=new_group,
+    after = call.but(call_type=new_type, priority=new_priority, log_group_id=new_group,
                     status=next_status(call.status, Action.EDIT, call.ref))
     return CallChange(Action.EDIT, call, after, "", {"changes": ordered})
 

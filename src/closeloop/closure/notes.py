@@ -9,8 +9,6 @@ has no text.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from .changes import CallChange
 from .errors import InvalidInput, NotAllowed
 from .lifecycle import Action, next_status
@@ -42,4 +40,4 @@ def add_note(call: CallFacts, actor: Actor, directory: Directory, text: str | No
     if visible_to_contact and not has_contact:
         raise InvalidInput(f"{call.ref} has no contact to read the note: make it internal, or set the call's "
                            "contact first", field="visible_to_contact")
-    return CallChange(Action.ADD_NOTE, call, replace(call, status=status), note)
+    return CallChange(Action.ADD_NOTE, call, call.but(status=status), note)
