@@ -18,6 +18,7 @@ from django.utils import timezone
 from closeloop.calls.models import (
     FACT_SOURCES,
     SAMPLING_COLUMNS,
+    STATUS_OF,
     Call,
     CallEvent,
     ClosureDecision,
@@ -57,7 +58,8 @@ def _watched(partition: Partition, statuses: list[str]) -> list[WatchedCall]:
     sent = dict(CallEvent.objects.filter(call__partition=partition, call__status__in=statuses,
                                          action=Action.REMIND.value, at__gt=F("call__last_action_at"))
                 .values("call_id").annotate(n=Count("id")).order_by().values_list("call_id", "n"))
-    return [WatchedCall(facts_from(row), timezone.localtime(row["last_action_at"]) if row["last_action_at"] else None,
+    zone = timezone.get_current_timezone()
+    return [WatchedCall(facts_from(row), row["last_action_at"].astimezone(zone) if row["last_action_at"] else None,
                         sent.get(row["id"], 0), recorded_sampling(row)) for row in calls]
 
 
@@ -87,7 +89,7 @@ def _decided_call(decision: dict[str, Any], actions: list[tuple[datetime, str]],
     resolved_at, decided_at = decision["resolved_at"], decision["decided_at"]
     assert resolved_at is not None  # the window holds resolutions only
     call = facts_from(decision)
-    stage = [(at.astimezone(zone), Status(status)) for at, status in actions if resolved_at <= at < decided_at]
+    stage = [(at.astimezone(zone), STATUS_OF[status]) for at, status in actions if resolved_at <= at < decided_at]
     if not stage or stage[0][0] > resolved_at:  # a desk loaded without history: waiting since resolved
         waited = Status.FORWARD_TO_YOU_FOR_CLOSE if call.target_analyst_id else Status.FORWARD_FOR_CLOSURE
         stage.insert(0, (resolved_at.astimezone(zone), waited))
