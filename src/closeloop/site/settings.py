@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -170,6 +171,9 @@ TEMPLATES = [
 ]
 
 
+PG_RANDOM_PAGE_COST = 1.1
+
+
 def _database(url: str, variable: str = "DATABASE_URL") -> dict[str, object]:
     try:
         config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
@@ -193,6 +197,13 @@ def _database(url: str, variable: str = "DATABASE_URL") -> dict[str, object]:
         # psycopg's pool: a sync gunicorn worker serves one request at a time, so a pool per worker would hold
         # one connection anyway (docs/deploy.md).
         config["CONN_HEALTH_CHECKS"] = True
+        # The planner's cost of a random page read: 1.1 for SSDs and a desk that fits in memory, as PostgreSQL's
+        # documentation suggests for them, instead of 4 for spinning disks. At 4 the planner prefers combining a
+        # whole group's calls (hundreds of thousands of index entries) over reading the few rows one index gives
+        # (docs/benchmarks.md, 2026-12-01). `options` in DATABASE_URL, or PGOPTIONS, set it otherwise.
+        options = cast(dict[str, object], config.setdefault("OPTIONS", {}))
+        if "options" not in options and "PGOPTIONS" not in os.environ:
+            options["options"] = f"-c random_page_cost={PG_RANDOM_PAGE_COST}"
     test_name = os.environ.get("CLOSELOOP_TEST_DB_NAME")
     if test_name:
         config["TEST"] = {"NAME": test_name}
