@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from closeloop.closure import (
@@ -34,6 +34,7 @@ from closeloop.closure import (
     changes,
 )
 from closeloop.closure.guards import check_closer
+from closeloop.closure.preview import Routes, _after_save, resolved_again
 from closeloop.closure.routing import reroute_stranded, route_for_closure, route_to_target
 from tests.closure_oracle import (
     WORKABLE,
@@ -244,3 +245,26 @@ def test_a_stranded_call_moves_along_its_chain_then_to_any_eligible_closer(call,
     if route is not None:
         assert may_close(d, s, route.analyst_id, call.resolved_by_id) if route.to_analyst \
             else group_may_close(d, s, route.group_id, call.resolved_by_id)
+
+
+# --- routing many calls at once (the what-if previews) -------------------------------------------------------
+
+ONE_FIELD_CHANGED = st.sampled_from([
+    ("status", st.sampled_from(list(Status))), ("target_analyst_id", MAYBE_ANALYST),
+    ("target_group_id", MAYBE_GROUP), ("logged_by_id", MAYBE_ANALYST), ("log_group_id", MAYBE_GROUP),
+    ("resolved_by_id", MAYBE_ANALYST)])
+
+
+@settings(max_examples=400)
+@given(RESOLVED, st.data(), ANY_METHOD, directories())
+def test_a_preview_routing_each_distinct_call_once_answers_as_routing_every_call(first, data, s, d):
+    """`Routes` works each answer out once per ROUTING_INPUT: calls alike in it must go alike, so the answers
+    for calls that each differ from the first in one fact are those of routing every call on its own."""
+    routes = Routes(s, d)
+    variants = [first]
+    for _ in range(6):
+        name, values = data.draw(ONE_FIELD_CHANGED)
+        variants.append(replace(first, **{name: data.draw(values)}))
+    for call in variants + variants:
+        assert routes.resolved_again(call) == resolved_again(call, s, d)
+        assert routes.after_save(call) == _after_save(call, s, d)

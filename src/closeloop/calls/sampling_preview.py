@@ -15,8 +15,8 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from closeloop.closure import CallType, Directory, PartitionSettings
-from closeloop.closure.preview import resolved_again, target_label
+from closeloop.closure import CallType
+from closeloop.closure.preview import Routes, target_label
 from closeloop.closure.sampling import SamplingPolicy
 from closeloop.closure.sampling_preview import PreviewCall, SamplingPreview, preview_sampling
 from closeloop.partitions.models import Partition
@@ -30,16 +30,16 @@ from .sampling import resolver_histories
 __all__ = ["preview_sampling_policy"]
 
 
-def _preview_calls(calls: QuerySet[Call], waiting: bool, settings: PartitionSettings,
-                   directory: Directory) -> list[PreviewCall]:
+def _preview_calls(calls: QuerySet[Call], waiting: bool, routes: Routes) -> list[PreviewCall]:
     # A waiting call is validated by the target it waits with; a call that has left the closure stage is
     # routed again under the closure settings in force (as the closure settings' preview does).
     return [PreviewCall(
         ref=row["ref"], key=row["id"], waiting=waiting, priority=row["priority"], call_type=CallType(row["call_type"]),
         draw=row["sampling_draw"], times_rejected=row["times_rejected"], times_refused=row["times_refused"],
         resolver_id=row["resolved_by_id"],
-        closure_target=(target_label(row["closure_target_analyst_id"], row["closure_target_group_id"], directory)
-                        if waiting else resolved_again(facts_from(row), settings, directory)))
+        closure_target=(target_label(row["closure_target_analyst_id"], row["closure_target_group_id"],
+                                     routes.directory)
+                        if waiting else routes.resolved_again(facts_from(row))))
         for row in calls.facts_rows("id", "sampling_draw")]  # type: ignore[attr-defined]
 
 
@@ -53,9 +53,8 @@ def preview_sampling_policy(partition: Partition, after: SamplingPolicy, *, befo
     now = now or timezone.now()
     before = before if before is not None else load_sampling_policy(partition)
     waiting, recent = closure_stage_window(partition, now)
-    settings, directory = load_settings(partition), load_directory(partition)
-    calls = (_preview_calls(waiting, True, settings, directory)
-             + _preview_calls(recent, False, settings, directory))
+    routes = Routes(load_settings(partition), load_directory(partition))
+    calls = _preview_calls(waiting, True, routes) + _preview_calls(recent, False, routes)
     history: dict[int, tuple[float | None, int]] = {}
     if before.needs_resolver_history or after.needs_resolver_history:
         history = resolver_histories({c.resolver_id for c in calls if c.resolver_id is not None}, now,

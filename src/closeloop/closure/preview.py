@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from .errors import CloseloopError
 from .model import CallFacts, ClosureRoute, Directory, PartitionSettings, Status
-from .routing import reroute_stranded, route_for_closure, target_has_eligible_closer
+from .routing import ROUTING_INPUT, reroute_stranded, route_for_closure, target_has_eligible_closer
 
-__all__ = ["RouteChange", "SettingsPreview", "preview_settings", "resolved_again", "target_label", "CLOSED_ON_RESOLVE",
-           "NOBODY", "SHOWN_CHANGES"]
+__all__ = ["RouteChange", "Routes", "SettingsPreview", "preview_settings", "resolved_again", "target_label",
+           "CLOSED_ON_RESOLVE", "NOBODY", "SHOWN_CHANGES"]
 
 CLOSED_ON_RESOLVE = "closed by the resolver (no closure stage)"
 NOBODY = "nobody could close it"
@@ -57,6 +57,30 @@ def _after_save(call: CallFacts, settings: PartitionSettings, directory: Directo
     if target_has_eligible_closer(call, settings, directory):
         return now
     return _route_label(reroute_stranded(call, settings, directory), directory)
+
+
+class Routes:
+    """`resolved_again` and the target after a save under one set of settings, each worked out once per
+    distinct routing input: a preview routes thousands of calls, sent by a few dozen analysts and groups."""
+
+    def __init__(self, settings: PartitionSettings, directory: Directory) -> None:
+        self.settings, self.directory = settings, directory
+        self._again: dict[tuple[object, ...], str] = {}
+        self._saved: dict[tuple[object, ...], str] = {}
+
+    def resolved_again(self, call: CallFacts) -> str:
+        key = ROUTING_INPUT(call)
+        found = self._again.get(key)
+        if found is None:
+            found = self._again[key] = resolved_again(call, self.settings, self.directory)
+        return found
+
+    def after_save(self, call: CallFacts) -> str:
+        key = ROUTING_INPUT(call)
+        found = self._saved.get(key)
+        if found is None:
+            found = self._saved[key] = _after_save(call, self.settings, self.directory)
+        return found
 
 
 @dataclass(frozen=True)
@@ -129,10 +153,11 @@ def preview_settings(waiting: Iterable[CallFacts], recent: Iterable[CallFacts], 
     changes: list[RouteChange] = []
     unclosable: list[str] = []
     n_waiting = n_recent = moved = 0
+    now, then = Routes(before, directory), Routes(after, directory)
     for call in waiting:
         n_waiting += 1
         was = target_label(call.target_analyst_id, call.target_group_id, directory)
-        will = _after_save(call, after, directory)
+        will = then.after_save(call)
         counts_before[was] += 1
         counts_after[will] += 1
         if will == NOBODY:
@@ -142,7 +167,7 @@ def preview_settings(waiting: Iterable[CallFacts], recent: Iterable[CallFacts], 
             changes.append(RouteChange(call.ref, True, was, will))
     for call in recent:
         n_recent += 1
-        was, will = resolved_again(call, before, directory), resolved_again(call, after, directory)
+        was, will = now.resolved_again(call), then.resolved_again(call)
         counts_before[was] += 1
         counts_after[will] += 1
         if will != was:

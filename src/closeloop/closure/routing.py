@@ -6,6 +6,8 @@ that no call ever waits for validation where nobody can give it.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from .errors import InvalidInput, NotAllowed
 from .model import (
     CallFacts,
@@ -21,6 +23,7 @@ from .model import (
 )
 
 __all__ = [
+    "ROUTING_INPUT",
     "is_eligible_closer",
     "eligible_closers",
     "group_has_eligible_closer",
@@ -30,6 +33,12 @@ __all__ = [
     "reroute_stranded",
     "target_has_eligible_closer",
 ]
+
+
+# Everything of a call that routing reads (its reference aside, which only its messages name): two calls
+# alike in these go to the same place under the same settings and directory.
+ROUTING_INPUT = attrgetter("status", "target_analyst_id", "target_group_id", "logged_by_id", "log_group_id",
+                           "resolved_by_id")
 
 
 def is_eligible_closer(
