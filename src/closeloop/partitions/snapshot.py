@@ -5,10 +5,10 @@ Inside `desk_snapshot()` (every web and API request; the demo loader) the first 
 
 Across requests, an app node keeps what it read (`shared=True`) under the desk version: a number that every
 write to what they are built from changes (analysts, memberships, roles, groups and their members, closure
-settings, sampling policies, calendars and closure SLA targets, partitions, closure reasons, the closure
-checklist), in that write's own transaction. The version comes with the signed-in analyst (the session's or
-the API token's query carries it), so a request that finds the version unchanged reads neither again, and a
-change made through any node is seen by every node's next request.
+settings, sampling policies, calendars and closure SLA targets, partitions, closure reasons, rejection
+categories, the closure checklist), in that write's own transaction. The version comes with the signed-in
+analyst (the session's or the API token's query carries it), so a request that finds the version unchanged
+reads neither again, and a change made through any node is seen by every node's next request.
 
 Any such write also empties the request's snapshot and stops it from being filled until that write's
 transaction commits. A rolled-back change therefore never leaves a stale value behind, and a request that
@@ -138,11 +138,12 @@ def watch_desk_models() -> None:
         IpkGroup,
         Partition,
         PartitionCalendar,
+        RejectionCategory,
         SamplingSettings,
     )
 
     for model in (Analyst, IpkRole, Membership, IpkGroup, ClosureSettings, Partition, ClosureReason, ClosureReasonType,
-                  ChecklistItem, SamplingSettings, PartitionCalendar, ClosureSlaTargets):
+                  ChecklistItem, RejectionCategory, SamplingSettings, PartitionCalendar, ClosureSlaTargets):
         post_save.connect(_desk_changed, sender=model, dispatch_uid=f"desk-snapshot-save-{model.__name__}")
         post_delete.connect(_desk_changed, sender=model, dispatch_uid=f"desk-snapshot-delete-{model.__name__}")
     m2m_changed.connect(_desk_changed, sender=IpkGroup.members.through, dispatch_uid="desk-snapshot-members")

@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from closeloop.calls import services as calls
 from closeloop.calls.models import Call, CallEvent
 from closeloop.closure import Status
-from closeloop.partitions.quality import add_checklist_item
+from closeloop.partitions.quality import add_checklist_item, add_rejection_category
 from tests.integration.bulk.conftest import awaiting_closure
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,19 @@ class TestTheBar:
 
     def test_a_read_only_analyst_gets_no_bar(self, desk):
         assert "bulk-form" not in render_bar(desk, "erin")
+
+    def test_a_list_page_shows_the_bar_as_kept_with_its_own_address_and_a_change_to_the_desk_at_once(
+            self, client_for, desk):
+        """Each app node renders an analyst's bar once per desk version: the next page shows the same fields
+        with its own address to come back to, and a new rejection category as soon as it is saved."""
+        carol = client_for("carol")
+        first = carol.get("/calls/?status=closed").content.decode()
+        assert 'name="next" value="/calls/?status=closed"' in first and "Wrong fix" not in first
+        second = carol.get("/").content.decode()  # Calls Outstanding, from the same kept fields
+        assert 'name="next" value="/"' in second and 'name="csrfmiddlewaretoken"' in second
+        assert second.count('<option value="close"') == 1
+        add_rejection_category(desk.default, "WRONG_FIX", "Wrong fix", "bulk bar test", desk.admin)
+        assert "Wrong fix" in carol.get("/calls/?status=closed").content.decode()
 
     def test_the_bar_renders_without_a_request_as_nothing(self, desk):
         assert Template('{% include "web/_bulk_bar.html" %}').render(Context({})).strip() == ""
