@@ -154,3 +154,17 @@ def test_facts_but_refuses_a_field_calls_do_not_have():
     call = CallFacts(ref="INC-000001", call_type=CallType.INCIDENT, status=Status.ASSIGNED, logged_by_id=LOGGER)
     with pytest.raises(TypeError, match="no field colour"):
         call.but(colour="red")
+
+
+def test_facts_made_from_every_field_equal_those_made_by_init():
+    call = CallFacts(ref="INC-000001", call_type=CallType.PROBLEM, status=Status.ON_HOLD, logged_by_id=LOGGER,
+                     priority=2, times_refused=1)
+    assert CallFacts.made(**{f.name: getattr(call, f.name) for f in fields(CallFacts)}) == call
+
+
+def test_facts_made_without_a_field_or_with_an_unknown_one_are_refused():
+    every = {f.name: None for f in fields(CallFacts)}
+    with pytest.raises(TypeError, match="missing ref, unknown none"):
+        CallFacts.made(**{k: v for k, v in every.items() if k != "ref"})
+    with pytest.raises(TypeError, match="missing none, unknown colour"):
+        CallFacts.made(**every, colour="red")

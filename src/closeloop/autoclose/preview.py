@@ -17,13 +17,12 @@ from django.utils import timezone
 
 from closeloop.calls.models import (
     FACT_SOURCES,
-    SAMPLING_COLUMNS,
     STATUS_OF,
+    TIME_FACTS,
     Call,
     CallEvent,
     ClosureDecision,
     facts_from,
-    recorded_sampling,
 )
 from closeloop.closure import Action, Status
 from closeloop.closure.autoclose import AutoCloseRuleFacts
@@ -53,14 +52,16 @@ _NOT_ACTIONS = (Action.REMIND.value, Action.ADD_NOTE.value)
 
 def _watched(partition: Partition, statuses: list[str]) -> list[WatchedCall]:
     """The calls in a watched status, each with the reminders sent since its last action (two queries)."""
+    # idle the longest first; without the calls' own times, which no rule reads
     calls = Call.objects.filter(partition=partition, status__in=statuses).order_by(
-        "last_action_at", "id").facts_rows("id", "last_action_at", *SAMPLING_COLUMNS)  # idle the longest first
+        "last_action_at", "id").facts_rows("id", "last_action_at", "sampled", "sampling_draw", times=False)
     sent = dict(CallEvent.objects.filter(call__partition=partition, call__status__in=statuses,
                                          action=Action.REMIND.value, at__gt=F("call__last_action_at"))
                 .values("call_id").annotate(n=Count("id")).order_by().values_list("call_id", "n"))
     zone = timezone.get_current_timezone()
     return [WatchedCall(facts_from(row), row["last_action_at"].astimezone(zone) if row["last_action_at"] else None,
-                        sent.get(row["id"], 0), recorded_sampling(row)) for row in calls]
+                        sent.get(row["id"], 0), SamplingDecision(row["sampled"], (), row["sampling_draw"]))
+            for row in calls]  # a rule asks only whether a policy sampled it
 
 
 def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
@@ -69,7 +70,8 @@ def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
     window = ClosureDecision.objects.filter(partition=partition, decided_at__gte=since, resolved_at__gte=since)
     # one row per verdict: the decision's columns, and its call's facts as the call was judged (of the type
     # and resolved at the time the decision recorded)
-    judged = {column: F(f"call__{column}") for column in FACT_SOURCES if column not in _DECISION_COLUMNS}
+    judged = {column: F(f"call__{column}") for column in FACT_SOURCES
+              if column not in _DECISION_COLUMNS and column not in TIME_FACTS}
     decisions = list(window.order_by("-decided_at").values(*_DECISION_COLUMNS, **judged))
     actions: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     if decisions:

@@ -24,7 +24,7 @@ PREVIEW_DAYS = 30
 
 
 def _facts(calls: QuerySet[Call]) -> list[CallFacts]:
-    return [facts_from(row) for row in calls.facts_rows()]  # type: ignore[attr-defined]
+    return [facts_from(row) for row in calls.facts_rows(times=False)]  # type: ignore[attr-defined]
 
 
 def closure_stage_window(partition: Partition, now: datetime | None = None) -> tuple[QuerySet[Call], QuerySet[Call]]:

@@ -40,7 +40,7 @@ def _preview_calls(calls: QuerySet[Call], waiting: bool, routes: Routes) -> list
         closure_target=(target_label(row["closure_target_analyst_id"], row["closure_target_group_id"],
                                      routes.directory)
                         if waiting else routes.resolved_again(facts_from(row))))
-        for row in calls.facts_rows("id", "sampling_draw")]  # type: ignore[attr-defined]
+        for row in calls.facts_rows("id", "sampling_draw", times=False)]  # type: ignore[attr-defined]
 
 
 def preview_sampling_policy(partition: Partition, after: SamplingPolicy, *, before: SamplingPolicy | None = None,

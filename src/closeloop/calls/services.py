@@ -420,7 +420,7 @@ def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category:
 def awaiting_closure(partition: Partition) -> list[CallFacts]:
     """The partition's calls awaiting closure, as facts for the guards on directory and settings changes."""
     waiting = Call.objects.filter(partition=partition, status__in=[s.value for s in CLOSURE_STATUSES])
-    return [facts_from(row) for row in waiting.facts_rows()]
+    return [facts_from(row) for row in waiting.facts_rows(times=False)]
 
 
 def reroute_stranded_calls(partition: Partition, because: str) -> int:
@@ -431,7 +431,7 @@ def reroute_stranded_calls(partition: Partition, because: str) -> int:
     """
     settings, directory = load_settings(partition), load_directory(partition)
     waiting = Call.objects.filter(partition=partition, status__in=[s.value for s in CLOSURE_STATUSES])
-    stranded = [row["id"] for row in waiting.facts_rows("id")
+    stranded = [row["id"] for row in waiting.facts_rows("id", times=False)
                 if changes.reroute(facts_from(row), settings, directory, because, timezone.now()) is not None]
     moved = 0
     for call in waiting.select_for_update(of=("self",)).filter(id__in=stranded).order_by("id"):

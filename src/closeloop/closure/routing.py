@@ -64,7 +64,10 @@ def eligible_closers(
 def group_has_eligible_closer(
     group_id: int, directory: Directory, settings: PartitionSettings, resolved_by_id: int | None = None
 ) -> bool:
-    return bool(eligible_closers(group_id, directory, settings, resolved_by_id))
+    """At least one member of the group may close a call resolved by `resolved_by_id` (the first one found
+    answers: routing asks this of every call it routes)."""
+    return any(is_eligible_closer(directory.analysts.get(m), settings, resolved_by_id)
+               for m in directory.groups.get(group_id, ()))
 
 
 def fallback_chain(
