@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from django.db.models import Count, F
+from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 
 from closeloop.calls.models import (
@@ -66,7 +66,7 @@ def _watched(partition: Partition, statuses: list[str]) -> list[WatchedCall]:
 
 def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
     """The verdicts on resolutions of the window, each with the actions on its call in the closure stage before
-    it (two queries: the decisions with their calls, then the actions of those calls since `since`)."""
+    it (two queries: the decisions with their calls, then the actions of those calls in their closure stage)."""
     window = ClosureDecision.objects.filter(partition=partition, decided_at__gte=since, resolved_at__gte=since)
     # one row per verdict: the decision's columns, and its call's facts as the call was judged (of the type
     # and resolved at the time the decision recorded)
@@ -75,8 +75,11 @@ def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
     decisions = list(window.order_by("-decided_at").values(*_DECISION_COLUMNS, **judged))
     actions: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     if decisions:
-        rows = (CallEvent.objects.filter(call_id__in=window.values("call_id"), at__gte=since)
-                .exclude(action__in=_NOT_ACTIONS).order_by("at", "id").values_list("call_id", "at", "to_status"))
+        # only the actions inside a verdict's closure stage (its resolve, and any take or forward before it)
+        in_stage = window.filter(call_id=OuterRef("call_id"), resolved_at__lte=OuterRef("at"),
+                                 decided_at__gt=OuterRef("at"))
+        rows = (CallEvent.objects.filter(Exists(in_stage), at__gte=since).exclude(action__in=_NOT_ACTIONS)
+                .order_by("at", "id").values_list("call_id", "at", "to_status"))
         for call_id, at, to_status in rows:
             actions[call_id].append((at, to_status))
     zone = timezone.get_current_timezone()
