@@ -24,6 +24,7 @@ from closeloop.calls.models import (
     ClosureDecision,
     facts_from,
 )
+from closeloop.calls.moments import moment, seconds
 from closeloop.closure import Action, Status
 from closeloop.closure.autoclose import AutoCloseRuleFacts
 from closeloop.closure.autoclose_preview import (
@@ -54,12 +55,13 @@ def _watched(partition: Partition, statuses: list[str]) -> list[WatchedCall]:
     """The calls in a watched status, each with the reminders sent since its last action (two queries)."""
     # idle the longest first; without the calls' own times, which no rule reads
     calls = Call.objects.filter(partition=partition, status__in=statuses).order_by(
-        "last_action_at", "id").facts_rows("id", "last_action_at", "sampled", "sampling_draw", times=False)
+        "last_action_at", "id").facts_rows("id", "sampled", "sampling_draw", times=False).annotate(
+        idle_since=seconds("last_action_at"))
     sent = dict(CallEvent.objects.filter(call__partition=partition, call__status__in=statuses,
                                          action=Action.REMIND.value, at__gt=F("call__last_action_at"))
                 .values("call_id").annotate(n=Count("id")).order_by().values_list("call_id", "n"))
     zone = timezone.get_current_timezone()
-    return [WatchedCall(facts_from(row), row["last_action_at"].astimezone(zone) if row["last_action_at"] else None,
+    return [WatchedCall(facts_from(row), moment(row["idle_since"], zone),
                         sent.get(row["id"], 0), SamplingDecision(row["sampled"], (), row["sampling_draw"]))
             for row in calls]  # a rule asks only whether a policy sampled it
 
@@ -72,32 +74,34 @@ def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
     # and resolved at the time the decision recorded)
     judged = {column: F(f"call__{column}") for column in FACT_SOURCES
               if column not in _DECISION_COLUMNS and column not in TIME_FACTS}
-    decisions = list(window.order_by("-decided_at").values(*_DECISION_COLUMNS, **judged))
+    decisions = list(window.order_by("-decided_at").values(*_DECISION_COLUMNS, **judged, resolved_s=seconds(
+        "resolved_at"), decided_s=seconds("decided_at")))
     actions: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    zone = timezone.get_current_timezone()
     if decisions:
         # only the actions inside a verdict's closure stage (its resolve, and any take or forward before it)
         in_stage = window.filter(call_id=OuterRef("call_id"), resolved_at__lte=OuterRef("at"),
                                  decided_at__gt=OuterRef("at"))
         rows = (CallEvent.objects.filter(Exists(in_stage), at__gte=since).exclude(action__in=_NOT_ACTIONS)
-                .order_by("at", "id").values_list("call_id", "at", "to_status"))
+                .order_by("at", "id").values_list("call_id", seconds("at"), "to_status"))
         for call_id, at, to_status in rows:
-            actions[call_id].append((at, to_status))
-    zone = timezone.get_current_timezone()
+            actions[call_id].append((moment(at, zone), to_status))
     return [_decided_call(decision, actions[decision["call_id"]], zone) for decision in decisions]
 
 
-_DECISION_COLUMNS = ("call_id", "resolved_at", "decided_at", "call_type", "outcome", "decided_by_id", "sampled")
+# its times are read as `seconds` (resolved_s, decided_s)
+_DECISION_COLUMNS = ("call_id", "call_type", "outcome", "decided_by_id", "sampled")
 
 
 def _decided_call(decision: dict[str, Any], actions: list[tuple[datetime, str]], zone: tzinfo) -> DecidedCall:
     """One verdict (a `values()` row of the decision and its call's FACT_SOURCES) with its call's actions."""
-    resolved_at, decided_at = decision["resolved_at"], decision["decided_at"]
-    assert resolved_at is not None  # the window holds resolutions only
+    resolved_at, decided_at = moment(decision["resolved_s"], zone), moment(decision["decided_s"], zone)
+    assert resolved_at is not None and decided_at is not None  # the window holds resolutions only
     call = facts_from(decision)
-    stage = [(at.astimezone(zone), STATUS_OF[status]) for at, status in actions if resolved_at <= at < decided_at]
+    stage = [(at, STATUS_OF[status]) for at, status in actions if resolved_at <= at < decided_at]
     if not stage or stage[0][0] > resolved_at:  # a desk loaded without history: waiting since resolved
         waited = Status.FORWARD_TO_YOU_FOR_CLOSE if call.target_analyst_id else Status.FORWARD_FOR_CLOSURE
-        stage.insert(0, (resolved_at.astimezone(zone), waited))
+        stage.insert(0, (resolved_at, waited))
     sampled = decision["sampled"]
     sampling = SamplingDecision(True, (NO_POLICY,)) if sampled is None else SamplingDecision(sampled, (), 0.0)
     return DecidedCall(call, tuple(stage), decided_at,
