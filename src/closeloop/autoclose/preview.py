@@ -105,7 +105,7 @@ def _decided_call(decision: dict[str, Any], actions: list[tuple[datetime, str]],
     sampled = decision["sampled"]
     sampling = SamplingDecision(True, (NO_POLICY,)) if sampled is None else SamplingDecision(sampled, (), 0.0)
     return DecidedCall(call, tuple(stage), decided_at,
-                       _VERDICTS[ClosureDecision.Outcome(decision["outcome"])], decision["decided_by_id"] is not None,
+                       _VERDICTS[decision["outcome"]], decision["decided_by_id"] is not None,
                        sampling)
 
 
