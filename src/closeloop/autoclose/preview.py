@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, F
 from django.utils import timezone
 
 from closeloop.calls.models import (
@@ -47,8 +47,9 @@ _VERDICTS = {
     ClosureDecision.Outcome.REFUSED_BY_USER: Verdict.REFUSED,
     ClosureDecision.Outcome.AUTO_CLOSED: Verdict.AUTO_CLOSED,
 }
-# Neither restarts a call's idle time (`calls.services.save_change` skips reminders; a note is no action).
-_NOT_ACTIONS = (Action.REMIND.value, Action.ADD_NOTE.value)
+# The actions that restart a call's idle time: all but reminders (`calls.services.save_change` skips them)
+# and notes (no action)
+_ACTIONS = [action.value for action in Action if action not in (Action.REMIND, Action.ADD_NOTE)]
 
 
 def _watched(partition: Partition, statuses: list[str]) -> list[WatchedCall]:
@@ -79,11 +80,12 @@ def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
     actions: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     zone = timezone.get_current_timezone()
     if decisions:
-        # only the actions inside a verdict's closure stage (its resolve, and any take or forward before it)
-        in_stage = window.filter(call_id=OuterRef("call_id"), resolved_at__lte=OuterRef("at"),
-                                 decided_at__gt=OuterRef("at"))
-        rows = (CallEvent.objects.filter(Exists(in_stage), at__gte=since).exclude(action__in=_NOT_ACTIONS)
-                .order_by("at", "id").values_list("call_id", seconds("at"), "to_status"))
+        # only the actions inside each verdict's closure stage (its resolve, and any take or forward before it),
+        # read from each decision through the index of its call's events by time
+        rows = (window.filter(call__events__at__gte=F("resolved_at"), call__events__at__lt=F("decided_at"),
+                              call__events__action__in=_ACTIONS)
+                .order_by("call__events__at", "call__events__id")
+                .values_list("call_id", seconds("call__events__at"), "call__events__to_status"))
         for call_id, at, to_status in rows:
             actions[call_id].append((moment(at, zone), to_status))
     return [_decided_call(decision, actions[decision["call_id"]], zone) for decision in decisions]
