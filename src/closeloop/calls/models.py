@@ -360,8 +360,11 @@ class ClosureDecision(models.Model):
         indexes = [models.Index(fields=["partition", "decided_at"]),
                    # a resolver's verdicts of the last 30 days, and their first closed calls (sampling)
                    models.Index(fields=["resolver", "decided_at"], name="decision_resolver_time"),
-                   # the Closure SLA report's first breached calls of each row, oldest first
+                   # the Closure SLA report's first breached calls of each row, oldest first: of a period
+                   # or a week, and of one closer (a closer's own index: theirs may be a few among many)
                    models.Index(fields=["partition", "decided_at"], name="decision_breached_time",
+                                condition=Q(closure_sla_met=False)),
+                   models.Index(fields=["partition", "decided_by", "decided_at"], name="decision_breached_closer",
                                 condition=Q(closure_sla_met=False))]
 
 

@@ -130,7 +130,8 @@ def _week(monday: date | None) -> Q:
 
 def _first_breached(partition: Partition, period: Period, decisions: Q) -> str:
     """The calls of the first `REFS_SHOWN` breached verdicts of the period among `decisions`, oldest first, each
-    call once (one query on the index of breached decisions, `decision_breached_time`)."""
+    call once (one query on an index of the breached decisions: `decision_breached_time`, or
+    `decision_breached_closer` for one closer's)."""
     refs = ClosureDecision.objects.filter(partition=partition, closure_sla_met=False).filter(
         period.within("decided_at")).filter(decisions).order_by("decided_at", "id").values_list(
         "call__ref", flat=True)[:REFS_SHOWN]

@@ -3,7 +3,8 @@ without a target), judged when it is made on the targets and calendar of that mo
 
 An existing desk's decisions get the priority their call has now and a verdict on the targets and calendar
 in force now: there is no record of earlier ones. The historical models are read, so later changes to the
-models cannot break this step."""
+models cannot break this step. The breached decisions are indexed by time and by closer for the Closure SLA
+report's first breached calls of each row."""
 
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
@@ -57,5 +58,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='closuredecision',
             index=models.Index(condition=models.Q(('closure_sla_met', False)), fields=['partition', 'decided_at'], name='decision_breached_time'),
+        ),
+        migrations.AddIndex(
+            model_name='closuredecision',
+            index=models.Index(condition=models.Q(('closure_sla_met', False)), fields=['partition', 'decided_by', 'decided_at'], name='decision_breached_closer'),
         ),
     ]
