@@ -25,7 +25,7 @@ from closeloop.contacts.demo_data import add_demo_contacts, pick_demo_contact
 from closeloop.demo_answers import load_contact_answers
 from closeloop.demo_bulk import load_bulk_demo
 from closeloop.demo_catalogue import load_demo_catalogue
-from closeloop.demo_closure_sla import load_demo_closure_sla
+from closeloop.demo_closure_sla import load_demo_closure_sla, set_demo_closure_sla
 from closeloop.demo_notes import load_demo_notes
 from closeloop.demo_sampling import load_demo_sampling
 from closeloop.demo_unresolved import load_unresolved_demo
@@ -130,6 +130,7 @@ def load_demo(calls_per_partition: int = 240, seed: int = 7) -> DemoResult:
         load_demo_preferences()
     count = 0
     now = timezone.now()
+    set_demo_closure_sla(now.date())  # before the calls: their decisions are judged on the targets of their day
     with desk_snapshot():  # the desk's people and settings do not change while its calls are played
         for partition_name, themes, volume in ((DEFAULT_PARTITION, THEMES, calls_per_partition),
                                                ("Facilities", FACILITY_THEMES, calls_per_partition // 4)):

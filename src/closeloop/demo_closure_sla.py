@@ -1,5 +1,7 @@
-"""The demo desk's closure SLA: Default's business calendar and closure-stage targets, and a few resolved calls
-timed so Calls Outstanding shows calls on time, about to breach and breached whenever the demo is loaded."""
+"""The demo desk's closure SLA: Default's business calendar and closure-stage targets, set before its calls are
+played (each closure decision records its verdict on the targets of its day, so the Closure SLA report has
+eight weeks of verdicts), and a few resolved calls timed so Calls Outstanding shows calls on time, about to
+breach and breached whenever the demo is loaded."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from closeloop.notifications.closure_sla import closure_sla_pass
 from closeloop.partitions import closure_sla
 from closeloop.partitions.models import IpkGroup, Partition
 
-__all__ = ["DEMO_TARGETS", "load_demo_closure_sla"]
+__all__ = ["DEMO_TARGETS", "set_demo_closure_sla", "load_demo_closure_sla"]
 
 REASON = "Demo desk: closers answer resolved calls within a business day or two"
 DEMO_TARGETS = {"p1": "4h", "p2": "8h", "p3": "16h", "p4": "40h"}
@@ -43,13 +45,18 @@ def _resolved_at(calendar: BusinessCalendar, now: datetime, used: timedelta) -> 
     return at
 
 
-def load_demo_closure_sla(now: datetime, seed: int = 11) -> None:
-    """Set Default's calendar and targets (audited), resolve the timed calls, and run the notice pass once."""
+def set_demo_closure_sla(today: date) -> None:
+    """Set Default's calendar and targets (audited), before the demo's calls are played."""
     partition = Partition.objects.get(name=DEFAULT_PARTITION)
     closure_sla.set_calendar(partition, None, REASON, timezone=settings.TIME_ZONE,
                              hours={day: "08:00-18:00" for day in ("mon", "tue", "wed", "thu", "fri")},
-                             holidays=[(d.isoformat(), name) for d, name in _holidays(now.date())])
+                             holidays=[(d.isoformat(), name) for d, name in _holidays(today)])
     closure_sla.set_closure_sla(partition, None, REASON, targets=DEMO_TARGETS, warn_percent=75)
+
+
+def load_demo_closure_sla(now: datetime, seed: int = 11) -> None:
+    """Resolve the timed calls on Default's closure SLA (`set_demo_closure_sla`), and run the notice pass once."""
+    partition = Partition.objects.get(name=DEFAULT_PARTITION)
     policy = closure_sla.load_closure_sla(partition)
     rng = random.Random(seed)
     alice = Analyst.objects.get(username="alice")

@@ -146,6 +146,21 @@ def test_a_verdict_only_gets_worse_as_time_passes(calendar: BusinessCalendar, en
     assert (first.state is SlaState.BREACHED) == (entered + wait > first.due_at)
 
 
+@settings(max_examples=100, deadline=None)
+@given(CALENDARS, moments, st.integers(min_value=1, max_value=40 * 60), durations, st.sampled_from([1, 2, 3, 4]))
+def test_a_recorded_verdict_is_the_decisions_verdict_met_or_breached(calendar: BusinessCalendar, entered: datetime,
+                                                                   minutes: int, wait: timedelta,
+                                                                   priority: int) -> None:
+    policy = ClosureSlaPolicy(calendar, {1: timedelta(minutes=minutes), 3: timedelta(minutes=minutes * 2)})
+    decided = entered + wait
+    verdict = policy.verdict(priority, entered, decided, decided)
+    met = policy.met(priority, entered, decided)
+    assert (met is None) == (verdict is None) == (priority in (2, 4))
+    if verdict is not None:
+        assert met is (verdict.state is SlaState.MET)
+    assert policy.met(1, None, decided) is None
+
+
 # --- parsing and checks --------------------------------------------------------------------------------
 
 def test_hours_durations_and_holidays_are_read_as_people_write_them() -> None:

@@ -19,6 +19,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from closeloop.accounts.models import Analyst
+from closeloop.calls.closure_sla import decision_met
 from closeloop.calls.models import Call, CallEvent, ClosureDecision
 from closeloop.calls.services import save_change
 from closeloop.closure import (
@@ -373,7 +374,8 @@ def _act_on(call_id: int, rules: Sequence[AutoCloseRuleFacts], now: datetime) ->
             call=call, partition_id=call.partition_id, decided_by=None, decided_at=now,
             outcome=ClosureDecision.Outcome.AUTO_CLOSED, rejections_before=call.times_rejected,
             resolver_id=call.resolved_by_id, resolver_group=call.assigned_group, call_type=call.call_type,
-            resolved_at=call.resolved_at, reason=change.note, sampled=call.sampled_under_policy)
+            resolved_at=call.resolved_at, reason=change.note, sampled=call.sampled_under_policy,
+            priority=call.priority, closure_sla_met=decision_met(call, now))
     save_change(call, None, change, now)
     return "closed"
 

@@ -22,7 +22,7 @@ from closeloop.partitions.models import Partition
 from .models import Call
 
 __all__ = ["closure_clock_start", "closure_sla_of", "closure_sla_as_dict", "policies_for", "verdicts_for",
-           "verdict_for", "call_closure_sla"]
+           "verdict_for", "call_closure_sla", "decision_met"]
 
 
 def closure_clock_start(call: Call) -> datetime | None:
@@ -67,6 +67,14 @@ def verdict_for(call: Call, policies: Mapping[int, ClosureSlaPolicy], now: datet
     """One call's verdict under the page's policies (no query)."""
     policy = policies.get(call.partition_id)
     return closure_sla_of(call, policy, now) if policy is not None else None
+
+
+def decision_met(call: Call, decided_at: datetime) -> bool | None:
+    """The verdict on a closure decision about the call's resolution made at `decided_at`: met (True),
+    breached (False) or none (no target for its priority), on the partition's targets and calendar in force
+    now. Recorded with the decision (`ClosureDecision.closure_sla_met`), it keeps them when they change."""
+    policy = policies_for(None, call.partition_id).get(call.partition_id)
+    return policy.met(call.priority, call.resolved_at, decided_at) if policy is not None else None
 
 
 def closure_sla_as_dict(verdict: SlaVerdict | None) -> dict[str, Any] | None:

@@ -361,12 +361,23 @@ class ClosureDecision(models.Model):
                                          help_text="[{item_id, text, required, ticked}] at decision time")
     sampled = models.BooleanField(null=True, blank=True,
                                   help_text="Whether the resolution judged was sampled (empty: no sampling policy)")
+    priority = models.PositiveSmallIntegerField(help_text="The call's priority when it was decided")
+    # judged when the decision is made, on the partition's targets and calendar of that moment
+    closure_sla_met = models.BooleanField(
+        null=True, blank=True, help_text="The decision came within the closure SLA target of its priority (met), "
+                                         "or after it (breached); empty: no target for its priority then")
 
     class Meta:
         ordering = ["-decided_at"]
         indexes = [models.Index(fields=["partition", "decided_at"]),
                    # a resolver's verdicts of the last 30 days, and their first closed calls (sampling)
-                   models.Index(fields=["resolver", "decided_at"], name="decision_resolver_time")]
+                   models.Index(fields=["resolver", "decided_at"], name="decision_resolver_time"),
+                   # the Closure SLA report's first breached calls of each row, oldest first: of a period
+                   # or a week, and of one closer (a closer's own index: theirs may be a few among many)
+                   models.Index(fields=["partition", "decided_at"], name="decision_breached_time",
+                                condition=Q(closure_sla_met=False)),
+                   models.Index(fields=["partition", "decided_by", "decided_at"], name="decision_breached_closer",
+                                condition=Q(closure_sla_met=False))]
 
 
 class RefCounter(models.Model):

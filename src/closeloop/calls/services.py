@@ -49,6 +49,7 @@ from closeloop.partitions.kept import active_checklist, closure_reasons
 from closeloop.partitions.models import Category, ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
 from closeloop.partitions.services import UNSET, Unset, load_directory, load_settings
 
+from .closure_sla import decision_met
 from .history import record_event
 from .models import Call, ClosureDecision, RefCounter, facts_from
 from .sampling import decide_sampling_for, sampling_details
@@ -350,7 +351,7 @@ def _decision(call: Call, actor: Analyst | None, outcome: str, at: datetime, **f
         call=call, partition_id=call.partition_id, decided_by=actor, decided_at=at, outcome=outcome,
         rejections_before=call.times_rejected + call.times_refused, resolver_id=call.resolved_by_id,
         resolver_group=resolver_group, call_type=call.call_type, resolved_at=call.resolved_at,
-        sampled=call.sampled_under_policy, **fields)
+        sampled=call.sampled_under_policy, priority=call.priority, closure_sla_met=decision_met(call, at), **fields)
 
 
 @transaction.atomic

@@ -43,7 +43,8 @@ def report(args: Namespace, actor: Actor) -> Output:
 def rollups_rebuild(args: Namespace, actor: Actor) -> Output:
     days = rebuild_report_rollups(actor)
     return Output(f"Report roll-ups rebuilt: {days['call_flow_days']} call-flow days, {days['decision_days']} "
-                  f"decision days, {days['closed_call_days']} closed-call days", days)
+                  f"decision days, {days['closed_call_days']} closed-call days, {days['closure_sla_days']} "
+                  "closure SLA days", days)
 
 
 def problem_raise(args: Namespace, actor: Actor) -> Output:

@@ -75,6 +75,15 @@ class ClosureSlaPolicy:
         return closure_sla_state(entered_at, now, target, self.calendar, self.warn_percent / 100,
                                  decided_at=decided_at)
 
+    def met(self, priority: int, entered_at: datetime | None, decided_at: datetime) -> bool | None:
+        """The verdict on a decision made at `decided_at` for a call of `priority` in the closure stage since
+        `entered_at`: True met (decided by the due time), False breached, None when there is no target.
+        The same as `verdict(...).state` of the decision, without counting the business time used."""
+        target = self.target_for(priority)
+        if target is None or entered_at is None:
+            return None
+        return decided_at <= self.calendar.deadline_after(entered_at, target)
+
 
 @dataclass(frozen=True)
 class SlaVerdict:

@@ -48,7 +48,7 @@ EVENT_COLUMNS = ("id", "call_id", "at", "actor_id", "action", "from_status", "to
 _IMPACT_URGENCY = {p: sorted(cell for cell, value in DEFAULT_MATRIX.items() if value == p) for p in (1, 2, 3, 4)}
 DECISION_COLUMNS = ("id", "call_id", "partition_id", "decided_by_id", "decided_at", "outcome", "rejections_before",
                     "resolver_id", "resolver_group_id", "call_type", "resolved_at", "rejection_category_id",
-                    "reason", "checklist_answers")
+                    "reason", "checklist_answers", "priority", "closure_sla_met")
 
 THEMES = [
     ("Outlook keeps asking for password", "Cleared cached credentials and repaired the Outlook profile."),
@@ -164,10 +164,12 @@ def _answers(plan: PartitionPlan, ticked: set[int]) -> list[dict[str, Any]]:
 
 
 def _decision(life: CallLife, closer: int, outcome: str, **extra: Any) -> None:
-    call = life.call
+    call, policy = life.call, life.plan.closure_sla
+    # judged as the services judge a decision: on the partition's closure SLA in force (when the desk is loaded)
+    met = policy.met(call.priority, call.resolved_at, life.at) if policy is not None else None
     life.decisions.append([closer, life.at, outcome, call.times_rejected, call.resolved_by_id,
                            call.assigned_group_id, life.kind.value, call.resolved_at, extra.get("category_id"),
-                           extra.get("reason", ""), extra["answers"]])
+                           extra.get("reason", ""), extra["answers"], call.priority, met])
 
 
 def _reject(life: CallLife, closer: int) -> None:

@@ -16,9 +16,11 @@ from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import add_analyst, get_access_role, get_ipk_role
 from closeloop.calls.unresolved import STANDARD_UNRESOLVED_REASONS
 from closeloop.closure import CallType, Directory, PartitionSettings, Right
+from closeloop.closure.sla import ClosureSlaPolicy
 from closeloop.desk import DEFAULT_PARTITION, init_desk
 from closeloop.partitions import quality
 from closeloop.partitions import services as partitions
+from closeloop.partitions.closure_sla import load_closure_sla_policies
 from closeloop.partitions.models import (
     ChecklistItem,
     ClosureReason,
@@ -70,6 +72,7 @@ class PartitionPlan:
     checklist: list[tuple[int, str, bool]] = field(default_factory=list)
     usernames: dict[int, str] = field(default_factory=dict)
     group_names: dict[int, str] = field(default_factory=dict)
+    closure_sla: ClosureSlaPolicy | None = None  # its targets and calendar, if it has targets
 
 
 def _ensure_group(partition: Partition, name: str) -> IpkGroup:
@@ -129,7 +132,8 @@ def _plan(partition: Partition) -> PartitionPlan:
     groups = {g.id: g.name for g in IpkGroup.objects.filter(partition=partition, active=True)}
     work = sorted(g for g, name in groups.items() if name in WORK_GROUPS)
     plan = PartitionPlan(partition, partitions.load_settings(partition), directory, work,
-                         usernames={a: c.name for a, c in directory.analysts.items()}, group_names=groups)
+                         usernames={a: c.name for a, c in directory.analysts.items()}, group_names=groups,
+                         closure_sla=load_closure_sla_policies([partition.id]).get(partition.id))
     for group_id in work:
         members = sorted(directory.groups.get(group_id, frozenset()))
         active = [m for m in members if directory.analysts.get(m) and directory.analysts[m].active]

@@ -40,6 +40,7 @@ __all__ = [
     "load_calendar",
     "load_closure_sla",
     "load_closure_sla_policies",
+    "policy_from_rows",
     "calendar_as_dict",
     "closure_sla_as_dict",
     "set_calendar",
@@ -74,7 +75,15 @@ def load_calendar(partition: Partition) -> BusinessCalendar:
 def _policy(calendar: BusinessCalendar, row: ClosureSlaTargets | None) -> ClosureSlaPolicy:
     if row is None:
         return ClosureSlaPolicy(calendar)
-    return ClosureSlaPolicy(calendar, {p: timedelta(minutes=m) for p, m in row.minutes().items()}, row.warn_percent)
+    minutes = {p: getattr(row, f"p{p}_minutes") for p in PRIORITIES}
+    return ClosureSlaPolicy(calendar, {p: timedelta(minutes=m) for p, m in minutes.items() if m}, row.warn_percent)
+
+
+def policy_from_rows(targets: Any, calendar: Any | None) -> ClosureSlaPolicy:
+    """A partition's closure SLA from its `ClosureSlaTargets` row and its `PartitionCalendar` row (None: the
+    default calendar). Only the rows' fields are read, so a migration's historical rows do as well."""
+    value = _calendar_value(calendar) if calendar is not None else BusinessCalendar(settings.TIME_ZONE)
+    return _policy(value, targets)
 
 
 def load_closure_sla(partition: Partition) -> ClosureSlaPolicy:

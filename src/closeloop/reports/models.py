@@ -19,7 +19,7 @@ from django.db import models
 
 from closeloop.calls.models import Call, ClosureDecision
 
-__all__ = ["CallFlowDay", "CallFlowKey", "DecisionDay", "ClosedCallDay", "NONE"]
+__all__ = ["CallFlowDay", "CallFlowKey", "DecisionDay", "ClosedCallDay", "ClosureSlaDay", "NONE"]
 
 NONE = 0  # no group, analyst, reason or category
 
@@ -104,3 +104,26 @@ class ClosedCallDay(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["partition", "day", "status", "call_type", "reason_key", "closure_group_key", "closer_key",
                     "resolver_key", "auto_closed", "wait_bucket"], name="closedcallday_key")]
+
+
+class ClosureSlaDay(models.Model):
+    """Closure SLA: closure-stage verdicts of one day met or breached, as each decision recorded it when it was
+    made (`ClosureDecision.closure_sla_met`), by the group a closed call waited for, who decided, the call's
+    priority then and the outcome. Decisions without a verdict (no target for their priority) are not counted."""
+
+    partition = models.ForeignKey("partitions.Partition", on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)  # the key, (partition, day, ...), serves every read
+    day = models.DateField()
+    closure_group_key = models.IntegerField(help_text="For a close, the group the call waited for; 0 for none, "
+                                                      "and for a rejection or a refusal")
+    closer_key = models.IntegerField(help_text="Who decided, 0 for nobody (the contact, Call Auto Close, the "
+                                               "system: the outcome tells which)")
+    priority = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=30, choices=ClosureDecision.Outcome.choices)
+    met = models.BooleanField()
+    verdicts = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["partition", "day", "closure_group_key", "closer_key", "priority", "outcome", "met"],
+            name="closuresladay_key")]

@@ -11,7 +11,9 @@ the call's contribution to its day's row, reading the call's row in the database
   key follows (two statements);
 - a closure-stage decision (close, rejection, refusal by the contact, acceptance that closes, auto-close of
   a resolved call): +1 in `DecisionDay`, under whether the resolution it judged was sampled;
-- a call closed (Closed or Closed/Unresolved): +1 in `ClosedCallDay`, with its wait bucket.
+- a call closed (Closed or Closed/Unresolved): +1 in `ClosedCallDay`, with its wait bucket;
+- a closure-stage decision with a closure SLA verdict (recorded on the decision when it was made): +1 met or
+  breached in `ClosureSlaDay`.
 
 A closed call is never reopened (a rejection sends back a resolution before the close), so nothing is
 ever subtracted but a moved history. Bulk loads and restores write rows past the handler: they call
@@ -29,10 +31,10 @@ from closeloop.calls.models import Call, CallEvent, ClosureDecision
 from closeloop.closure import CLOSED_STATUSES, CLOSURE_STATUSES, Action, Status
 from closeloop.closure.events import CallChanged
 
-from .models import CallFlowDay, CallFlowKey, ClosedCallDay, DecisionDay
+from .models import CallFlowDay, CallFlowKey, ClosedCallDay, ClosureSlaDay, DecisionDay
 from .waits import NOT_TIMED, bucket_sql
 
-__all__ = ["LOGGED", "RESOLVED", "CLOSED", "AUTO_CLOSED", "count_call_event", "rebuild_rollups"]
+__all__ = ["LOGGED", "RESOLVED", "CLOSED", "AUTO_CLOSED", "CLOSES", "count_call_event", "rebuild_rollups"]
 
 LOGGED = (Action.LOG.value,)
 RESOLVED = (Action.RESOLVE_TO_ANALYST.value, Action.RESOLVE_TO_GROUP.value, Action.RESOLVE_AND_CLOSE.value)
@@ -179,6 +181,31 @@ def _count_closed(event: CallChanged) -> None:
                        [*params, event.call_id])
 
 
+_SLA_KEY = ["partition_id", "day", "closure_group_key", "closer_key", "priority", "outcome", "met"]
+# the decisions that close the call: counted under the group it waited for (the others sent it back)
+CLOSES = (ClosureDecision.Outcome.CLOSED_FIRST_TIME.value, ClosureDecision.Outcome.CLOSED_AFTER_REJECTION.value,
+          ClosureDecision.Outcome.AUTO_CLOSED.value)
+
+
+def _closure_sla_select(where: str) -> tuple[str, list[Any]]:
+    """The decisions matching `where` that have a closure SLA verdict, counted by day and the keys of
+    `ClosureSlaDay`."""
+    day, params = _day("d.decided_at")
+    group = f"CASE WHEN d.outcome IN {_in(CLOSES)} THEN COALESCE(c.closure_target_group_id, 0) ELSE 0 END"
+    return (f"SELECT d.partition_id, {day}, {group}, COALESCE(d.decided_by_id, 0), d.priority, d.outcome, "
+            f"d.closure_sla_met, COUNT(*) FROM {_table(ClosureDecision)} d JOIN {_table(Call)} c ON c.id = d.call_id "
+            f"WHERE d.closure_sla_met IS NOT NULL AND {where} GROUP BY 1, 2, 3, 4, 5, 6, 7"), params
+
+
+def _count_closure_sla(event: CallChanged) -> None:
+    """+1 met or breached for the decision just recorded with the event, if it has a verdict."""
+    select, params = _closure_sla_select(
+        f"d.id = (SELECT MAX(id) FROM {_table(ClosureDecision)} WHERE call_id = %s)")
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert(ClosureSlaDay, [*_SLA_KEY, "verdicts"], _SLA_KEY, ["verdicts"], select),
+                       [*params, event.call_id])
+
+
 def count_call_event(event: CallChanged) -> None:
     """Add what one call event changes to the daily roll-ups, in the event's transaction."""
     if event.action in _MOVES:
@@ -187,22 +214,25 @@ def count_call_event(event: CallChanged) -> None:
         _count_flow(event)
     if event.action in _DECIDING or (event.action == Action.AUTO_CLOSE.value and event.from_status in _AWAITING):
         _count_decision(event)
+        _count_closure_sla(event)
     if event.to_status in _CLOSED and event.from_status not in _CLOSED:
         _count_closed(event)
 
 
 def rebuild_rollups() -> None:
-    """Recompute every daily roll-up from the calls, their history and their closure decisions (after a bulk
-    load or a restore, which write past the handler, or to repair them). Runs in the caller's transaction.
+    """Recompute every daily roll-up from the calls, their history and their closure decisions (with the closure
+    SLA verdicts they recorded), after a bulk load or a restore, which write past the handler, or to repair
+    them. Runs in the caller's transaction.
 
     Rows that were right stay as they were (every count is set to zero, then set from the calls), so a
     restore of a backup whose roll-ups were current changes nothing and still matches the backup."""
     flow, flow_params = _flow_select("1 = 1")
     decisions, decision_params = _decision_select("1 = 1")
     closed, closed_params = _closed_select("1 = 1")
+    verdicts, verdict_params = _closure_sla_select("1 = 1")
     with connection.cursor() as cursor:
         for model, counts in ((CallFlowDay, _FLOW_MEASURES), (DecisionDay, ("decisions",)),
-                              (ClosedCallDay, ("calls",))):
+                              (ClosedCallDay, ("calls",)), (ClosureSlaDay, ("verdicts",))):
             cursor.execute(f"UPDATE {_table(model)} SET {', '.join(f'{c} = 0' for c in counts)}")
         cursor.execute(_upsert(CallFlowDay, _FLOW_COLUMNS, _FLOW_KEY, list(_FLOW_MEASURES), _summed(flow),
                                replace=True), flow_params)
@@ -214,3 +244,5 @@ def rebuild_rollups() -> None:
                                replace=True), decision_params)
         cursor.execute(_upsert(ClosedCallDay, [*_CLOSED_KEY, "calls"], _CLOSED_KEY, ["calls"], closed,
                                replace=True), closed_params)
+        cursor.execute(_upsert(ClosureSlaDay, [*_SLA_KEY, "verdicts"], _SLA_KEY, ["verdicts"], verdicts,
+                               replace=True), verdict_params)

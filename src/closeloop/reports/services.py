@@ -23,7 +23,7 @@ from .autoclosed import auto_closed
 from .base import Period, Report, parse_period
 from .closure_sla import closure_sla_report
 from .closure_stage import closure_backlog, closure_reasons, rejection_rate, time_to_close
-from .models import CallFlowDay, ClosedCallDay, DecisionDay
+from .models import CallFlowDay, ClosedCallDay, ClosureSlaDay, DecisionDay
 from .recurring import recurring_issues
 from .rollups import rebuild_rollups
 from .trends import trends
@@ -81,7 +81,7 @@ def rebuild_report_rollups(actor: Analyst | None) -> dict[str, int]:
         raise NotAllowed("Rebuilding the report roll-ups is the system operator's job: run it without --as")
     rebuild_rollups()
     return {"call_flow_days": CallFlowDay.objects.count(), "decision_days": DecisionDay.objects.count(),
-            "closed_call_days": ClosedCallDay.objects.count()}
+            "closed_call_days": ClosedCallDay.objects.count(), "closure_sla_days": ClosureSlaDay.objects.count()}
 
 
 def _clean_refs(refs: Iterable[str]) -> list[str]:

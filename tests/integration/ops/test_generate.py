@@ -6,15 +6,20 @@ import json
 from collections import Counter, defaultdict
 
 import pytest
+from django.db.models import Sum
 
 from closeloop.calls import services as calls
 from closeloop.calls.models import Call, CallEvent, ClosureDecision, RefCounter
 from closeloop.cli.main import main
 from closeloop.closure import CLOSURE_STATUSES, Status
 from closeloop.closure.routing import is_eligible_closer, target_has_eligible_closer
+from closeloop.closure.sla import SlaState
 from closeloop.ops.generate import generate_desk
-from closeloop.partitions.models import ClosureReasonType
+from closeloop.ops.synthetic_desk import partition_name
+from closeloop.partitions.closure_sla import load_closure_sla, set_closure_sla
+from closeloop.partitions.models import ClosureReasonType, Partition
 from closeloop.partitions.services import load_directory, load_settings
+from closeloop.reports.models import ClosureSlaDay
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +145,21 @@ def test_generated_duplicates_point_at_a_call_of_their_partition_whose_history_r
         assert call.duplicate_of.partition_id == call.partition_id, call.ref
         assert CallEvent.objects.filter(call=call.duplicate_of, action="link_duplicate",
                                         note=f"{call.ref} was closed as a duplicate of this call").exists(), call.ref
+
+
+def test_generated_decisions_record_the_closure_sla_verdict_the_services_would_record(db):
+    generate_desk(150, 1, 6, seed=3)
+    before = ClosureDecision.objects.order_by("-id").values_list("id", flat=True).first()
+    assert not ClosureDecision.objects.exclude(closure_sla_met=None).exists()  # no targets yet: no verdicts
+    partition = Partition.objects.get(name=partition_name(0))
+    set_closure_sla(partition, None, "Agreed", targets={"p1": "4h", "p2": "8h", "p3": "16h"})
+    generate_desk(400, 1, 6, seed=4)  # topped up under the targets
+    policy = load_closure_sla(partition)
+    verdicts = Counter()
+    for d in ClosureDecision.objects.filter(id__gt=before).select_related("call"):
+        expected = policy.verdict(d.priority, d.resolved_at, d.decided_at, d.decided_at)
+        assert d.closure_sla_met == (None if expected is None else expected.state is SlaState.MET), d.call.ref
+        verdicts[d.closure_sla_met] += 1
+    assert verdicts[True] and verdicts[False] and verdicts[None]  # P4 has no target
+    assert dict(ClosureSlaDay.objects.values_list("met").annotate(n=Sum("verdicts")).order_by()) == {
+        True: verdicts[True], False: verdicts[False]}  # rebuilt from the recorded verdicts after the load

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from closeloop.autoclose import services as autoclose
 from closeloop.calls import services as calls
 from closeloop.partitions import quality
 from closeloop.partitions import services as partitions
@@ -94,3 +95,15 @@ def history(desk) -> History:  # type: ignore[no-untyped-def]
     }
     refs["c9"] = calls.log_call(desk.default, "incident", "Fixture call c9", actor=desk.alice, at=at(10, 10)).ref
     return History(desk, parse_period("2026-03-02", "2026-03-15"), refs)
+
+
+@pytest.fixture
+def rolling_desk(desk):  # type: ignore[no-untyped-def]
+    """The test desk ready for random histories (`test_rollups.DeskHistory`): a reason to cancel calls, a
+    rejection category, and a Call Auto Close rule closing incidents idle in Forward for Closure for two days."""
+    partitions.add_closure_reason(desk.default, "CANCELLED", "Cancelled", ["incident", "service_request", "problem"],
+                                  unresolved=True)
+    quality.add_rejection_category(desk.default, "not_fixed", "Not fixed", "reports fixture")
+    autoclose.add_rule(desk.default, "set-up", desk.admin, name="Idle resolved calls",
+                       statuses=["forward_for_closure"], idle_days=2, reason="FIXED", call_types=["incident"])
+    return desk

@@ -8,6 +8,7 @@ Kept only here, in the tests: each function scans the period's raw rows, which i
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,8 @@ from django.utils import timezone
 
 from closeloop.calls.models import Call, CallEvent, ClosureDecision
 from closeloop.closure import CLOSED_STATUSES, Action, CallType, Status
+from closeloop.closure.priority import priority_label
+from closeloop.closure.sla import ClosureSlaPolicy, SlaState
 from closeloop.partitions.models import Partition
 from closeloop.reports.base import Chart, Column, Period, Report, hours, nearest_rank, ratio, week_label, week_of
 
@@ -336,3 +339,57 @@ def _auto_row(dimension: str, name: str, decisions: list[dict[str, Any]], closed
     return {"dimension": dimension, "name": name, "auto_closed": len(decisions), "closed": closed,
             "share": ratio(len(decisions), closed) if closed is not None else None,
             "refs": " ".join(d["call__ref"] for d in decisions)}
+
+
+_SENT_BACK = "(sent back to the resolver)"
+_CLOSER_NONE = {ClosureDecision.Outcome.REFUSED_BY_USER.value: "(the contact refused)",
+                ClosureDecision.Outcome.AUTO_CLOSED.value: "(Call Auto Close)"}
+_CLOSES = {ClosureDecision.Outcome.CLOSED_FIRST_TIME.value, ClosureDecision.Outcome.CLOSED_AFTER_REJECTION.value,
+           ClosureDecision.Outcome.AUTO_CLOSED.value}
+
+
+def closure_sla(partition: Partition, period: Period, policy_of: Callable[[int], ClosureSlaPolicy]) -> Report:
+    """Closure-stage verdicts in the period, each judged here from scratch on the closure SLA that was in force
+    when it was made (`policy_of(decision id)`, as the history under test set it): met and breached per
+    closure group, closer, priority and week, with the calls of each row's first 50 breached verdicts."""
+    decisions = list(ClosureDecision.objects.filter(partition=partition).filter(period.within("decided_at")).values(
+        "id", "outcome", "decided_at", "resolved_at", "decided_by__username", "call__ref", "call__priority",
+        "call__closure_target_group__name").order_by("decided_at", "id"))
+    judged = []
+    for d in decisions:
+        verdict = policy_of(d["id"]).verdict(d["call__priority"], d["resolved_at"], d["decided_at"], d["decided_at"])
+        if verdict is not None:
+            judged.append({**d, "met": verdict.state is SlaState.MET})
+    dimensions: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+        ("closure group", lambda d: (d["call__closure_target_group__name"] or NO_GROUP)
+         if d["outcome"] in _CLOSES else _SENT_BACK),
+        ("closer", lambda d: d["decided_by__username"] or _CLOSER_NONE.get(d["outcome"], "(system)")),
+        ("priority", lambda d: priority_label(d["call__priority"])),
+    ]
+    rows = [_sla_row("partition", partition.name, judged)]
+    for dimension, key_of in dimensions:
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for d in judged:
+            grouped[key_of(d)].append(d)
+        rows.extend(_sla_row(dimension, name, grouped[name]) for name in sorted(grouped))
+    weeks = period.weeks()
+    per_week: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    for d in judged:
+        per_week[_monday(d["decided_at"])].append(d)
+    week_rows = [_sla_row("week", w.isoformat(), per_week.get(w, [])) for w in weeks]
+    rows.extend(week_rows)
+    chart = Chart("stacked_bar", "Closure-stage verdicts per week", [week_label(w) for w in weeks],
+                  [("met", [float(r["met"]) for r in week_rows]),
+                   ("breached", [float(r["breached"]) for r in week_rows])], "verdicts")
+    columns = [Column("dimension", "By"), Column("name", "Name"), Column("verdicts", "Verdicts", "count"),
+               Column("met", "Met", "count"), Column("breached", "Breached", "count"),
+               Column("met_share", "Met (%)", "percent"), Column("breached_refs", "Breached (first 50 refs)", "refs")]
+    return Report("closure-sla", "Closure SLA", partition.name, period, columns, rows, chart, "")
+
+
+def _sla_row(dimension: str, name: str, judged: list[dict[str, Any]]) -> dict[str, Any]:
+    met = sum(1 for d in judged if d["met"])
+    breached = [d["call__ref"] for d in judged if not d["met"]][:50]  # in decision order, as they were judged
+    return {"dimension": dimension, "name": name, "verdicts": len(judged), "met": met,
+            "breached": len(judged) - met, "met_share": ratio(met, len(judged)),
+            "breached_refs": " ".join(dict.fromkeys(breached))}

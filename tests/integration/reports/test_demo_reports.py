@@ -1,5 +1,6 @@
 """`closeloop demo` gives every report something to show: rejections with categories, several
-recurring issues (one already raised as a Problem), eight weeks of trends, a closure backlog."""
+recurring issues (one already raised as a Problem), eight weeks of trends, a closure backlog, closure SLA
+verdicts met and breached."""
 
 from __future__ import annotations
 
@@ -42,5 +43,8 @@ def test_every_report_of_the_demo_desk_has_meaningful_figures():
     assert rows("time-to-close", "partition")[0]["closed_unresolved"] == 2
     duplicate = Call.objects.get(partition=default, unresolved_kind="duplicate")
     assert duplicate.duplicate_of.duplicates.get() == duplicate
+    # Default had its closure SLA targets before its calls: each verdict was judged on them when it was made
+    sla = rows("closure-sla", "partition")[0]
+    assert sla["met"] > 20 and sla["breached"] > 5, sla
     reasons = rows("closure-reasons")
     assert len({r["call_type"] for r in reasons}) == 5 and len({r["reason_code"] for r in reasons}) >= 4

@@ -1,7 +1,9 @@
 """The daily roll-ups against the raw rows: random desk histories, built through the services, must give the
 same report figures from the roll-ups as from a scan of the calls, events and decisions (`raw_figures`),
 and the roll-ups kept step by step must equal a rebuild from scratch; a rolled-back change leaves them as
-they were. Also: the backfill/rebuild command and the bulk loads that call it."""
+they were. The histories set and change closure SLA targets and calendars on the way: the raw Closure SLA
+figures judge each decision from scratch on the settings in force when it was made. Also: the
+backfill/rebuild command and the bulk loads that call it."""
 
 from __future__ import annotations
 
@@ -17,17 +19,18 @@ from hypothesis import strategies as st
 from closeloop.autoclose import services as autoclose
 from closeloop.calls import services as calls
 from closeloop.calls.editing import edit_call
-from closeloop.calls.models import Call
+from closeloop.calls.models import Call, ClosureDecision
 from closeloop.calls.sampling import drawing_from
 from closeloop.calls.unresolved import close_unresolved_call
 from closeloop.cli.main import main
-from closeloop.closure import CloseloopError
-from closeloop.partitions import quality
-from closeloop.partitions import services as partitions
+from closeloop.closure import CLOSURE_STATUSES, CloseloopError
+from closeloop.closure.sla import ClosureSlaPolicy
+from closeloop.partitions import closure_sla, quality
 from closeloop.partitions.sampling import set_sampling_policy
 from closeloop.reports import autoclosed, closure_stage, trends
 from closeloop.reports.base import parse_period
-from closeloop.reports.models import CallFlowDay, CallFlowKey, ClosedCallDay, DecisionDay
+from closeloop.reports.closure_sla import closure_sla_report
+from closeloop.reports.models import CallFlowDay, CallFlowKey, ClosedCallDay, ClosureSlaDay, DecisionDay
 from closeloop.reports.rollups import rebuild_rollups
 from closeloop.reports.waits import PRECISION, bucket_wait, percentile_wait, wait_bucket
 
@@ -39,7 +42,10 @@ pytestmark = pytest.mark.django_db
 TYPES = ["incident", "service_request", "problem"]
 REASON = {"incident": "FIXED", "service_request": "FULFILLED", "problem": "ROOT_CAUSE"}
 ACTIONS = ["log", "log", "assign", "retype", "resolve", "resolve", "take", "reject", "close", "close",
-           "cancel", "auto_close", "sampling"]
+           "cancel", "auto_close", "sampling", "targets", "decide", "decide"]
+# closure SLA targets a history sets (the last choice also moves the working week: Tuesday to Saturday)
+TARGETS = [{"p1": "1h", "p2": "4h", "p3": "8h", "p4": None}, {"p1": None, "p2": None, "p3": "2h", "p4": "16h"},
+           {"p1": None, "p2": None, "p3": None, "p4": None}, {"p1": "30m", "p2": "1h", "p3": "3h", "p4": "8h"}]
 REPORTS = [
     (trends.trends, raw_figures.trends),
     (closure_stage.time_to_close, raw_figures.time_to_close),
@@ -61,7 +67,7 @@ def _snapshot() -> dict[str, list[tuple[Any, ...]]]:
             r[fields.index(c)] for c in counts))
     return {"flow": rows(CallFlowDay, ["logged", "resolved", "closed", "auto_closed"]),
             "keys": rows(CallFlowKey, ["call_type"]), "decisions": rows(DecisionDay, ["decisions"]),
-            "closed": rows(ClosedCallDay, ["calls"])}
+            "closed": rows(ClosedCallDay, ["calls"]), "verdicts": rows(ClosureSlaDay, ["verdicts"])}
 
 
 def _comparable(report: Any) -> list[tuple[Any, ...]]:
@@ -69,8 +75,11 @@ def _comparable(report: Any) -> list[tuple[Any, ...]]:
     return sorted(tuple(sorted((k, str(v)) for k, v in row.items())) for row in report.rows)
 
 
-def _assert_same_figures(partition: Any, period: Any) -> None:
-    for from_rollups, from_raw in REPORTS:
+def _assert_same_figures(partition: Any, period: Any, history: DeskHistory) -> None:
+    def raw_closure_sla(partition: Any, period: Any) -> Any:
+        return raw_figures.closure_sla(partition, period, history.policy_of)
+
+    for from_rollups, from_raw in [*REPORTS, (closure_sla_report, raw_closure_sla)]:
         new, old = from_rollups(partition, period), from_raw(partition, period)
         if new.name == "time-to-close":
             _assert_close_times(new, old)
@@ -107,19 +116,51 @@ class DeskHistory:
     def __init__(self, desk: Any) -> None:
         self.desk, self.refs, self.now = desk, [], at(2, 8)
         self.groups = [(desk.service_desk, desk.alice), (desk.network, desk.bob), (desk.service_desk, desk.rita)]
+        # the closure SLA in force from each decision on: (the last decision before it was set, the policy)
+        self.policies: list[tuple[int, ClosureSlaPolicy]] = [(0, closure_sla.load_closure_sla(desk.default))]
+
+    def policy_of(self, decision_id: int) -> ClosureSlaPolicy:
+        """The closure SLA in force when the decision was made (the last one set before it)."""
+        return [policy for after, policy in self.policies if decision_id > after][-1]
+
+    def set_targets(self, choice: int) -> None:
+        desk = self.desk
+        closure_sla.set_closure_sla(desk.default, desk.admin, "reports fixture", targets=TARGETS[choice],
+                                    warn_percent=60 + choice)
+        if choice == 3:
+            closure_sla.set_calendar(desk.default, desk.admin, "reports fixture",
+                                     hours={"mon": "closed", "sat": "08:00-20:00"})
+        last = ClosureDecision.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        self.policies.append((last, closure_sla.load_closure_sla(desk.default)))
 
     def play(self, action: str, number: int, choice: int) -> None:
+        if action == "targets":
+            self.set_targets(choice)
+            return
         ref = self.refs[number % len(self.refs)] if self.refs else None
         if action == "log" or ref is None:
             group, analyst = self.groups[choice % 3] if choice < 3 else (None, None)
-            call = calls.log_call(self.desk.default, TYPES[choice % 3], "Printer jams",
+            call = calls.log_call(self.desk.default, TYPES[choice % 3], "Printer jams", priority=1 + number % 4,
                                   log_group=self.desk.service_desk, assigned_group=group, assigned_analyst=analyst,
                                   actor=self.desk.alice, at=self.now)
             self.refs.append(call.ref)
             return
-        call = Call.objects.get(ref=ref)
         desk = self.desk
-        if action == "assign":
+        if action == "decide":  # a closer's verdict on a call waiting for closure (a random call seldom is)
+            waiting = list(Call.objects.filter(ref__in=self.refs, status__in=[s.value for s in CLOSURE_STATUSES])
+                           .order_by("id").values_list("ref", flat=True))
+            if not waiting:
+                return
+            ref = waiting[number % len(waiting)]
+        call = Call.objects.get(ref=ref)
+        if action == "decide":
+            closer = desk.mia if call.closure_target_group_id == desk.network.id else desk.carol
+            if choice % 2:
+                calls.reject_resolution(ref, closer, "Still jams", at=self.now)
+            else:
+                calls.close_call(ref, closer, "Checked with the user", reason=REASON[call.call_type],
+                                 ticked=[i.id for i in quality.checklist(desk.default)], at=self.now)
+        elif action == "assign":
             group, analyst = self.groups[choice % 3]
             calls.assign_call(ref, desk.admin, group=group, analyst=analyst, at=self.now)
         elif action == "retype":
@@ -146,31 +187,32 @@ class DeskHistory:
 
 
 STEPS = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 7), st.integers(0, 3), st.integers(0, 40)),
-                 min_size=1, max_size=30)
-
-
-@pytest.fixture
-def rolling_desk(desk):  # type: ignore[no-untyped-def]
-    partitions.add_closure_reason(desk.default, "CANCELLED", "Cancelled", TYPES, unresolved=True)
-    quality.add_rejection_category(desk.default, "not_fixed", "Not fixed", "reports fixture")
-    autoclose.add_rule(desk.default, "set-up", desk.admin, name="Idle resolved calls",
-                       statuses=["forward_for_closure"], idle_days=2, reason="FIXED", call_types=["incident"])
-    return desk
+                 min_size=8, max_size=30)
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York"])
 # each example plays a history through the services: shrinking a failure would take minutes, so it is off
 @settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(steps=STEPS, split=st.integers(0, 20))
+# most histories start under closure SLA targets (which a "targets" step may change or remove)
+@given(steps=STEPS, split=st.integers(0, 20), targets=st.sampled_from([None, 0, 1, 3]))
 # a desk with a sampling policy in force: sampled calls wait, the others close at the rule's expiry
 @example(steps=[("sampling", 0, 0, 0), *[(a, n, 0, 1) for n in range(4) for a in ("log", "resolve")],
                 ("close", 0, 0, 1), ("reject", 1, 1, 1), ("auto_close", 0, 0, 60), ("sampling", 0, 1, 1),
-                ("log", 5, 0, 1), ("resolve", 4, 0, 1), ("close", 4, 0, 1)], split=3)
-def test_reports_from_the_rollups_equal_the_reports_from_the_raw_rows(rolling_desk, settings, zone, steps, split):
+                ("log", 5, 0, 1), ("resolve", 4, 0, 1), ("close", 4, 0, 1)], split=3, targets=None)
+# closure SLA targets set after the first verdicts, then changed (the working week too) and removed
+@example(steps=[*[(a, n, n % 3, 2) for n in range(4) for a in ("log", "resolve")], ("close", 0, 0, 1),
+                ("targets", 0, 0, 0), ("take", 1, 0, 1), ("close", 1, 0, 3), ("reject", 2, 1, 30),
+                ("close", 3, 0, 1), ("resolve", 2, 0, 1), ("targets", 0, 3, 1), ("log", 2, 1, 1),
+                ("resolve", 4, 1, 2), ("close", 2, 0, 20), ("auto_close", 0, 0, 60), ("targets", 0, 2, 1),
+                ("close", 4, 0, 1)], split=0, targets=None)
+def test_reports_from_the_rollups_equal_the_reports_from_the_raw_rows(rolling_desk, settings, zone, steps, split,
+                                                                     targets):
     settings.TIME_ZONE = zone
     with transaction.atomic(), drawing_from(random.Random(split).random):
         history = DeskHistory(rolling_desk)
+        if targets is not None:
+            history.set_targets(targets)
         for action, number, choice, later in steps:
             history.now += timedelta(hours=later)
             try:
@@ -180,7 +222,7 @@ def test_reports_from_the_rollups_equal_the_reports_from_the_raw_rows(rolling_de
         kept = _snapshot()
         for period in (parse_period("2026-02-23", "2026-04-19"),
                        parse_period(f"2026-03-{2 + split:02d}", f"2026-03-{5 + split:02d}")):
-            _assert_same_figures(rolling_desk.default, period)
+            _assert_same_figures(rolling_desk.default, period, history)
         rebuild_rollups()
         assert _snapshot() == kept, "the roll-ups kept change by change differ from a rebuild from the calls"
         transaction.set_rollback(True)
@@ -223,7 +265,8 @@ def test_operators_rebuild_the_rollups_from_the_command_line(rolling_desk, capsy
     CallFlowDay.objects.all().delete()
     ClosedCallDay.objects.update(calls=7)
     assert main(["report-rollups", "rebuild"]) == 0
-    assert "rebuilt" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "rebuilt" in out and "closure SLA days" in out
     assert _snapshot() == kept
     assert main(["report-rollups", "rebuild", "--as", "carol"]) != 0
 
@@ -240,4 +283,4 @@ def test_a_reassigned_call_takes_its_history_to_its_new_group_and_auto_closes_co
     assert {name: (r["logged"], r["resolved"], r["closed"], r["auto_closed"]) for name, r in groups.items()} == {
         "Network": (1, 2, 1, 1), "Service Desk": (1, 0, 0, 0)}
     assert Call.objects.get(ref=history.refs[0]).status == "closed"
-    _assert_same_figures(rolling_desk.default, period)
+    _assert_same_figures(rolling_desk.default, period, history)

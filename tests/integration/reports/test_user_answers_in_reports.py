@@ -3,6 +3,7 @@ closure by the system."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,10 +27,15 @@ def _resolved(desk, summary: str, day: int) -> Call:  # type: ignore[no-untyped-
     return calls.resolve_call(call.ref, desk.rita, "Fixed it", at=at(day, 9))
 
 
-def _answer(call: Call, answer: Answer, day: int, words: str = "") -> Call:
+def answer_at(call: Call, answer: Answer, when: datetime, words: str = "") -> Call:
+    """The call's contact answers through the link of the resolved e-mail, at `when`."""
     links = acceptance_links(Call.objects.get(pk=call.pk), timezone.now())
     token = urlsplit(links.accept if answer is Answer.ACCEPT else links.refuse).path.rstrip("/").rsplit("/", 1)[-1]
-    return answer_resolution(token, answer, words, at=at(day, 10))
+    return answer_resolution(token, answer, words, at=when)
+
+
+def _answer(call: Call, answer: Answer, day: int, words: str = "") -> Call:
+    return answer_at(call, answer, at(day, 10), words)
 
 
 def test_user_refusals_are_counted_apart_from_closer_rejections(desk):

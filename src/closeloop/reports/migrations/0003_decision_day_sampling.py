@@ -1,16 +1,10 @@
-"""The rejection-rate roll-up counts decisions by whether the resolution they judged was sampled, and the
-roll-ups of an existing desk are built (again) from its calls, history and closure decisions.
+"""The rejection-rate roll-up counts decisions by whether the resolution they judged was sampled.
 
-Any later change to the roll-up tables moves this build to its own, newest migration: `rebuild_rollups`
-writes the tables as the code has them now."""
+The build of an existing desk's roll-ups now happens in 0004 (which also adds the Closure SLA roll-up and
+reads the verdicts `calls/0013` records): `rebuild_rollups` writes the tables as the newest migration leaves
+them, so it runs once, after the last of their changes."""
 
 from django.db import migrations, models
-
-
-def recount(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from closeloop.reports.rollups import rebuild_rollups
-
-    rebuild_rollups()
 
 
 class Migration(migrations.Migration):
@@ -35,5 +29,5 @@ class Migration(migrations.Migration):
             model_name='decisionday',
             constraint=models.UniqueConstraint(fields=('partition', 'day', 'outcome', 'first_decision', 'resolver_key', 'resolver_group_key', 'call_type', 'category_key', 'sampling'), name='decisionday_key'),
         ),
-        migrations.RunPython(recount, migrations.RunPython.noop),
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]
