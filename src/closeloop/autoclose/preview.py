@@ -72,7 +72,7 @@ def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
     it (two queries: the decisions with their calls, then the actions of those calls in their closure stage)."""
     window = ClosureDecision.objects.filter(partition=partition, decided_at__gte=since, resolved_at__gte=since)
     # one row per verdict: the decision's columns, and its call's facts as the call was judged (of the type
-    # and resolved at the time the decision recorded)
+    # and priority the decision recorded)
     judged = {column: F(f"call__{column}") for column in FACT_SOURCES
               if column not in _DECISION_COLUMNS and column not in TIME_FACTS}
     decisions = list(window.order_by("-decided_at").values(*_DECISION_COLUMNS, **judged, resolved_s=seconds(
@@ -92,7 +92,7 @@ def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
 
 
 # its times are read as `seconds` (resolved_s, decided_s)
-_DECISION_COLUMNS = ("call_id", "call_type", "outcome", "decided_by_id", "sampled")
+_DECISION_COLUMNS = ("call_id", "call_type", "priority", "outcome", "decided_by_id", "sampled")
 
 
 def _decided_call(decision: dict[str, Any], actions: list[tuple[datetime, str]], zone: tzinfo) -> DecidedCall:
