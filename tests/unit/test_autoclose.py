@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -28,6 +29,7 @@ from closeloop.closure.autoclose import (
     DueKind,
     Expiry,
     Reminder,
+    RuleLookup,
     add_days,
     auto_close,
     check_rule,
@@ -88,6 +90,23 @@ def test_first_active_matching_rule_by_position_applies() -> None:
     assert rule_for(waiting(priority=1), [broad, narrow, retired]) == narrow
     assert rule_for(waiting(priority=3), [broad, narrow, retired]) == broad
     assert rule_for(waiting(Status.ASSIGNED), [broad, narrow]) is None
+
+
+@given(st.lists(st.builds(lambda statuses, types, priorities, position, active, rule_id: servicenow(
+    statuses=frozenset(statuses), call_types=frozenset(types), priorities=frozenset(priorities), position=position,
+    active=active, rule_id=rule_id),
+    st.sets(st.sampled_from(list(Status)), min_size=1), st.sets(st.sampled_from(list(CallType))),
+    st.sets(st.integers(1, 4)), st.integers(0, 3), st.booleans(), st.integers(1, 9)), max_size=5),
+    st.lists(st.tuples(st.sampled_from(list(Status)), st.sampled_from(list(CallType)), st.integers(1, 4),
+                       st.none() | st.sampled_from(list(Status))), min_size=1, max_size=12))
+def test_a_rule_lookup_answers_as_rule_for_for_every_call(many_rules, calls) -> None:  # type: ignore[no-untyped-def]
+    """The previews ask a RuleLookup for thousands of calls: the same rule as `rule_for`, kept per status, call
+    type and priority (asked again for calls alike, and for a call as if in another status)."""
+    lookup = RuleLookup(many_rules)
+    for status, call_type, priority, as_if in calls + calls:
+        call = waiting(status, call_type=call_type, priority=priority)
+        expected = rule_for(call if as_if is None else replace(call, status=as_if), many_rules)
+        assert lookup.for_call(call, as_if) == expected
 
 
 def test_rules_at_the_same_position_apply_in_the_order_they_were_added() -> None:

@@ -48,6 +48,7 @@ __all__ = [
     "check_rule",
     "rule_matches",
     "rule_for",
+    "RuleLookup",
     "add_days",
     "reminder_at",
     "expires_at",
@@ -205,6 +206,24 @@ def rule_for(call: CallFacts, rules: Iterable[AutoCloseRuleFacts]) -> AutoCloseR
     """The one rule that applies to the call: the first active match by position (ties: first added)."""
     ordered = sorted(rules, key=lambda r: (r.position, r.rule_id if r.rule_id is not None else 0))
     return next((rule for rule in ordered if rule_matches(rule, call)), None)
+
+
+class RuleLookup:
+    """`rule_for` over one set of rules, for many calls: the rules put in order once, and the answer kept per
+    (status, call type, priority), all that `rule_matches` reads of a call."""
+
+    def __init__(self, rules: Iterable[AutoCloseRuleFacts]) -> None:
+        self.rules = tuple(sorted(rules, key=lambda r: (r.position, r.rule_id if r.rule_id is not None else 0)))
+        self._found: dict[tuple[Status, CallType, int], AutoCloseRuleFacts | None] = {}
+
+    def for_call(self, call: CallFacts, status: Status | None = None) -> AutoCloseRuleFacts | None:
+        """The rule for the call (as if in `status`, when given)."""
+        key = (status or call.status, call.call_type, call.priority)
+        try:
+            return self._found[key]
+        except KeyError:
+            found = self._found[key] = rule_for(call if status is None else call.but(status=status), self.rules)
+            return found
 
 
 def add_days(start: datetime, days: int, count: DayCount, holidays: Collection[date] = ()) -> datetime:

@@ -22,7 +22,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .autoclose import AutoCloseRuleFacts, DueKind, Expiry, due, expires_at, holds_for_validation, reminder_at, rule_for
+from .autoclose import (
+    AutoCloseRuleFacts,
+    DueKind,
+    Expiry,
+    RuleLookup,
+    due,
+    expires_at,
+    holds_for_validation,
+    reminder_at,
+)
 from .model import CallFacts, Status
 from .preview import SHOWN_CHANGES
 from .sampling import SamplingDecision
@@ -124,11 +133,15 @@ def _expiry(rule: AutoCloseRuleFacts, call: CallFacts, sampling: SamplingDecisio
     return NextStep(Step.CLOSE if rule.expiry is Expiry.CLOSE else Step.ESCALATE, at, rule.name)
 
 
-def next_step(watched: WatchedCall, rules: Iterable[AutoCloseRuleFacts], now: datetime) -> NextStep:
+def _lookup(rules: Iterable[AutoCloseRuleFacts] | RuleLookup) -> RuleLookup:
+    return rules if isinstance(rules, RuleLookup) else RuleLookup(rules)
+
+
+def next_step(watched: WatchedCall, rules: Iterable[AutoCloseRuleFacts] | RuleLookup, now: datetime) -> NextStep:
     """What the pass would do next to the call under `rules` if nothing else happens to it, and when (`now` when
     the next pass would do it). The same decision as the pass's: the first matching rule, `due`, and a sampled
     call held for its closure target once at a closing rule's expiry."""
-    rule = rule_for(watched.call, rules)
+    rule = _lookup(rules).for_call(watched.call)
     if rule is None or watched.idle_since is None:
         return NOTHING
     decision = due(rule, watched.idle_since, watched.reminders_sent, now)
@@ -146,20 +159,20 @@ def next_step(watched: WatchedCall, rules: Iterable[AutoCloseRuleFacts], now: da
     return step
 
 
-def step_before_verdict(decided: DecidedCall, rules: Iterable[AutoCloseRuleFacts]) -> NextStep:
+def step_before_verdict(decided: DecidedCall, rules: Iterable[AutoCloseRuleFacts] | RuleLookup) -> NextStep:
     """The furthest the rules would have gone with the call before its verdict: the expiry action of the first
     idle stretch long enough (an auto-close, an escalation, or a sampled call held for validation), else the
     first reminder that would have gone out, else nothing. Each action on the call starts a new idle stretch."""
     reminded = NOTHING
+    lookup = _lookup(rules)
     ends = [at for at, _ in decided.actions[1:]] + [decided.decided_at]
     for (start, status), end in zip(decided.actions, ends, strict=True):
-        call = decided.call.but(status=status)
-        rule = rule_for(call, rules)
+        rule = lookup.for_call(decided.call, status)
         if rule is None:
             continue
         expiry = expires_at(rule, start)
         if expiry <= end:
-            return _expiry(rule, call, decided.sampling, expiry)
+            return _expiry(rule, decided.call.but(status=status), decided.sampling, expiry)
         if reminded is NOTHING and rule.reminders and (first := reminder_at(rule, start, 1)) <= end:
             reminded = NextStep(Step.REMIND, first, rule.name)
     return reminded
@@ -283,6 +296,7 @@ def preview_auto_close(watched: Iterable[WatchedCall], decided: Iterable[Decided
 
     `watched` are the calls in a status the rules watch now; `decided` the resolutions that got their verdict
     in the last `days` days."""
+    rules_before, rules_after = RuleLookup(before), RuleLookup(after)
     counts_before: Counter[Step] = Counter()
     counts_after: Counter[Step] = Counter()
     acting = Counter[str]()
@@ -290,7 +304,7 @@ def preview_auto_close(watched: Iterable[WatchedCall], decided: Iterable[Decided
     n_watched = 0
     for call in watched:
         n_watched += 1
-        was, will = next_step(call, before, now), next_step(call, after, now)
+        was, will = next_step(call, rules_before, now), next_step(call, rules_after, now)
         counts_before[was.step] += 1
         counts_after[will.step] += 1
         acting["before"] += was.step is not Step.NOTHING and was.at == now
@@ -304,7 +318,7 @@ def preview_auto_close(watched: Iterable[WatchedCall], decided: Iterable[Decided
     n_decided = 0
     for past in decided:
         n_decided += 1
-        was, will = step_before_verdict(past, before), step_before_verdict(past, after)
+        was, will = step_before_verdict(past, rules_before), step_before_verdict(past, rules_after)
         decided_before[was.step] += 1
         decided_after[will.step] += 1
         if past.by_closer:
