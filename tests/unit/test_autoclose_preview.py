@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from closeloop.closure import CallFacts, CallType, ReasonFacts, Status
 from closeloop.closure.autoclose import (
+    AUTO_CLOSE_INPUT,
     WATCHABLE_STATUSES,
     Audience,
     AutoCloseRuleFacts,
@@ -20,6 +21,7 @@ from closeloop.closure.autoclose import (
     Expiry,
     Reminder,
     due,
+    facts_for_rules,
     rule_for,
 )
 from closeloop.closure.autoclose_preview import (
@@ -288,3 +290,19 @@ def test_the_date_shown_is_exactly_when_the_pass_would_act(calls: list[WatchedCa
             assert due(applied, call.idle_since, call.reminders_sent, NOW).kind is DueKind.NOTHING
         at_then = due(applied, call.idle_since, call.reminders_sent, step.at)
         assert at_then.kind is (DueKind.REMIND if step.step is Step.REMIND and not step.held else DueKind.EXPIRE)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calls=watched_calls(), past=decided_calls(), before=st.lists(rules(), max_size=3),
+       after=st.lists(rules(), max_size=3))
+def test_calls_read_as_the_rules_read_them_give_the_same_preview(
+        calls: list[WatchedCall], past: list[DecidedCall], before: list[AutoCloseRuleFacts],
+        after: list[AutoCloseRuleFacts]) -> None:
+    """The service reads of each call only AUTO_CLOSE_INPUT (`facts_for_rules`): the preview must not change."""
+    def read(call: CallFacts) -> CallFacts:
+        return facts_for_rules(*(getattr(call, name) for name in AUTO_CLOSE_INPUT))
+
+    full = preview_auto_close(calls, past, before, after, NOW)
+    reduced = preview_auto_close([replace(c, call=read(c.call)) for c in calls],
+                                 [replace(d, call=read(d.call)) for d in past], before, after, NOW)
+    assert reduced.as_dict() == full.as_dict()

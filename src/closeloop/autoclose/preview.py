@@ -16,17 +16,15 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from closeloop.calls.models import (
-    FACT_SOURCES,
+    CALL_TYPE_OF,
     STATUS_OF,
-    TIME_FACTS,
     Call,
     CallEvent,
     ClosureDecision,
-    facts_from,
 )
 from closeloop.calls.moments import moment, seconds
-from closeloop.closure import Action, Status
-from closeloop.closure.autoclose import AutoCloseRuleFacts
+from closeloop.closure import Action, CallFacts, Status
+from closeloop.closure.autoclose import AUTO_CLOSE_INPUT, AutoCloseRuleFacts, facts_for_rules
 from closeloop.closure.autoclose_preview import (
     AutoClosePreview,
     DecidedCall,
@@ -54,15 +52,15 @@ _ACTIONS = [action.value for action in Action if action not in (Action.REMIND, A
 
 def _watched(partition: Partition, statuses: list[str]) -> list[WatchedCall]:
     """The calls in a watched status, each with the reminders sent since its last action (two queries)."""
-    # idle the longest first; without the calls' own times, which no rule reads
+    # idle the longest first; of each call only what the rules read (AUTO_CLOSE_INPUT)
     calls = Call.objects.filter(partition=partition, status__in=statuses).order_by(
-        "last_action_at", "id").facts_rows("id", "sampled", "sampling_draw", times=False).annotate(
-        idle_since=seconds("last_action_at"))
+        "last_action_at", "id").values("id", *AUTO_CLOSE_INPUT, "sampled", "sampling_draw",
+                                       idle_since=seconds("last_action_at"))
     sent = dict(CallEvent.objects.filter(call__partition=partition, call__status__in=statuses,
                                          action=Action.REMIND.value, at__gt=F("call__last_action_at"))
                 .values("call_id").annotate(n=Count("id")).order_by().values_list("call_id", "n"))
     zone = timezone.get_current_timezone()
-    return [WatchedCall(facts_from(row), moment(row["idle_since"], zone),
+    return [WatchedCall(_for_rules(row), moment(row["idle_since"], zone),
                         sent.get(row["id"], 0), SamplingDecision(row["sampled"], (), row["sampling_draw"]))
             for row in calls]  # a rule asks only whether a policy sampled it
 
@@ -71,12 +69,12 @@ def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
     """The verdicts on resolutions of the window, each with the actions on its call in the closure stage before
     it (two queries: the decisions with their calls, then the actions of those calls in their closure stage)."""
     window = ClosureDecision.objects.filter(partition=partition, decided_at__gte=since, resolved_at__gte=since)
-    # one row per verdict: the decision's columns, and its call's facts as the call was judged (of the type
-    # and priority the decision recorded)
-    judged = {column: F(f"call__{column}") for column in FACT_SOURCES
-              if column not in _DECISION_COLUMNS and column not in TIME_FACTS}
-    decisions = list(window.order_by("-decided_at").values(*_DECISION_COLUMNS, **judged, resolved_s=seconds(
-        "resolved_at"), decided_s=seconds("decided_at")))
+    # one row per verdict: the decision's columns, and of its call what the rules read, as the call was judged
+    # (of the type and priority the decision recorded), and whom it waited for
+    decisions = list(window.order_by("-decided_at").values(
+        *_DECISION_COLUMNS, ref=F("call__ref"), status=F("call__status"),
+        closure_target_analyst_id=F("call__closure_target_analyst_id"),
+        resolved_s=seconds("resolved_at"), decided_s=seconds("decided_at")))
     actions: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     zone = timezone.get_current_timezone()
     if decisions:
@@ -91,6 +89,10 @@ def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
     return [_decided_call(decision, actions[decision["call_id"]], zone) for decision in decisions]
 
 
+def _for_rules(row: dict[str, Any]) -> CallFacts:
+    return facts_for_rules(row["ref"], CALL_TYPE_OF[row["call_type"]], STATUS_OF[row["status"]], row["priority"])
+
+
 # its times are read as `seconds` (resolved_s, decided_s)
 _DECISION_COLUMNS = ("call_id", "call_type", "priority", "outcome", "decided_by_id", "sampled")
 
@@ -99,10 +101,11 @@ def _decided_call(decision: dict[str, Any], actions: list[tuple[datetime, str]],
     """One verdict (a `values()` row of the decision and its call's FACT_SOURCES) with its call's actions."""
     resolved_at, decided_at = moment(decision["resolved_s"], zone), moment(decision["decided_s"], zone)
     assert resolved_at is not None and decided_at is not None  # the window holds resolutions only
-    call = facts_from(decision)
+    call = _for_rules(decision)
     stage = [(at, STATUS_OF[status]) for at, status in actions if resolved_at <= at < decided_at]
     if not stage or stage[0][0] > resolved_at:  # a desk loaded without history: waiting since resolved
-        waited = Status.FORWARD_TO_YOU_FOR_CLOSE if call.target_analyst_id else Status.FORWARD_FOR_CLOSURE
+        waited = (Status.FORWARD_TO_YOU_FOR_CLOSE if decision["closure_target_analyst_id"]
+                  else Status.FORWARD_FOR_CLOSURE)
         stage.insert(0, (resolved_at, waited))
     sampled = decision["sampled"]
     sampling = SamplingDecision(True, (NO_POLICY,)) if sampled is None else SamplingDecision(sampled, (), 0.0)

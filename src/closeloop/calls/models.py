@@ -15,8 +15,8 @@ from closeloop.closure.sampling import NO_POLICY, SamplingDecision
 from closeloop.closure.unresolved import UnresolvedKind, unresolved_headline
 
 __all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names", "fact_columns",
-           "FACT_SOURCES", "SAMPLING_COLUMNS", "STATUS_OF", "TIME_FACTS", "facts_from", "recorded_sampling",
-           "Attachment", "SavedSearch", "attach_categories"]
+           "FACT_SOURCES", "SAMPLING_COLUMNS", "STATUS_OF", "CALL_TYPE_OF", "TIME_FACTS", "facts_from",
+           "recorded_sampling", "Attachment", "SavedSearch", "attach_categories"]
 
 USER = settings.AUTH_USER_MODEL
 # Answers the contact gives through the links of the resolved e-mail (recorded with no analyst as actor)
@@ -247,7 +247,7 @@ SAMPLING_COLUMNS = ("sampled", "sampling_draw", "sampling_reasons")
 
 # Enum lookups by value, a tenth of `Status(value)`'s cost (a preview makes tens of thousands)
 STATUS_OF: dict[str, Status] = {status.value: status for status in Status}
-_TYPES: dict[str, CallType] = {call_type.value: call_type for call_type in CallType}
+CALL_TYPE_OF: dict[str, CallType] = {call_type.value: call_type for call_type in CallType}
 
 
 def facts_from(row: Mapping[str, Any]) -> CallFacts:
@@ -256,7 +256,7 @@ def facts_from(row: Mapping[str, Any]) -> CallFacts:
     times (`facts_rows(times=False)`) gives facts whose times are None."""
     kind = row["unresolved_kind"]
     return CallFacts.made(
-        ref=row["ref"], call_type=_TYPES[row["call_type"]], status=STATUS_OF[row["status"]],
+        ref=row["ref"], call_type=CALL_TYPE_OF[row["call_type"]], status=STATUS_OF[row["status"]],
         logged_by_id=row["logged_by_id"], log_group_id=row["log_group_id"], resolved_by_id=row["resolved_by_id"],
         target_analyst_id=row["closure_target_analyst_id"], target_group_id=row["closure_target_group_id"],
         assigned_group_id=row["assigned_group_id"], assigned_analyst_id=row["assigned_analyst_id"],

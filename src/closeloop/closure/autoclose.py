@@ -49,6 +49,8 @@ __all__ = [
     "rule_matches",
     "rule_for",
     "RuleLookup",
+    "AUTO_CLOSE_INPUT",
+    "facts_for_rules",
     "add_days",
     "reminder_at",
     "expires_at",
@@ -206,6 +208,17 @@ def rule_for(call: CallFacts, rules: Iterable[AutoCloseRuleFacts]) -> AutoCloseR
     """The one rule that applies to the call: the first active match by position (ties: first added)."""
     ordered = sorted(rules, key=lambda r: (r.position, r.rule_id if r.rule_id is not None else 0))
     return next((rule for rule in ordered if rule_matches(rule, call)), None)
+
+
+# Everything of a call that the Call Auto Close rules read: which rule applies (`rule_matches`) and whether its
+# sampling holds it (`holds_for_validation`); the reference names it.
+AUTO_CLOSE_INPUT = ("ref", "call_type", "status", "priority")
+
+
+def facts_for_rules(ref: str, call_type: CallType, status: Status, priority: int) -> CallFacts:
+    """A call as the rules read it (AUTO_CLOSE_INPUT), every other fact at its default: the preview reads
+    tens of thousands of calls, and only these columns of each."""
+    return CallFacts(ref=ref, call_type=call_type, status=status, logged_by_id=None, priority=priority)
 
 
 class RuleLookup:
