@@ -90,6 +90,7 @@ def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
 
 
 def _for_rules(row: dict[str, Any]) -> CallFacts:
+    """The call of a row as the rules read it."""
     return facts_for_rules(row["ref"], CALL_TYPE_OF[row["call_type"]], STATUS_OF[row["status"]], row["priority"])
 
 
@@ -98,7 +99,7 @@ _DECISION_COLUMNS = ("call_id", "call_type", "priority", "outcome", "decided_by_
 
 
 def _decided_call(decision: dict[str, Any], actions: list[tuple[datetime, str]], zone: tzinfo) -> DecidedCall:
-    """One verdict (a `values()` row of the decision and its call's FACT_SOURCES) with its call's actions."""
+    """One verdict (a `values()` row of the decision and of its call's AUTO_CLOSE_INPUT) with its call's actions."""
     resolved_at, decided_at = moment(decision["resolved_s"], zone), moment(decision["decided_s"], zone)
     assert resolved_at is not None and decided_at is not None  # the window holds resolutions only
     call = _for_rules(decision)
