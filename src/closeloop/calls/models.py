@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 from closeloop.closure import CLOSURE_STATUSES, Action, CallFacts, CallType, Status
@@ -385,6 +385,16 @@ class RefCounter(models.Model):
 
     prefix = models.CharField(max_length=8, primary_key=True)
     last = models.PositiveBigIntegerField(default=0)
+
+    @classmethod
+    def take_next(cls, prefix: str) -> int:
+        """The next number for `prefix`, counted in one statement (an upsert that locks the counter's row until
+        the transaction ends, so two calls logged at once never get the same number)."""
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} (prefix, last) VALUES (%s, 1) ON CONFLICT (prefix) "
+                           f"DO UPDATE SET last = {table}.last + 1 RETURNING last", [prefix])
+            return int(cursor.fetchone()[0])
 
 
 def _attachment_path(instance: Attachment, filename: str) -> str:

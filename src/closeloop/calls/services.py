@@ -119,10 +119,7 @@ def save_change(call: Call, actor: Analyst | None, change: changes.CallChange, a
 
 
 def _next_ref(call_type: CallType) -> str:
-    counter, _ = RefCounter.objects.select_for_update().get_or_create(prefix=call_type.prefix)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{call_type.prefix}-{counter.last:06d}"
+    return f"{call_type.prefix}-{RefCounter.take_next(call_type.prefix):06d}"
 
 
 def _priority(value: int | str) -> int:
