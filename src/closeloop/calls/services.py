@@ -216,6 +216,7 @@ def log_call(
         save_change(call, actor, changes.assign(call.facts(), who, _naming(directory, assigned_analyst),
                                                 assigned_group and assigned_group.id,
                                                 assigned_analyst and assigned_analyst.id, on_logging=True), at)
+    call.has_duplicates = False  # a call just logged has none closed as its duplicate (its answer asks)
     return call
 
 
