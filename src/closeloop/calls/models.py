@@ -15,8 +15,8 @@ from closeloop.closure.sampling import NO_POLICY, SamplingDecision
 from closeloop.closure.unresolved import UnresolvedKind, unresolved_headline
 
 __all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names", "fact_columns",
-           "FACT_SOURCES", "SAMPLING_COLUMNS", "STATUS_OF", "CALL_TYPE_OF", "TIME_FACTS", "facts_from",
-           "recorded_sampling", "Attachment", "SavedSearch", "attach_categories"]
+           "FACT_SOURCES", "STATUS_OF", "CALL_TYPE_OF", "TIME_FACTS", "facts_from", "Attachment", "SavedSearch",
+           "attach_categories"]
 
 USER = settings.AUTH_USER_MODEL
 # Answers the contact gives through the links of the resolved e-mail (recorded with no analyst as actor)
@@ -211,7 +211,7 @@ class Call(models.Model):
 
     def sampling(self) -> SamplingDecision:
         """The sampling decision recorded when it was last resolved."""
-        return recorded_sampling({column: getattr(self, column) for column in SAMPLING_COLUMNS})
+        return SamplingDecision(self.sampled, tuple(self.sampling_reasons or (NO_POLICY,)), self.sampling_draw)
 
     @property
     def sampled_under_policy(self) -> bool | None:
@@ -241,8 +241,6 @@ FACT_SOURCES = ("ref", "call_type", "status", "logged_by_id", "log_group_id", "r
                 "duplicate_of_id", "unresolved_kind")
 # The call's own times among them: no rule a preview replays (routing, Call Auto Close) reads them
 TIME_FACTS = ("resolved_at", "forwarded_at", "closed_at", "user_confirmed_at")
-# The sampling decision recorded on a call (`Call.sampling`), as `values()` names it
-SAMPLING_COLUMNS = ("sampled", "sampling_draw", "sampling_reasons")
 
 
 # Enum lookups by value, a tenth of `Status(value)`'s cost (a preview makes tens of thousands)
@@ -266,11 +264,6 @@ def facts_from(row: Mapping[str, Any]) -> CallFacts:
         problem_id=row["problem_id"], priority=row["priority"], user_confirmed_at=row.get("user_confirmed_at"),
         times_refused=row["times_refused"], duplicate_of_id=row["duplicate_of_id"],
         unresolved_kind=UnresolvedKind(kind) if kind else None)
-
-
-def recorded_sampling(row: Mapping[str, Any]) -> SamplingDecision:
-    """The sampling decision recorded on a call, from its SAMPLING_COLUMNS (a Call or a `values()` row)."""
-    return SamplingDecision(row["sampled"], tuple(row["sampling_reasons"] or (NO_POLICY,)), row["sampling_draw"])
 
 
 def fact_columns(facts: CallFacts) -> dict[str, Any]:
