@@ -5,6 +5,7 @@ Call Auto Close page (shown with the change-reason prompt, before anything is sa
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,10 +15,11 @@ from django.utils import timezone
 from closeloop.accounts.services import create_token
 from closeloop.autoclose import services as autoclose
 from closeloop.autoclose.models import AutoCloseRule
-from closeloop.autoclose.preview import preview_rule_change
+from closeloop.autoclose.preview import PREVIEW_DAYS, _decided, _watched, preview_rule_change
 from closeloop.calls import services as calls
 from closeloop.cli.main import main
-from closeloop.closure.autoclose_preview import Step
+from closeloop.closure import CallType
+from closeloop.closure.autoclose_preview import Step, preview_auto_close
 from closeloop.partitions.models import SettingsChange
 
 pytestmark = pytest.mark.django_db
@@ -126,10 +128,12 @@ def test_deactivating_the_rule_leaves_every_call_to_the_closers(idle_desk, desk,
     assert AutoCloseRule.objects.get().active
 
 
-def test_the_preview_reads_its_window_in_four_queries_however_many_calls(idle_desk, desk, now,
-                                                                         django_assert_num_queries):
+def test_the_preview_reads_its_window_in_six_queries_however_many_calls(idle_desk, desk, now,
+                                                                        django_assert_num_queries):
     rules = [idle_desk["rule"].as_value()]
-    with django_assert_num_queries(4):  # watched calls, their reminders, the decisions, their actions
+    # watched calls, their reminders, the decisions, their actions; and, as the rule watches incidents only, a
+    # count each of the waiting calls and the verdicts of other types
+    with django_assert_num_queries(6):
         small = preview_rule_change(desk.default, rules, [], now)
     for n in range(6):
         call = calls.log_call(desk.default, "incident", f"More work {n}", log_group=desk.service_desk,
@@ -138,9 +142,32 @@ def test_the_preview_reads_its_window_in_four_queries_however_many_calls(idle_de
         if n % 2:
             calls.take_call(call.ref, desk.carol, at=now - 2 * DAY)
             calls.close_call(call.ref, desk.carol, "Confirmed", reason="FIXED", at=now - DAY)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         large = preview_rule_change(desk.default, rules, [], now)
     assert (large.watched, large.resolved_recently) == (small.watched + 3, small.resolved_recently + 3)
+
+
+def test_calls_no_rule_could_apply_to_are_counted_and_give_the_preview_of_reading_every_call(idle_desk, desk, now):
+    """The rule watches incidents only: the problem waiting and the one decided lately are counted, not read, and
+    the preview is the one the core gives from every call of the window."""
+    waiting = calls.log_call(desk.default, "problem", "Disk fills up", log_group=desk.service_desk,
+                             assigned_analyst=desk.rita, actor=desk.alice, at=now - 5 * DAY)
+    calls.resolve_call(waiting.ref, desk.rita, "Rotated the logs", at=now - 4 * DAY)
+    decided = calls.log_call(desk.default, "problem", "Backups fail", log_group=desk.service_desk,
+                             assigned_analyst=desk.rita, actor=desk.alice, at=now - 8 * DAY)
+    calls.resolve_call(decided.ref, desk.rita, "New tape", at=now - 7 * DAY)
+    calls.take_call(decided.ref, desk.carol, at=now - 3 * DAY)
+    calls.reject_resolution(decided.ref, desk.carol, "Still failing", at=now - 2 * DAY)
+    before = [idle_desk["rule"].as_value()]
+    after = [replace(before[0], idle_days=4)]
+    preview = preview_rule_change(desk.default, before, after, now)
+    every = {kind: None for kind in CallType}
+    watched, none_left = _watched(desk.default, sorted(s.value for s in before[0].statuses), every)
+    past, none_counted = _decided(desk.default, now - PREVIEW_DAYS * DAY, every)
+    assert none_left == none_counted == 0 and len(watched) == 4 and len(past) == 5
+    assert preview.as_dict() == preview_auto_close(watched, past, before, after, now).as_dict()
+    assert (preview.watched, preview.resolved_recently) == (4, 5)
+    assert preview.before[Step.NOTHING] == 1 and preview.decided_after[Step.NOTHING] >= 1
 
 
 def test_the_api_dry_run_answers_the_preview_and_writes_nothing(idle_desk, desk):

@@ -22,6 +22,7 @@ from closeloop.closure.autoclose import (
     Reminder,
     due,
     facts_for_rules,
+    kinds_ruled,
     rule_for,
 )
 from closeloop.closure.autoclose_preview import (
@@ -306,3 +307,39 @@ def test_calls_read_as_the_rules_read_them_give_the_same_preview(
     reduced = preview_auto_close([replace(c, call=read(c.call)) for c in calls],
                                  [replace(d, call=read(d.call)) for d in past], before, after, NOW)
     assert reduced.as_dict() == full.as_dict()
+
+
+typed_rules = st.tuples(rules(), st.sampled_from([frozenset(), frozenset({CallType.INCIDENT}),
+                                                  frozenset({CallType.PROBLEM, CallType.SERVICE_REQUEST})])).map(
+    lambda pair: replace(pair[0], call_types=pair[1]))
+some_types = st.lists(st.sampled_from(CallType), min_size=30, max_size=30)
+
+
+def _ruled(call: CallFacts, kinds: dict[CallType, frozenset[int] | None]) -> bool:
+    return call.call_type in kinds and (kinds[call.call_type] is None or call.priority in kinds[call.call_type])
+
+
+@settings(max_examples=300, deadline=None)
+@given(rules_now=st.lists(typed_rules, max_size=4), call_type=st.sampled_from(CallType), priority=st.integers(0, 5))
+def test_the_kinds_ruled_are_exactly_the_types_and_priorities_some_rule_applies_to(
+        rules_now: list[AutoCloseRuleFacts], call_type: CallType, priority: int) -> None:
+    applies = any(rule_for(facts(1, status=status, call_type=call_type, priority=priority), rules_now) is not None
+                  for status in Status)
+    assert _ruled(facts(1, call_type=call_type, priority=priority), kinds_ruled(rules_now)) is applies
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calls=watched_calls(), past=decided_calls(), types=some_types, before=st.lists(typed_rules, max_size=3),
+       after=st.lists(typed_rules, max_size=3))
+def test_calls_no_rule_applies_to_may_be_counted_instead_of_read(
+        calls: list[WatchedCall], past: list[DecidedCall], types: list[CallType], before: list[AutoCloseRuleFacts],
+        after: list[AutoCloseRuleFacts]) -> None:
+    """The service reads only the calls of `kinds_ruled` and counts the others: the preview must not change."""
+    calls = [replace(c, call=c.call.but(call_type=t)) for c, t in zip(calls, types, strict=False)]
+    past = [replace(d, call=d.call.but(call_type=t)) for d, t in zip(past, reversed(types), strict=False)]
+    kinds = kinds_ruled([*before, *after])
+    read = [c for c in calls if _ruled(c.call, kinds)]
+    read_past = [d for d in past if _ruled(d.call, kinds)]
+    counted = preview_auto_close(read, read_past, before, after, NOW, others_watched=len(calls) - len(read),
+                                 others_decided=len(past) - len(read_past))
+    assert counted.as_dict() == preview_auto_close(calls, past, before, after, NOW).as_dict()

@@ -1,4 +1,4 @@
-"""The what-if preview of Call Auto Close rules: the calls it looks at, read in four queries, judged by the core.
+"""The what-if preview of Call Auto Close rules: the calls it looks at, read in a few queries, judged by the core.
 
 `preview_rule_change` is what the Call Auto Close page shows before it asks for the change reason, what the API
 answers to `dry_run=true` and what `closeloop autoclose add/set/deactivate --dry-run` prints. The rule
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from closeloop.calls.models import (
@@ -23,8 +23,8 @@ from closeloop.calls.models import (
     ClosureDecision,
 )
 from closeloop.calls.moments import moment, seconds
-from closeloop.closure import Action, CallFacts, Status
-from closeloop.closure.autoclose import AUTO_CLOSE_INPUT, AutoCloseRuleFacts, facts_for_rules
+from closeloop.closure import Action, CallType, Status
+from closeloop.closure.autoclose import AUTO_CLOSE_INPUT, AutoCloseRuleFacts, facts_for_rules, kinds_ruled
 from closeloop.closure.autoclose_preview import (
     AutoClosePreview,
     DecidedCall,
@@ -50,69 +50,83 @@ _VERDICTS = {
 _ACTIONS = [action.value for action in Action if action not in (Action.REMIND, Action.ADD_NOTE)]
 
 
-def _watched(partition: Partition, statuses: list[str]) -> list[WatchedCall]:
-    """The calls in a watched status, each with the reminders sent since its last action (two queries)."""
+def _ruled(kinds: dict[CallType, frozenset[int] | None], prefix: str = "") -> Q | None:
+    """The calls of the types and priorities some rule applies to (`kinds_ruled`), as a condition on the type and
+    priority columns (of the related call, with `prefix`); None when the rules apply to every call."""
+    if len(kinds) == len(CallType) and all(priorities is None for priorities in kinds.values()):
+        return None
+    condition = Q(pk__in=[])  # no rule applies to any call: the condition matches none
+    for kind, priorities in sorted(kinds.items()):
+        at = {f"{prefix}priority__in": sorted(priorities)} if priorities is not None else {}
+        condition |= Q(**{f"{prefix}call_type": kind.value}, **at)
+    return condition
+
+
+def _watched(partition: Partition, statuses: list[str],
+             kinds: dict[CallType, frozenset[int] | None]) -> tuple[list[WatchedCall], int]:
+    """The calls in a watched status that some rule could apply to, each with the reminders sent since its last
+    action, and how many other calls are in a watched status (two queries, and a count when there are others)."""
+    waiting = Call.objects.filter(partition=partition, status__in=statuses)
+    ruled = _ruled(kinds)
+    calls = waiting if ruled is None else waiting.filter(ruled)
     # idle the longest first; of each call only what the rules read (AUTO_CLOSE_INPUT)
-    calls = Call.objects.filter(partition=partition, status__in=statuses).order_by(
-        "last_action_at", "id").values("id", *AUTO_CLOSE_INPUT, "sampled", "sampling_draw",
-                                       idle_since=seconds("last_action_at"))
-    sent = dict(CallEvent.objects.filter(call__partition=partition, call__status__in=statuses,
+    rows = list(calls.order_by("last_action_at", "id").values_list(
+        "id", *AUTO_CLOSE_INPUT, "sampled", "sampling_draw", seconds("last_action_at")))
+    reminders = CallEvent.objects.filter(call__partition=partition, call__status__in=statuses,
                                          action=Action.REMIND.value, at__gt=F("call__last_action_at"))
-                .values("call_id").annotate(n=Count("id")).order_by().values_list("call_id", "n"))
+    if (ruled_call := _ruled(kinds, "call__")) is not None:
+        reminders = reminders.filter(ruled_call)
+    sent = dict(reminders.values("call_id").annotate(n=Count("id")).order_by().values_list("call_id", "n"))
     zone = timezone.get_current_timezone()
-    return [WatchedCall(_for_rules(row), moment(row["idle_since"], zone),
-                        sent.get(row["id"], 0), SamplingDecision(row["sampled"], (), row["sampling_draw"]))
-            for row in calls]  # a rule asks only whether a policy sampled it
+    watched = [WatchedCall(facts_for_rules(ref, CALL_TYPE_OF[call_type], STATUS_OF[status], priority),
+                           moment(idle_since, zone), sent.get(call_id, 0),
+                           SamplingDecision(sampled, (), draw))  # a rule asks only whether a policy sampled it
+               for call_id, ref, call_type, status, priority, sampled, draw, idle_since in rows]
+    return watched, (0 if ruled is None else waiting.count() - len(watched))
 
 
-def _decided(partition: Partition, since: datetime) -> list[DecidedCall]:
-    """The verdicts on resolutions of the window, each with the actions on its call in the closure stage before
-    it (two queries: the decisions with their calls, then the actions of those calls in their closure stage)."""
+def _decided(partition: Partition, since: datetime,
+             kinds: dict[CallType, frozenset[int] | None]) -> tuple[list[DecidedCall], int]:
+    """The verdicts on resolutions of the window on calls some rule could apply to (of the type and priority the
+    decision recorded), each with the actions on its call in the closure stage before it, and how many other
+    verdicts the window holds (two queries: the decisions with their calls, then the actions of those calls in
+    their closure stage; and a count when there are others)."""
     window = ClosureDecision.objects.filter(partition=partition, decided_at__gte=since, resolved_at__gte=since)
+    ruled = _ruled(kinds)
+    judged = window if ruled is None else window.filter(ruled)
     # one row per verdict: the decision's columns, and of its call what the rules read, as the call was judged
     # (of the type and priority the decision recorded), and whom it waited for
-    decisions = list(window.order_by("-decided_at").values(
-        *_DECISION_COLUMNS, ref=F("call__ref"), status=F("call__status"),
-        closure_target_analyst_id=F("call__closure_target_analyst_id"),
-        resolved_s=seconds("resolved_at"), decided_s=seconds("decided_at")))
-    actions: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    zone = timezone.get_current_timezone()
+    decisions = list(judged.order_by("-decided_at").values_list(
+        "call_id", "call__ref", "call_type", "call__status", "priority", "outcome", "decided_by_id", "sampled",
+        "call__closure_target_analyst_id", seconds("resolved_at"), seconds("decided_at")))
+    actions: dict[int, list[tuple[float, str]]] = defaultdict(list)
     if decisions:
         # only the actions inside each verdict's closure stage (its resolve, and any take or forward before it),
         # read from each decision through the index of its call's events by time
-        rows = (window.filter(call__events__at__gte=F("resolved_at"), call__events__at__lt=F("decided_at"),
+        rows = (judged.filter(call__events__at__gte=F("resolved_at"), call__events__at__lt=F("decided_at"),
                               call__events__action__in=_ACTIONS)
                 .order_by("call__events__at", "call__events__id")
                 .values_list("call_id", seconds("call__events__at"), "call__events__to_status"))
         for call_id, at, to_status in rows:
-            actions[call_id].append((moment(at, zone), to_status))
-    return [_decided_call(decision, actions[decision["call_id"]], zone) for decision in decisions]
+            actions[call_id].append((at, to_status))
+    zone = timezone.get_current_timezone()
+    decided = [_decided_call(decision, actions[decision[0]], zone) for decision in decisions]
+    return decided, (0 if ruled is None else window.count() - len(decided))
 
 
-def _for_rules(row: dict[str, Any]) -> CallFacts:
-    """The call of a row as the rules read it."""
-    return facts_for_rules(row["ref"], CALL_TYPE_OF[row["call_type"]], STATUS_OF[row["status"]], row["priority"])
-
-
-# its times are read as `seconds` (resolved_s, decided_s)
-_DECISION_COLUMNS = ("call_id", "call_type", "priority", "outcome", "decided_by_id", "sampled")
-
-
-def _decided_call(decision: dict[str, Any], actions: list[tuple[datetime, str]], zone: tzinfo) -> DecidedCall:
-    """One verdict (a `values()` row of the decision and of its call's AUTO_CLOSE_INPUT) with its call's actions."""
-    resolved_at, decided_at = moment(decision["resolved_s"], zone), moment(decision["decided_s"], zone)
+def _decided_call(decision: tuple[Any, ...], actions: list[tuple[float, str]], zone: tzinfo) -> DecidedCall:
+    """One verdict (a row of `_decided`'s decisions) with its call's actions (seconds, status left in)."""
+    _, ref, call_type, status, priority, outcome, decided_by_id, sampled, waited_for, resolved_s, decided_s = decision
+    resolved_at, decided_at = moment(resolved_s, zone), moment(decided_s, zone)
     assert resolved_at is not None and decided_at is not None  # the window holds resolutions only
-    call = _for_rules(decision)
-    stage = [(at, STATUS_OF[status]) for at, status in actions if resolved_at <= at < decided_at]
+    # a call decided more than once in the window: only the actions of this verdict's closure stage
+    stage = [(moment(at, zone), STATUS_OF[status]) for at, status in actions if resolved_s <= at < decided_s]
     if not stage or stage[0][0] > resolved_at:  # a desk loaded without history: waiting since resolved
-        waited = (Status.FORWARD_TO_YOU_FOR_CLOSE if decision["closure_target_analyst_id"]
-                  else Status.FORWARD_FOR_CLOSURE)
+        waited = Status.FORWARD_TO_YOU_FOR_CLOSE if waited_for else Status.FORWARD_FOR_CLOSURE
         stage.insert(0, (resolved_at, waited))
-    sampled = decision["sampled"]
     sampling = SamplingDecision(True, (NO_POLICY,)) if sampled is None else SamplingDecision(sampled, (), 0.0)
-    return DecidedCall(call, tuple(stage), decided_at,
-                       _VERDICTS[decision["outcome"]], decision["decided_by_id"] is not None,
-                       sampling)
+    call = facts_for_rules(ref, CALL_TYPE_OF[call_type], STATUS_OF[status], priority)
+    return DecidedCall(call, tuple(stage), decided_at, _VERDICTS[outcome], decided_by_id is not None, sampling)
 
 
 def preview_rule_change(partition: Partition, before: Sequence[AutoCloseRuleFacts],
@@ -123,6 +137,9 @@ def preview_rule_change(partition: Partition, before: Sequence[AutoCloseRuleFact
     resolutions of those days (found through the closure decisions, indexed by partition and time)."""
     now = now or timezone.now()
     statuses = sorted({s.value for rule in (*before, *after) if rule.active for s in rule.statuses})
-    watched = _watched(partition, statuses) if statuses else []  # no active rule either way: none watched
-    decided = _decided(partition, now - timedelta(days=PREVIEW_DAYS))
-    return preview_auto_close(watched, decided, before, after, now, days=PREVIEW_DAYS)
+    kinds = kinds_ruled((*before, *after))
+    # no active rule either way: none watched
+    watched, others_watched = _watched(partition, statuses, kinds) if statuses else ([], 0)
+    decided, others_decided = _decided(partition, now - timedelta(days=PREVIEW_DAYS), kinds)
+    return preview_auto_close(watched, decided, before, after, now, days=PREVIEW_DAYS,
+                              others_watched=others_watched, others_decided=others_decided)

@@ -311,7 +311,10 @@ class CallEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["call", "at"])]
+        indexes = [models.Index(fields=["call", "at"]),
+                   # the reminders a call got since its last action (Call Auto Close and its preview): a few
+                   # rows, where the index of all events makes each call read its whole history
+                   models.Index(fields=["call", "at"], name="callevent_reminders", condition=Q(action="remind"))]
 
     @property
     def actor_name(self) -> str:

@@ -291,17 +291,18 @@ class AutoClosePreview:
 
 def preview_auto_close(watched: Iterable[WatchedCall], decided: Iterable[DecidedCall],
                        before: Sequence[AutoCloseRuleFacts], after: Sequence[AutoCloseRuleFacts], now: datetime,
-                       days: int = 30) -> AutoClosePreview:
+                       days: int = 30, *, others_watched: int = 0, others_decided: int = 0) -> AutoClosePreview:
     """What the rules `after` would do compared with the rules `before` (see the module's docstring).
 
     `watched` are the calls in a status the rules watch now; `decided` the resolutions that got their verdict
-    in the last `days` days."""
+    in the last `days` days. `others_watched` and `others_decided` count more of each, of a call type and
+    priority no rule before or after applies to (`kinds_ruled`): the rules do nothing to those either way."""
     rules_before, rules_after = RuleLookup(before), RuleLookup(after)
-    counts_before: Counter[Step] = Counter()
-    counts_after: Counter[Step] = Counter()
+    counts_before: Counter[Step] = Counter({Step.NOTHING: others_watched} if others_watched else {})
+    counts_after: Counter[Step] = Counter(counts_before)
     acting = Counter[str]()
     changes: list[StepChange] = []
-    n_watched = 0
+    n_watched = others_watched
     for call in watched:
         n_watched += 1
         was, will = next_step(call, rules_before, now), next_step(call, rules_after, now)
@@ -311,11 +312,11 @@ def preview_auto_close(watched: Iterable[WatchedCall], decided: Iterable[Decided
         acting["after"] += will.step is not Step.NOTHING and will.at == now
         if was.key != will.key:
             changes.append(StepChange(call.call.ref, was, will))
-    decided_before: Counter[Step] = Counter()
-    decided_after: Counter[Step] = Counter()
+    decided_before: Counter[Step] = Counter({Step.NOTHING: others_decided} if others_decided else {})
+    decided_after: Counter[Step] = Counter(decided_before)
     tally = Counter[str]()
     decided_changes: list[StepChange] = []
-    n_decided = 0
+    n_decided = others_decided
     for past in decided:
         n_decided += 1
         was, will = step_before_verdict(past, rules_before), step_before_verdict(past, rules_after)
