@@ -5,8 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from closeloop.accounts.services import get_ipk_role, set_membership
 from closeloop.calls import services as calls
-from closeloop.calls.queries import outstanding_calls, outstanding_summary
+from closeloop.calls.queries import QUEUES, count_queues, outstanding_calls, outstanding_summary
+from closeloop.partitions import services as partitions
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +82,45 @@ def test_listed_calls_come_with_every_name_they_show_in_three_queries(desk, djan
     assert shown[-1] == ("Default", "alice", "Service Desk", "rita", "rita", "carol", "Service Desk", None, None,
                          None)
     assert len(shown) == 3
+
+
+def _desk_with_every_queue(desk):  # type: ignore[no-untyped-def]
+    """Calls in each of carol's queues, and as many that are in none of them (other groups, analysts, partitions)."""
+    d = desk
+    for owner in (d.carol, d.rita):
+        calls.log_call(d.default, "incident", "assigned", actor=d.alice, assigned_analyst=owner)
+    for group, member in ((d.service_desk, d.rita), (d.network, d.bob)):
+        calls.log_call(d.default, "incident", "group queue", actor=d.alice, assigned_group=group)
+        calls.log_call(d.default, "incident", "unassigned", actor=member, log_group=group)
+        calls.log_call(d.default, "incident", "assigned in the group", actor=d.alice, assigned_group=group,
+                       assigned_analyst=member)
+        waiting = calls.log_call(d.default, "incident", "to validate", actor=member, log_group=group,
+                                 assigned_analyst=member)
+        calls.resolve_call(waiting.ref, member, "done")
+    taken = calls.log_call(d.default, "incident", "taken", actor=d.alice, log_group=d.service_desk,
+                           assigned_analyst=d.rita)
+    calls.resolve_call(taken.ref, d.rita, "done")
+    calls.take_call(taken.ref, d.carol)
+    held = calls.log_call(d.default, "incident", "on hold", actor=d.alice, assigned_analyst=d.carol)
+    calls.hold_call(held.ref, d.carol, "Waiting for a part")
+    calls.log_call(d.other, "incident", "elsewhere", actor=d.olga, assigned_analyst=d.olga)
+
+
+@pytest.mark.parametrize("who", ["carol", "rita", "bob", "olga"])
+def test_the_queue_counts_are_the_numbers_of_calls_each_queue_lists(desk, who):
+    _desk_with_every_queue(desk)
+    analyst = getattr(desk, who)
+    partition = desk.other if who == "olga" else desk.default
+    listed = {q: outstanding_calls(analyst, q, partition.id).count() for q in QUEUES}
+    assert count_queues(analyst, partition.id) == listed == outstanding_summary(analyst, partition.id).queues
+    if who == "carol":
+        assert listed == {"mine": 2, "groups": 2, "to_me": 1, "for_closure": 1}
+
+
+def test_the_queue_counts_follow_groups_roles_and_memberships(desk):
+    _desk_with_every_queue(desk)
+    partitions.add_group_member(desk.network, desk.carol, desk.admin)
+    assert count_queues(desk.carol, desk.default.id) == {"mine": 2, "groups": 4, "to_me": 1, "for_closure": 2}
+    set_membership(desk.carol, desk.default, get_ipk_role("Analyst"), actor=desk.admin)
+    assert count_queues(desk.carol, desk.default.id)["for_closure"] == 0  # no longer may validate
+    assert count_queues(desk.carol, desk.other.id) == dict.fromkeys(QUEUES, 0)  # not a member there

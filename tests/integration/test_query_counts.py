@@ -96,10 +96,10 @@ def _long_history_ref() -> str:
 
 # (who, url or a function of the desk giving it, cap)
 WEB_PAGES: list[tuple[str, str | Callable[[], str], int]] = [
-    ("carol", "/", 11),  # over the budget: the bulk bar's choice lists (4) and the rows' names (2)
-    ("carol", "/?queue=for_closure", 11),
+    ("carol", "/", PAGE),
+    ("carol", "/?queue=for_closure", PAGE),
     ("carol", "/queue-counts/", PAGE),
-    ("rita", "/?queue=mine", 9),
+    ("rita", "/?queue=mine", PAGE),
     ("carol", "/profile/", PAGE),
     ("alice", "/calls/new/", PAGE),
     ("carol", lambda: f"/calls/{_long_history_ref()}/", 10),  # over: history, decisions, work log, names

@@ -178,7 +178,14 @@ class Call(models.Model):
     class Meta:
         ordering = ["-logged_at"]
         indexes = [
-            models.Index(fields=["assigned_analyst", "status"], name="call_assignee_status"),
+            # Calls Outstanding counts each queue through its own index, reading index entries only: the
+            # analyst's own calls in one partition, a group's unassigned calls, and the calls waiting in the queue
+            # of the group that logged them (those two partial: only calls nobody is assigned to)
+            models.Index(fields=["assigned_analyst", "status", "partition"], name="call_assignee_queue"),
+            models.Index(fields=["assigned_group", "status"], name="call_group_queue",
+                         condition=Q(assigned_analyst__isnull=True, assigned_group__isnull=False)),
+            models.Index(fields=["log_group", "status"], name="call_unassigned_queue",
+                         condition=Q(assigned_analyst__isnull=True, assigned_group__isnull=True)),
             # logged_at last, so a group's list filtered by status comes out of the index already in order
             models.Index(fields=["assigned_group", "status", "logged_at"], name="call_group_status_logged"),
             models.Index(fields=["closure_target_analyst", "status"], name="call_closer_status"),

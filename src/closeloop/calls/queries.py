@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 from typing import Any
 
-from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.db.models import Case, Count, F, Func, IntegerField, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
-from closeloop.accounts.models import Analyst
+from closeloop.accounts.models import Analyst, Membership
 from closeloop.closure import OPEN_STATUSES, InvalidInput, Status
+from closeloop.partitions.models import Partition
+from closeloop.partitions.snapshot import remembered
 
 from .models import Call
 
@@ -21,6 +25,8 @@ __all__ = [
     "OutstandingSummary",
     "outstanding_calls",
     "outstanding_summary",
+    "count_queues",
+    "queue_groups",
     "age_of",
     "OutstandingRow",
     "outstanding_rows",
@@ -45,24 +51,48 @@ AGE_BUCKETS: list[tuple[str, timedelta | None]] = [
 ]
 
 
-def _queue_filters(analyst: Analyst, partition_id: int | None = None) -> dict[str, Q]:
-    """Each queue's condition. With a partition, each condition carries it itself: a condition ANDed around
-    the four lets SQLite walk the whole partition by its index instead of reading each queue's own index."""
+def queue_groups(analyst: Analyst, partition_id: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The analyst's groups in the partition, and those whose calls waiting for closure they may validate (their
+    role there has the Closure Comments right); none outside their partitions. Kept while the desk stays the same
+    (group members, memberships and roles change its version)."""
+    def load() -> tuple[tuple[int, ...], tuple[int, ...]]:
+        role = Membership.objects.filter(analyst=analyst, partition_id=partition_id).values("ipk_role__close")
+        rows = analyst.ipk_groups.filter(partition_id=partition_id, partition__memberships__analyst=analyst).annotate(
+            may_close=Subquery(role[:1])).order_by("id").values_list("id", "may_close")
+        return tuple(g for g, _ in rows), tuple(g for g, may_close in rows if may_close)
+
+    return remembered(("queue-groups", partition_id, analyst.id), load, shared=True)
+
+
+def _queue_parts(analyst: Analyst, partition_id: int | None = None) -> dict[str, tuple[Q, ...]]:
+    """Each queue's condition, in parts that each have an index of their own: counted one by one, OR-ed for the
+    rows. With a partition, each part carries it (or names its groups): a condition ANDed around the queues lets
+    the database walk the whole partition by its index instead of reading each queue's own index."""
     in_partition = Q(partition_id=partition_id) if partition_id is not None else Q()
-    mine = analyst.ipk_groups.filter(partition_id=partition_id) if partition_id is not None else analyst.ipk_groups
-    groups = mine.filter(partition__memberships__analyst=analyst).values("id")
-    # Validation work is only shown to members who may validate it (the Closure Comments right): one filter(), so
-    # the right is the analyst's own membership's.
-    closing_groups = mine.filter(partition__memberships__analyst=analyst,
-                                 partition__memberships__ipk_role__close=True).values("id")
+    groups: Any
+    closing_groups: Any
+    if partition_id is not None:
+        groups, closing_groups = queue_groups(analyst, partition_id)
+    else:
+        groups = analyst.ipk_groups.filter(partition__memberships__analyst=analyst).values("id")
+        # validation work is only shown to members who may validate it (the Closure Comments right): one filter(),
+        # so the right is the analyst's own membership's
+        closing_groups = analyst.ipk_groups.filter(partition__memberships__analyst=analyst,
+                                                   partition__memberships__ipk_role__close=True).values("id")
+    unassigned = Q(status__in=_WORK, assigned_analyst__isnull=True)
     return {
-        "mine": Q(status__in=_WORK, assigned_analyst=analyst) & in_partition,
+        "mine": (Q(status__in=_WORK, assigned_analyst=analyst) & in_partition,),
         # a call nobody has assigned yet waits in the queue of the group that logged it
-        "groups": Q(status__in=_WORK, assigned_analyst__isnull=True)
-        & (Q(assigned_group__in=groups) | Q(assigned_group__isnull=True, log_group__in=groups)),
-        "to_me": Q(status=Status.FORWARD_TO_YOU_FOR_CLOSE.value, closure_target_analyst=analyst) & in_partition,
-        "for_closure": Q(status=Status.FORWARD_FOR_CLOSURE.value, closure_target_group__in=closing_groups),
+        "groups": (unassigned & Q(assigned_group__in=groups),
+                   unassigned & Q(assigned_group__isnull=True, log_group__in=groups)),
+        "to_me": (Q(status=Status.FORWARD_TO_YOU_FOR_CLOSE.value, closure_target_analyst=analyst) & in_partition,),
+        "for_closure": (Q(status=Status.FORWARD_FOR_CLOSURE.value, closure_target_group__in=closing_groups),),
     }
+
+
+def _queue_filters(analyst: Analyst, partition_id: int | None = None) -> dict[str, Q]:
+    """Each queue's condition."""
+    return {name: reduce(or_, parts) for name, parts in _queue_parts(analyst, partition_id).items()}
 
 
 def _queues_rows(analyst: Analyst, filters: dict[str, Q], partition_id: int | None,
@@ -137,6 +167,25 @@ def age_bucket(age: timedelta) -> str:
         if limit is None or age < limit:
             return label
     raise AssertionError("the last bucket has no limit")
+
+
+def _counted(calls: QuerySet[Call]) -> Subquery:
+    """How many calls `calls` holds, as a value of another query."""
+    return Subquery(calls.order_by().values(n=Func(F("id"), function="COUNT", output_field=IntegerField())))
+
+
+def count_queues(analyst: Analyst, partition_id: int) -> dict[str, int]:
+    """How many calls each of the analyst's queues holds in one partition (none outside their partitions), in
+    one query: each part of a queue is counted through its own index, a few thousand index entries at most
+    however large the desk, never the rows of the partition."""
+    parts = _queue_parts(analyst, partition_id)
+    columns = {f"{name}_{n}": _counted(Call.objects.filter(part)) for name, queue in parts.items()
+               for n, part in enumerate(queue)}
+    member = Partition.objects.filter(pk=partition_id, memberships__analyst=analyst)
+    row = member.values(**columns).first()
+    # a part naming no group (an empty list of ids) counts as none
+    return {name: sum(row[f"{name}_{n}"] or 0 for n in range(len(queue))) if row else 0
+            for name, queue in parts.items()}
 
 
 def outstanding_summary(analyst: Analyst, partition_id: int | None = None) -> OutstandingSummary:
