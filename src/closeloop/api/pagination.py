@@ -23,10 +23,12 @@ class PageParams(Schema):
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, at most {MAX_PAGE_SIZE}")
 
 
-def page_of(rows: QuerySet[Any] | list[T], params: PageParams, present: Callable[[Any], dict[str, Any]]
-            ) -> dict[str, Any]:
-    """One page of `rows`, each shown by `present`, with the counts a client needs to walk the pages."""
-    count = rows.count() if isinstance(rows, QuerySet) else len(rows)
+def page_of(rows: QuerySet[Any] | list[T], params: PageParams, present: Callable[[Any], dict[str, Any]],
+            count: int | None = None) -> dict[str, Any]:
+    """One page of `rows`, each shown by `present`, with the counts a client needs to walk the pages (`count`:
+    how many rows there are, when the caller has counted them already)."""
+    if count is None:
+        count = rows.count() if isinstance(rows, QuerySet) else len(rows)
     pages = max(1, -(-count // params.page_size))
     if params.page > pages:
         raise InvalidInput(f"There are only {pages} page(s) of {params.page_size}", field="page")

@@ -220,5 +220,7 @@ def outstanding(request: HttpRequest, filters: Query[OutstandingFilters],
     policies, now = policies_for(analyst, partition_id), timezone.now()
     page = page_of(rows, paging, lambda c: {**call_as_dict(c),
                                             "age_hours": round(age_of(c, now).total_seconds() / 3600, 1),
-                                            "closure_sla": closure_sla_as_dict(verdict_for(c, policies, now))})
+                                            "closure_sla": closure_sla_as_dict(verdict_for(c, policies, now))},
+                   # the summary counted the queues already
+                   count=summary.queues[filters.queue] if filters.queue else summary.total)
     return {**page, "summary": summary.as_dict()}

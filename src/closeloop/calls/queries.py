@@ -64,21 +64,23 @@ def queue_groups(analyst: Analyst, partition_id: int) -> tuple[tuple[int, ...], 
     return remembered(("queue-groups", partition_id, analyst.id), load, shared=True)
 
 
+def _partitions_of(analyst: Analyst) -> tuple[int, ...]:
+    """The partitions the analyst works in (kept while the desk stays the same)."""
+    return remembered(("partitions-of", analyst.id), lambda: tuple(
+        analyst.memberships.order_by("partition_id").values_list("partition_id", flat=True)), shared=True)
+
+
 def _queue_parts(analyst: Analyst, partition_id: int | None = None) -> dict[str, tuple[Q, ...]]:
     """Each queue's condition, in parts that each have an index of their own: counted one by one, OR-ed for the
-    rows. With a partition, each part carries it (or names its groups): a condition ANDed around the queues lets
-    the database walk the whole partition by its index instead of reading each queue's own index."""
-    in_partition = Q(partition_id=partition_id) if partition_id is not None else Q()
-    groups: Any
-    closing_groups: Any
-    if partition_id is not None:
-        groups, closing_groups = queue_groups(analyst, partition_id)
-    else:
-        groups = analyst.ipk_groups.filter(partition__memberships__analyst=analyst).values("id")
-        # validation work is only shown to members who may validate it (the Closure Comments right): one filter(),
-        # so the right is the analyst's own membership's
-        closing_groups = analyst.ipk_groups.filter(partition__memberships__analyst=analyst,
-                                                   partition__memberships__ipk_role__close=True).values("id")
+    rows. Each part names its partition, or the analyst's groups there by id (without a partition: the parts of
+    each of the analyst's partitions), so the database reads each queue's own index entries and never walks a
+    whole partition by its index."""
+    if partition_id is None:
+        each = [_queue_parts(analyst, partition) for partition in _partitions_of(analyst)]
+        return {name: tuple(part for parts in each for part in parts[name]) for name in QUEUES}
+    in_partition = Q(partition_id=partition_id)
+    # validation work is only shown to members who may validate it (the Closure Comments right)
+    groups, closing_groups = queue_groups(analyst, partition_id)
     unassigned = Q(status__in=_WORK, assigned_analyst__isnull=True)
     return {
         "mine": (Q(status__in=_WORK, assigned_analyst=analyst) & in_partition,),
@@ -92,7 +94,9 @@ def _queue_parts(analyst: Analyst, partition_id: int | None = None) -> dict[str,
 
 def _queue_filters(analyst: Analyst, partition_id: int | None = None) -> dict[str, Q]:
     """Each queue's condition."""
-    return {name: reduce(or_, parts) for name, parts in _queue_parts(analyst, partition_id).items()}
+    # no part (an analyst in no partition): a condition no call meets
+    return {name: reduce(or_, parts) if parts else Q(pk__in=[])
+            for name, parts in _queue_parts(analyst, partition_id).items()}
 
 
 def _queues_rows(analyst: Analyst, filters: dict[str, Q], partition_id: int | None,

@@ -284,6 +284,9 @@ def test_outstanding_shows_the_callers_queues_with_counts(as_, scene):
     assert reply.body["summary"]["queues"] == {"mine": 0, "groups": 0, "to_me": 1, "for_closure": 1}
     assert {c["ref"] for c in reply.body["items"]} == {scene["to_carol"].ref, scene["for_closure"].ref}
     assert all(c["age_hours"] >= 0 for c in reply.body["items"])
+    assert (reply.body["count"], reply.body["pages"]) == (2, 1)  # the count the summary took, for the rows listed
+    one = as_("carol").get("/outstanding?queue=to_me&page_size=1").body
+    assert (one["count"], one["pages"], len(one["items"])) == (1, 1, 1)
 
 
 def test_outstanding_one_queue_and_a_bad_queue(as_, scene):
