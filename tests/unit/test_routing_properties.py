@@ -34,8 +34,14 @@ from closeloop.closure import (
     changes,
 )
 from closeloop.closure.guards import check_closer
-from closeloop.closure.preview import Routes, _after_save, resolved_again
-from closeloop.closure.routing import reroute_stranded, route_for_closure, route_to_target
+from closeloop.closure.preview import Routes, _after_save, preview_settings, resolved_again
+from closeloop.closure.routing import (
+    ROUTING_INPUT,
+    facts_for_routing,
+    reroute_stranded,
+    route_for_closure,
+    route_to_target,
+)
 from tests.closure_oracle import (
     WORKABLE,
     Route,
@@ -258,7 +264,7 @@ ONE_FIELD_CHANGED = st.sampled_from([
 @settings(max_examples=400)
 @given(RESOLVED, st.data(), ANY_METHOD, directories())
 def test_a_preview_routing_each_distinct_call_once_answers_as_routing_every_call(first, data, s, d):
-    """`Routes` works each answer out once per ROUTING_INPUT: calls alike in it must go alike, so the answers
+    """`Routes` works each answer out once per `routing_input`: calls alike in it must go alike, so the answers
     for calls that each differ from the first in one fact are those of routing every call on its own."""
     routes = Routes(s, d)
     variants = [first]
@@ -268,3 +274,23 @@ def test_a_preview_routing_each_distinct_call_once_answers_as_routing_every_call
     for call in variants + variants:
         assert routes.resolved_again(call) == resolved_again(call, s, d)
         assert routes.after_save(call) == _after_save(call, s, d)
+
+
+# the facts routing does not read, as a real call has them
+OTHER_FACTS = st.fixed_dictionaries({
+    "call_type": st.sampled_from(list(CallType)), "priority": st.integers(1, 4), "times_rejected": st.integers(0, 3),
+    "assigned_analyst_id": MAYBE_ANALYST, "assigned_group_id": MAYBE_GROUP, "resolution": st.sampled_from(["", "x"])})
+FULL_CALLS = st.lists(st.tuples(RESOLVED, OTHER_FACTS).map(lambda pair: replace(pair[0], **pair[1])), max_size=6)
+
+
+@settings(max_examples=200)
+@given(FULL_CALLS, FULL_CALLS, ANY_METHOD, ANY_METHOD, directories())
+def test_calls_read_as_routing_reads_them_give_the_same_settings_preview(waiting, recent, before, after, d):
+    """The closure settings preview reads of each call only what `facts_for_routing` takes: the preview must
+    not change."""
+    def read(call: CallFacts) -> CallFacts:
+        return facts_for_routing(call.ref, *ROUTING_INPUT(call))
+
+    full = preview_settings(waiting, recent, before, after, d)
+    reduced = preview_settings([read(c) for c in waiting], [read(c) for c in recent], before, after, d)
+    assert reduced.as_dict() == full.as_dict()

@@ -13,18 +13,25 @@ from django.utils import timezone
 
 from closeloop.closure import CLOSURE_STATUSES, CallFacts, PartitionSettings
 from closeloop.closure.preview import SettingsPreview, preview_settings
+from closeloop.closure.routing import facts_for_routing
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import load_directory, load_settings
 
-from .models import Call, ClosureDecision, facts_from
+from .models import STATUS_OF, Call, ClosureDecision
 
 __all__ = ["PREVIEW_DAYS", "closure_stage_window", "preview_closure_settings"]
 
 PREVIEW_DAYS = 30
 
 
+# of each call, only what routing reads (its reference and ROUTING_INPUT), in `facts_for_routing`'s order
+_ROUTING_COLUMNS = ("ref", "status", "closure_target_analyst_id", "closure_target_group_id", "logged_by_id",
+                    "log_group_id", "resolved_by_id")
+
+
 def _facts(calls: QuerySet[Call]) -> list[CallFacts]:
-    return [facts_from(row) for row in calls.facts_rows(times=False)]  # type: ignore[attr-defined]
+    return [facts_for_routing(ref, STATUS_OF[status], *ids) for ref, status, *ids in
+            calls.values_list(*_ROUTING_COLUMNS)]
 
 
 def closure_stage_window(partition: Partition, now: datetime | None = None) -> tuple[QuerySet[Call], QuerySet[Call]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from .errors import CloseloopError
 from .model import CallFacts, ClosureRoute, Directory, PartitionSettings, Status
-from .routing import ROUTING_INPUT, reroute_stranded, route_for_closure, target_has_eligible_closer
+from .routing import reroute_stranded, route_for_closure, routing_input, target_has_eligible_closer
 
 __all__ = ["RouteChange", "Routes", "SettingsPreview", "preview_settings", "resolved_again", "target_label",
            "CLOSED_ON_RESOLVE", "NOBODY", "SHOWN_CHANGES"]
@@ -61,7 +61,8 @@ def _after_save(call: CallFacts, settings: PartitionSettings, directory: Directo
 
 class Routes:
     """`resolved_again` and the target after a save under one set of settings, each worked out once per
-    distinct routing input: a preview routes thousands of calls, sent by a few dozen analysts and groups."""
+    distinct routing input (`routing_input`): a preview routes thousands of calls, logged by a few hundred
+    analysts in a few dozen groups."""
 
     def __init__(self, settings: PartitionSettings, directory: Directory) -> None:
         self.settings, self.directory = settings, directory
@@ -69,14 +70,14 @@ class Routes:
         self._saved: dict[tuple[object, ...], str] = {}
 
     def resolved_again(self, call: CallFacts) -> str:
-        key = ROUTING_INPUT(call)
+        key = routing_input(call, self.settings, resolving=True)
         found = self._again.get(key)
         if found is None:
             found = self._again[key] = resolved_again(call, self.settings, self.directory)
         return found
 
     def after_save(self, call: CallFacts) -> str:
-        key = ROUTING_INPUT(call)
+        key = routing_input(call, self.settings)
         found = self._saved.get(key)
         if found is None:
             found = self._saved[key] = _after_save(call, self.settings, self.directory)

@@ -11,6 +11,7 @@ from operator import attrgetter
 from .errors import InvalidInput, NotAllowed
 from .model import (
     CallFacts,
+    CallType,
     Candidate,
     ClosureMethod,
     ClosureRoute,
@@ -24,6 +25,8 @@ from .model import (
 
 __all__ = [
     "ROUTING_INPUT",
+    "routing_input",
+    "facts_for_routing",
     "is_eligible_closer",
     "eligible_closers",
     "group_has_eligible_closer",
@@ -39,6 +42,30 @@ __all__ = [
 # alike in these go to the same place under the same settings and directory.
 ROUTING_INPUT = attrgetter("status", "target_analyst_id", "target_group_id", "logged_by_id", "log_group_id",
                            "resolved_by_id")
+_RESOLVE_INPUT = attrgetter("logged_by_id", "log_group_id")
+
+
+def facts_for_routing(ref: str, status: Status, target_analyst_id: int | None, target_group_id: int | None,
+                      logged_by_id: int | None, log_group_id: int | None, resolved_by_id: int | None) -> CallFacts:
+    """A call as routing reads it (its reference and ROUTING_INPUT), every other fact at its default: the
+    closure settings preview reads tens of thousands of calls, and only these columns of each."""
+    return _READ_BY_ROUTING.but(ref=ref, status=status, target_analyst_id=target_analyst_id,
+                                target_group_id=target_group_id, logged_by_id=logged_by_id,
+                                log_group_id=log_group_id, resolved_by_id=resolved_by_id)
+
+
+_READ_BY_ROUTING = CallFacts(ref="", call_type=CallType.INCIDENT, status=Status.LOGGED, logged_by_id=None)
+
+
+def routing_input(call: CallFacts, settings: PartitionSettings, *, resolving: bool = False) -> tuple[object, ...]:
+    """What routing the call under `settings` reads of it (ROUTING_INPUT); `resolving`: routing its resolution,
+    which reads only who logged it and its log group. Who resolved it counts only where the settings require
+    an independent closer: a preview routes thousands of calls, resolved by hundreds of analysts."""
+    resolver = call.resolved_by_id if settings.require_independent_closer else None
+    if resolving:
+        return (*_RESOLVE_INPUT(call), resolver)
+    status, analyst, group, logged_by, log_group, _ = ROUTING_INPUT(call)
+    return status, analyst, group, logged_by, log_group, resolver
 
 
 def is_eligible_closer(
