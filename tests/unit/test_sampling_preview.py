@@ -6,7 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from closeloop.closure import CallType
-from closeloop.closure.sampling import Condition, SamplingFacts, SamplingPolicy, decide_sampling, sampling_conditions
+from closeloop.closure.sampling import (
+    Condition,
+    SamplingFacts,
+    SamplingPolicy,
+    decide_and_explain,
+    decide_sampling,
+    sampling_conditions,
+)
 from closeloop.closure.sampling_preview import (
     AS_SETTINGS_SAY,
     NOT_SAMPLED,
@@ -169,6 +176,7 @@ def test_what_sampled_a_call_agrees_with_its_decision(policy, facts):
         assert len(conditions) == len(decision.reasons)  # one reason per condition matched
     if conditions == (Condition.RANDOM,):
         assert decision.reasons[0].startswith("random ")
+    assert decide_and_explain(policy, facts) == (decision, conditions)  # what the preview uses: both at once
 
 
 @given(st.integers(0, 2**63))

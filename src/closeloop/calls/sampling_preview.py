@@ -15,32 +15,38 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from closeloop.closure import CallType
 from closeloop.closure.preview import Routes, target_label
+from closeloop.closure.routing import facts_for_routing
 from closeloop.closure.sampling import SamplingPolicy
 from closeloop.closure.sampling_preview import PreviewCall, SamplingPreview, preview_sampling
 from closeloop.partitions.models import Partition
 from closeloop.partitions.sampling import load_sampling_policy
 from closeloop.partitions.services import load_directory, load_settings
 
-from .models import Call, facts_from
+from .models import CALL_TYPE_OF, STATUS_OF, Call
 from .preview import PREVIEW_DAYS, closure_stage_window
 from .sampling import resolver_histories
 
 __all__ = ["preview_sampling_policy"]
 
 
+# of each call, what its sampling decision reads, and whom it waits with or where it would be routed again
+_COLUMNS = ("id", "ref", "priority", "call_type", "sampling_draw", "times_rejected", "times_refused",
+            "resolved_by_id", "status", "closure_target_analyst_id", "closure_target_group_id", "logged_by_id",
+            "log_group_id")
+
+
 def _preview_calls(calls: QuerySet[Call], waiting: bool, routes: Routes) -> list[PreviewCall]:
     # A waiting call is validated by the target it waits with; a call that has left the closure stage is
     # routed again under the closure settings in force (as the closure settings' preview does).
+    directory = routes.directory
     return [PreviewCall(
-        ref=row["ref"], key=row["id"], waiting=waiting, priority=row["priority"], call_type=CallType(row["call_type"]),
-        draw=row["sampling_draw"], times_rejected=row["times_rejected"], times_refused=row["times_refused"],
-        resolver_id=row["resolved_by_id"],
-        closure_target=(target_label(row["closure_target_analyst_id"], row["closure_target_group_id"],
-                                     routes.directory)
-                        if waiting else routes.resolved_again(facts_from(row))))
-        for row in calls.facts_rows("id", "sampling_draw", times=False)]  # type: ignore[attr-defined]
+        ref=ref, key=key, waiting=waiting, priority=priority, call_type=CALL_TYPE_OF[call_type], draw=draw,
+        times_rejected=rejected, times_refused=refused, resolver_id=resolver,
+        closure_target=(target_label(analyst, group, directory) if waiting else routes.resolved_again(
+            facts_for_routing(ref, STATUS_OF[status], analyst, group, logged_by, log_group, resolver))))
+        for (key, ref, priority, call_type, draw, rejected, refused, resolver, status, analyst, group, logged_by,
+             log_group) in calls.values_list(*_COLUMNS)]
 
 
 def preview_sampling_policy(partition: Partition, after: SamplingPolicy, *, before: SamplingPolicy | None = None,

@@ -30,6 +30,7 @@ __all__ = [
     "SamplingDecision",
     "check_policy",
     "decide_sampling",
+    "decide_and_explain",
     "describe_policy",
     "sampling_conditions",
     "unsampled_decision",
@@ -209,19 +210,27 @@ def _matched(policy: SamplingPolicy, facts: SamplingFacts) -> list[tuple[Conditi
 def decide_sampling(policy: SamplingPolicy, facts: SamplingFacts) -> SamplingDecision:
     """Sampled if any condition of the policy matches the call; otherwise if the draw falls under the random
     share. Pure: the same policy, facts and draw always give the same decision and reasons."""
+    return decide_and_explain(policy, facts)[0]
+
+
+def decide_and_explain(policy: SamplingPolicy, facts: SamplingFacts
+                       ) -> tuple[SamplingDecision, tuple[Condition, ...]]:
+    """`decide_sampling` and `sampling_conditions` at once, from one look at the policy's conditions (the
+    sampling preview decides every call of its window twice)."""
     if not policy.enabled:
-        return unsampled_decision()
+        return unsampled_decision(), ()
     if not 0 <= facts.draw < 1:
         raise InvalidInput(f"A draw is from 0 up to 1 (got {facts.draw!r})", field="draw")
     reasons = _matched(policy, facts)
     if reasons:
-        return SamplingDecision(True, tuple(text for _, text in reasons), facts.draw)
+        return (SamplingDecision(True, tuple(text for _, text in reasons), facts.draw),
+                tuple(condition for condition, _ in reasons))
     share = policy.random_percent / 100
     if facts.draw < share:
         return SamplingDecision(True, (f"random {policy.random_percent:g} %: draw {_decimals(facts.draw)} < "
-                                       f"{_decimals(share)}",), facts.draw)
+                                       f"{_decimals(share)}",), facts.draw), (Condition.RANDOM,)
     return SamplingDecision(False, (f"not sampled: no condition matched, draw {_decimals(facts.draw)} ≥ "
-                                    f"{_decimals(share)}",), facts.draw)
+                                    f"{_decimals(share)}",), facts.draw), ()
 
 
 def sampling_conditions(policy: SamplingPolicy, facts: SamplingFacts) -> tuple[Condition, ...]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .model import CallType
 from .preview import SHOWN_CHANGES
-from .sampling import Condition, SamplingDecision, SamplingFacts, SamplingPolicy, decide_sampling, sampling_conditions
+from .sampling import Condition, SamplingDecision, SamplingFacts, SamplingPolicy, decide_and_explain
 
 __all__ = ["PreviewCall", "SamplingChange", "SamplingPreview", "SamplingTally", "preview_sampling",
            "stand_in_draw", "SAMPLED", "NOT_SAMPLED", "AS_SETTINGS_SAY"]
@@ -177,11 +177,12 @@ class _Tallying:
         self.workload: Counter[str] = Counter()
 
     def decide(self, call: PreviewCall, facts: SamplingFacts) -> SamplingDecision:
-        decision = decide_sampling(self.policy, facts)
+        decision, conditions = decide_and_explain(self.policy, facts)
         if decision.sampled:
             self.sampled += 1
             self.workload[call.closure_target] += 1
-            self.by_condition.update(c.value for c in sampling_conditions(self.policy, facts))
+            for condition in conditions:
+                self.by_condition[condition.value] += 1
         else:
             self.not_sampled += 1
         return decision
