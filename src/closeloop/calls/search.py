@@ -30,6 +30,8 @@ from closeloop.closure import InvalidInput
 from closeloop.closure.events import CallChanged, ContactChanged
 from closeloop.partitions.models import Partition
 
+from .history import published_together
+
 __all__ = ["SEARCH_TABLE", "create_search_index_sql", "drop_search_index_sql", "reindex_call",
            "rebuild_search_index", "text_search", "RARE_MATCHES", "parse_search", "index_on_call_changed",
            "index_on_contact_changed"]
@@ -126,8 +128,10 @@ def index_on_contact_changed(event: ContactChanged) -> None:
 
 
 def index_on_call_changed(event: CallChanged) -> None:
-    """Every change to a call is a call event: keep its search document in step, in the same transaction."""
-    reindex_call(event.call_id)
+    """Every change to a call is a call event: keep its search document in step, in the same transaction (once
+    for the events an action recorded together: the call and all of them are written by the first)."""
+    if event is published_together(event)[0]:
+        reindex_call(event.call_id)
 
 
 _TOKEN = re.compile(r"\"([^\"]*)\"?|([^\W_]+)")

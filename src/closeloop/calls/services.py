@@ -6,7 +6,7 @@ transaction, and returns the call. A refused action raises and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -50,13 +50,14 @@ from closeloop.partitions.models import Category, ChecklistItem, ClosureReason, 
 from closeloop.partitions.services import UNSET, Unset, load_directory, load_settings
 
 from .closure_sla import decision_met
-from .history import record_event
+from .history import EventEntry, record_events
 from .models import Call, ClosureDecision, RefCounter, facts_from
 from .sampling import decide_sampling_for, sampling_details
 
 __all__ = [
     "get_call",
     "save_change",
+    "save_changes",
     "log_call",
     "assign_call",
     "hold_call",
@@ -109,12 +110,23 @@ def _lock(ref: str, viewer: Analyst | None, expected_version: int | None) -> Cal
 def save_change(call: Call, actor: Analyst | None, change: changes.CallChange, at: datetime | None,
                 **details: Any) -> Call:
     """Write what the core decided onto the call and record its history event, in the caller's transaction."""
-    call.take_facts(change.after)
-    call.version += 1
-    if change.action is not Action.REMIND:  # a reminder is not an action on the call: it stays idle
-        call.last_action_at = at or timezone.now()
+    return save_changes(call, actor, [(change, details)], at)
+
+
+def save_changes(call: Call, actor: Analyst | None, made: Sequence[tuple[changes.CallChange, dict[str, Any]]],
+                 at: datetime | None) -> Call:
+    """Write what the core decided, change after change (each with its event's details), onto the call in one
+    write, and record the history event of each, in the caller's transaction."""
+    entries = []
+    for change, details in made:
+        call.take_facts(change.after)
+        call.version += 1
+        if change.action is not Action.REMIND:  # a reminder is not an action on the call: it stays idle
+            call.last_action_at = at or timezone.now()
+        entries.append(EventEntry(change.action, change.from_status, change.after.status, change.note,
+                                  {**change.details, **details}))
     call.save()
-    record_event(call, actor, change.action, change.from_status, change.note, at=at, **change.details, **details)
+    record_events(call, actor, entries, at)
     return call
 
 
@@ -209,13 +221,14 @@ def log_call(
     call = Call(partition=partition, ref=change.after.ref, call_type=kind.value, summary=summary,
                 description=description, priority=level, impact=sizes[0], urgency=sizes[1], category=filed,
                 logged_at=at, version=0, contact=contact)
-    save_change(call, actor, change, at, priority=level, **({"contact": contact.name} if contact else {}),
-                **({"category": category_path(filed)} if filed else {}))
+    made = [(change, {"priority": level, **({"contact": contact.name} if contact else {}),
+                      **({"category": category_path(filed)} if filed else {})})]
     if assigned_group is not None or assigned_analyst is not None:
         _group_in(partition, assigned_group, "group")
-        save_change(call, actor, changes.assign(call.facts(), who, _naming(directory, assigned_analyst),
-                                                assigned_group and assigned_group.id,
-                                                assigned_analyst and assigned_analyst.id, on_logging=True), at)
+        made.append((changes.assign(change.after, who, _naming(directory, assigned_analyst),
+                                    assigned_group and assigned_group.id, assigned_analyst and assigned_analyst.id,
+                                    on_logging=True), {}))
+    save_changes(call, actor, made, at)  # the call written once; its history says logged, then assigned
     call.has_duplicates = False  # a call just logged has none closed as its duplicate (its answer asks)
     return call
 
