@@ -126,7 +126,7 @@ def save_changes(call: Call, actor: Analyst | None, made: Sequence[tuple[changes
         entries.append(EventEntry(change.action, change.from_status, change.after.status, change.note,
                                   {**change.details, **details}))
     call.save()
-    record_events(call, actor, entries, at)
+    record_events(call, actor, entries, at, before=made[0][0].before if made else None)
     return call
 
 
