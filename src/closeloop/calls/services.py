@@ -144,9 +144,14 @@ def _priority(value: int | str) -> int:
     return level
 
 
-def _naming(directory: Directory, *analysts: Analyst | None) -> Directory:
-    """The directory knowing the names of the analysts an action names, members of the partition or not."""
-    return directory.naming({a.id: a.username for a in analysts if a is not None})
+def _naming(directory: Directory, *analysts: Analyst | int | None) -> Directory:
+    """The directory knowing the names of the analysts an action names, members of the partition or not (an
+    analyst named by id is known by name only as a member)."""
+    return directory.naming({a.id: a.username for a in analysts if isinstance(a, Analyst)})
+
+
+def _analyst_id(analyst: Analyst | int | None) -> int | None:
+    return analyst.id if isinstance(analyst, Analyst) else analyst
 
 
 def _group_in(partition: Partition, group: IpkGroup | None, field: str) -> IpkGroup | None:
@@ -155,13 +160,19 @@ def _group_in(partition: Partition, group: IpkGroup | None, field: str) -> IpkGr
     return group
 
 
-def _group_id(partition: Partition, directory: Directory, group: IpkGroup | str | None, field: str) -> int | None:
-    """The id of a group the caller names, as a row or by its name, read from the partition's directory."""
+def _group_id(partition: Partition, directory: Directory, group: IpkGroup | int | str | None,
+              field: str) -> int | None:
+    """The id of a group the caller names, as a row, by its id or by its name, read from the partition's
+    directory."""
     if group is None:
         return None
     if isinstance(group, IpkGroup):
         _group_in(partition, group, field)
         return int(group.id)
+    if isinstance(group, int):
+        if group not in directory.group_names:
+            raise InvalidInput(f"No IPK group #{group} in partition {partition.name}", field=field)
+        return group
     for group_id, name in directory.group_names.items():
         if name == group.strip():
             return group_id
@@ -234,7 +245,7 @@ def log_call(
 
 
 @transaction.atomic
-def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | str | None = None,
+def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | int | str | None = None,
                 analyst: Analyst | None = None, expected_version: int | None = None,
                 at: datetime | None = None) -> Call:
     """Assign to a group (its queue), an analyst, or an analyst within a group."""
@@ -297,8 +308,8 @@ def resolve_call(
     actor: Analyst | None,
     resolution: str,
     *,
-    closer: Analyst | None = None,
-    closer_group: IpkGroup | str | None = None,
+    closer: Analyst | int | None = None,
+    closer_group: IpkGroup | int | str | None = None,
     reason: str | None = None,
     comments: str | None = None,
     expected_version: int | None = None,
@@ -308,7 +319,7 @@ def resolve_call(
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     group_id = _group_id(call.partition, directory, closer_group, "closer_group")
-    target = Target(closer and closer.id, group_id) if closer or group_id else None
+    target = Target(_analyst_id(closer), group_id) if closer or group_id else None
     reason_facts = _reason_facts(call, reason)[1] if settings.closure_method is ClosureMethod.IMMEDIATE else None
     change = changes.resolve(call.facts(), actor_in(actor, call.partition_id, directory), settings,
                              _naming(directory, closer), resolution, at or timezone.now(), target=target,
@@ -337,13 +348,13 @@ def take_call(ref: str, actor: Analyst | None, expected_version: int | None = No
 
 
 @transaction.atomic
-def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: Analyst | None = None,
-                 to_group: IpkGroup | str | None = None, expected_version: int | None = None,
+def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: Analyst | int | None = None,
+                 to_group: IpkGroup | int | str | None = None, expected_version: int | None = None,
                  at: datetime | None = None) -> Call:
     """Re-forward a call in the closure stage to another eligible analyst or group, with a reason."""
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
-    target = Target(to_analyst and to_analyst.id, _group_id(call.partition, directory, to_group, "to_group"))
+    target = Target(_analyst_id(to_analyst), _group_id(call.partition, directory, to_group, "to_group"))
     change = changes.forward(call.facts(), actor_in(actor, call.partition_id, directory), settings,
                              _naming(directory, to_analyst), target, reason, at or timezone.now())
     return save_change(call, actor, change, change.after.forwarded_at)
@@ -476,14 +487,19 @@ def not_offered_lines(call: Call, viewer: Analyst | None) -> list[str]:
                          directory)
 
 
-def closure_choices(call: Call, resolver: Analyst | None) -> tuple[list[Analyst], list[IpkGroup]]:
-    """Analysts and groups that could validate this call if `resolver` resolved it (for forms)."""
+def closure_choices(call: Call, resolver: Analyst | int | None) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Analysts and groups, as (id, name), that could validate this call if `resolver` resolved it (for forms),
+    by name; read from the partition's directory."""
     settings, directory = load_settings(call.partition), load_directory(call.partition)
-    resolver_id = resolver.id if resolver else None
-    analyst_ids = [a for a, c in directory.analysts.items() if is_eligible_closer(c, settings, resolver_id)]
-    group_ids = [g for g in directory.groups if eligible_closers(g, directory, settings, resolver_id)]
-    return (list(Analyst.objects.filter(id__in=analyst_ids).order_by("username")),
-            list(IpkGroup.objects.filter(id__in=group_ids).order_by("name")))
+    resolver_id = _analyst_id(resolver)
+    analysts = [(a, c.name) for a, c in directory.analysts.items() if is_eligible_closer(c, settings, resolver_id)]
+    groups = [(g, directory.group_name(g)) for g in directory.groups
+              if eligible_closers(g, directory, settings, resolver_id)]
+    return sorted(analysts, key=_by_name), sorted(groups, key=_by_name)
+
+
+def _by_name(choice: tuple[int, str]) -> tuple[str, str]:
+    return choice[1].casefold(), choice[1]
 
 
 def preview_resolve_route(call: Call, resolver: Analyst | None) -> changes.CallChange | None:
