@@ -107,14 +107,15 @@ def _lock(ref: str, viewer: Analyst | None, expected_version: int | None) -> Cal
     return call
 
 
-def save_change(call: Call, actor: Analyst | None, change: changes.CallChange, at: datetime | None,
-                **details: Any) -> Call:
-    """Write what the core decided onto the call and record its history event, in the caller's transaction."""
-    return save_changes(call, actor, [(change, details)], at)
+def save_change(call: Call, actor: Analyst | None, change: changes.CallChange, at: datetime | None, *,
+                decision: ClosureDecision | None = None, **details: Any) -> Call:
+    """Write what the core decided onto the call and record its history event (with the closure decision
+    recorded for it, if any), in the caller's transaction."""
+    return save_changes(call, actor, [(change, details)], at, decision=decision)
 
 
 def save_changes(call: Call, actor: Analyst | None, made: Sequence[tuple[changes.CallChange, dict[str, Any]]],
-                 at: datetime | None) -> Call:
+                 at: datetime | None, *, decision: ClosureDecision | None = None) -> Call:
     """Write what the core decided, change after change (each with its event's details), onto the call in one
     write, and record the history event of each, in the caller's transaction."""
     entries = []
@@ -126,7 +127,7 @@ def save_changes(call: Call, actor: Analyst | None, made: Sequence[tuple[changes
         entries.append(EventEntry(change.action, change.from_status, change.after.status, change.note,
                                   {**change.details, **details}))
     call.save()
-    record_events(call, actor, entries, at, before=made[0][0].before if made else None)
+    record_events(call, actor, entries, at, before=made[0][0].before if made else None, decision=decision)
     return call
 
 
@@ -366,10 +367,10 @@ def _closed_outcome(call: Call) -> str:
     return ClosureDecision.Outcome.CLOSED_AFTER_REJECTION if sent_back else ClosureDecision.Outcome.CLOSED_FIRST_TIME
 
 
-def _decision(call: Call, actor: Analyst | None, outcome: str, at: datetime, **fields: Any) -> None:
+def _decision(call: Call, actor: Analyst | None, outcome: str, at: datetime, **fields: Any) -> ClosureDecision:
     resolver_group = call.assigned_group
     # every earlier sending back counts, by closers and contacts alike: the first-time validation rate
-    ClosureDecision.objects.create(
+    return ClosureDecision.objects.create(
         call=call, partition_id=call.partition_id, decided_by=actor, decided_at=at, outcome=outcome,
         rejections_before=call.times_rejected + call.times_refused, resolver_id=call.resolved_by_id,
         resolver_group=resolver_group, call_type=call.call_type, resolved_at=call.resolved_at,
@@ -388,8 +389,9 @@ def close_call(ref: str, actor: Analyst | None, comments: str, *, reason: str | 
     change = changes.close(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
                            comments, reason_facts, at or timezone.now(), _item_facts(items), ticked_ids)
     answered = ticked_ids | guards.ticked_by_contact(change.after, _item_facts(items))
-    _decision(call, actor, _closed_outcome(call), change.after.closed_at, checklist_answers=_answers(items, answered))
-    save_change(call, actor, change, change.after.closed_at)
+    decision = _decision(call, actor, _closed_outcome(call), change.after.closed_at,
+                         checklist_answers=_answers(items, answered))
+    save_change(call, actor, change, change.after.closed_at, decision=decision)
     know_reason(call)
     return call
 
@@ -435,9 +437,9 @@ def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category:
                                field="category")
     now = at or timezone.now()
     items, ticked_ids = _checklist(call), set(ticked)
-    _decision(call, actor, ClosureDecision.Outcome.REJECTED, now, rejection_category=category_row,
-              reason=change.note, checklist_answers=_answers(items, ticked_ids))
-    return save_change(call, actor, change, now)
+    decision = _decision(call, actor, ClosureDecision.Outcome.REJECTED, now, rejection_category=category_row,
+                         reason=change.note, checklist_answers=_answers(items, ticked_ids))
+    return save_change(call, actor, change, now, decision=decision)
 
 
 def awaiting_closure(partition: Partition) -> list[CallFacts]:

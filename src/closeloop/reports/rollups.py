@@ -14,7 +14,7 @@ the call's contribution to its day's row, reading the call's row in the database
   a resolved call): +1 in `DecisionDay`, under whether the resolution it judged was sampled;
 - a call closed (Closed or Closed/Unresolved): +1 in `ClosedCallDay`, with its wait bucket;
 - a closure-stage decision with a closure SLA verdict (recorded on the decision when it was made): +1 met or
-  breached in `ClosureSlaDay`.
+  breached in `ClosureSlaDay` (no statement when the action said its decision has none).
 
 A closed call is never reopened (a rejection sends back a resolution before the close), so nothing is
 ever subtracted but a moved history. Bulk loads and restores write rows past the handler: they call
@@ -28,7 +28,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from closeloop.calls.history import call_before_action, call_being_published, published_together
+from closeloop.calls.history import call_before_action, call_being_published, decision_recorded, published_together
 from closeloop.calls.models import Call, CallEvent, ClosureDecision
 from closeloop.closure import CLOSED_STATUSES, CLOSURE_STATUSES, Action, Status
 from closeloop.closure.events import CallChanged
@@ -231,7 +231,9 @@ def count_call_event(event: CallChanged) -> None:
         _count_flow(event)
     if event.action in _DECIDING or (event.action == Action.AUTO_CLOSE.value and event.from_status in _AWAITING):
         _count_decision(event)
-        _count_closure_sla(event)
+        decision = decision_recorded(event.call_id)
+        if decision is None or decision.closure_sla_met is not None:  # no verdict: nothing to count
+            _count_closure_sla(event)
     if event.to_status in _CLOSED and event.from_status not in _CLOSED:
         _count_closed(event)
 
