@@ -194,9 +194,9 @@ def log_call(
     *,
     description: str = "",
     priority: int | str | Unset = UNSET,
-    log_group: IpkGroup | None = None,
-    assigned_group: IpkGroup | None = None,
-    assigned_analyst: Analyst | None = None,
+    log_group: IpkGroup | int | None = None,
+    assigned_group: IpkGroup | int | None = None,
+    assigned_analyst: Analyst | int | None = None,
     actor: Analyst | None = None,
     at: datetime | None = None,
     contact: Contact | None = None,
@@ -223,12 +223,12 @@ def log_call(
     else:
         level = priority_for(*sizes, load_matrix(partition))
     filed = find_category(partition, category) if category not in (None, "") else None
-    _group_in(partition, log_group, "log_group")
+    log_group_id = _group_id(partition, directory, log_group, "log_group")
     if contact is not None:  # as it is now, not as the caller read it: deactivated meanwhile is refused
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
     check_call_contact(load_settings(partition), kind, partition.id, partition.name,
                        contact_facts(contact) if contact is not None else None)
-    change = changes.log(_next_ref(kind), kind, who, directory, log_group and log_group.id, level)
+    change = changes.log(_next_ref(kind), kind, who, directory, log_group_id, level)
     at = at or timezone.now()
     call = Call(partition=partition, ref=change.after.ref, call_type=kind.value, summary=summary,
                 description=description, priority=level, impact=sizes[0], urgency=sizes[1], category=filed,
@@ -236,10 +236,9 @@ def log_call(
     made = [(change, {"priority": level, **({"contact": contact.name} if contact else {}),
                       **({"category": category_path(filed)} if filed else {})})]
     if assigned_group is not None or assigned_analyst is not None:
-        _group_in(partition, assigned_group, "group")
         made.append((changes.assign(change.after, who, _naming(directory, assigned_analyst),
-                                    assigned_group and assigned_group.id, assigned_analyst and assigned_analyst.id,
-                                    on_logging=True), {}))
+                                    _group_id(partition, directory, assigned_group, "group"),
+                                    _analyst_id(assigned_analyst), on_logging=True), {}))
     save_changes(call, actor, made, at)  # the call written once; its history says logged, then assigned
     call.has_duplicates = False  # a call just logged has none closed as its duplicate (its answer asks)
     return call

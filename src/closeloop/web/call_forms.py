@@ -16,12 +16,12 @@ from django.utils import dateformat, timezone
 from closeloop.accounts.models import Analyst
 from closeloop.calls.models import Call
 from closeloop.calls.services import close_input_problems, closure_choices
-from closeloop.closure import CallType, InvalidInput, limits
+from closeloop.closure import CallType, InvalidInput, Right, limits
 from closeloop.closure.unresolved import UnresolvedKind
 from closeloop.partitions.catalogue import category_tree
 from closeloop.partitions.kept import active_checklist
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
-from closeloop.partitions.services import call_workers
+from closeloop.partitions.services import call_workers, load_directory
 
 from .edit_forms import IMPACT_CHOICES, URGENCY_CHOICES, ContactPicker, category_choices
 from .errors import refuse_in_form
@@ -90,12 +90,31 @@ class LogCallForm(ContactPicker):
     field_order = ["call_type", "summary", "description", "impact", "urgency", "category", "log_group",
                    "assigned_group", "assigned_analyst", "contact_q", "contact"]
 
-    def __init__(self, *args: Any, partition: Partition, analyst: Analyst, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, partition: Partition, analyst: Analyst, posted: bool = False,
+                 **kwargs: Any) -> None:
+        """`posted`: check what was posted against the partition's directory, as kept (no query; the use case
+        checks the category); a form to show reads the choices with their labels."""
         super().__init__(*args, partition=partition, **kwargs)
+        if posted:
+            directory = load_directory(partition)
+            groups = sorted(directory.groups, key=directory.group_name)
+            workers = [a for a, c in directory.analysts.items() if c.active and Right.RESOLVE in c.rights]
+            self.fields["log_group"] = _posted_id([g for g in groups if analyst.id in directory.groups[g]])
+            self.fields["assigned_group"] = _posted_id(groups)
+            self.fields["assigned_analyst"] = _posted_id(workers)
+            self.fields["category"] = forms.IntegerField(required=False)
+            return
         self.fields["log_group"].queryset = _groups_in(partition).filter(members=analyst)
         self.fields["category"].choices = category_choices(category_tree(partition))
         self.fields["assigned_group"].queryset = _groups_in(partition)
         self.fields["assigned_analyst"].queryset = _analysts_in(partition)
+
+
+def _posted_id(ids: list[int]) -> forms.TypedChoiceField:
+    """An optional pick among `ids`, refused as a model choice is."""
+    refused = forms.ModelChoiceField.default_error_messages["invalid_choice"]
+    return forms.TypedChoiceField(choices=[("", "")] + [(i, str(i)) for i in ids], coerce=int, empty_value=None,
+                                  required=False, error_messages={"invalid_choice": refused})
 
 
 class CallActionForm(forms.Form):

@@ -49,27 +49,31 @@ def log_call(request: HttpRequest) -> HttpResponse:
     partition = current_partition(request)
     services.check_may_log(partition, request.user)  # a Read only analyst gets the 403 page saying why
     finding = "find_contact" in request.POST  # the Find button (without JavaScript): show matches, log nothing
-    if finding:  # keep what was typed, without calling the half-filled form wrong
+    status = 200
+    if request.method == "POST" and not finding:
+        posted = LogCallForm(request.POST or None, partition=partition, analyst=request.user, posted=True)
+        refused: CloseloopError | None = None
+        if posted.is_valid():
+            data = posted.cleaned_data
+            try:
+                call = services.log_call(partition, data["call_type"], data["summary"],
+                                         description=data["description"], impact=data["impact"],
+                                         urgency=data["urgency"], category=data["category"],
+                                         log_group=data["log_group"], assigned_group=data["assigned_group"],
+                                         assigned_analyst=data["assigned_analyst"], actor=request.user,
+                                         contact=data["contact"])
+            except CloseloopError as exc:
+                refused = exc
+            else:
+                messages.success(request, f"{call.ref} logged.")
+                return redirect("call", ref=call.ref)
+        # refused: the form with its choices, showing its own problems, or else the use case's refusal
+        form = LogCallForm(request.POST or None, partition=partition, analyst=request.user)
+        status = 400 if not form.is_valid() or refused is None else refuse_in_form(form, refused)
+    elif finding:  # keep what was typed, without calling the half-filled form wrong
         form = LogCallForm(initial=request.POST.dict(), partition=partition, analyst=request.user)
     else:
-        form = LogCallForm(request.POST or None, partition=partition, analyst=request.user)
-    status = 200
-    if request.method == "POST" and not finding and form.is_valid():
-        data = form.cleaned_data
-        try:
-            call = services.log_call(partition, data["call_type"], data["summary"],
-                                     description=data["description"], impact=data["impact"],
-                                     urgency=data["urgency"], category=data["category"],
-                                     log_group=data["log_group"], assigned_group=data["assigned_group"],
-                                     assigned_analyst=data["assigned_analyst"], actor=request.user,
-                                     contact=data["contact"])
-        except CloseloopError as exc:
-            status = refuse_in_form(form, exc)
-        else:
-            messages.success(request, f"{call.ref} logged.")
-            return redirect("call", ref=call.ref)
-    elif request.method == "POST" and not finding:
-        status = 400
+        form = LogCallForm(partition=partition, analyst=request.user)
     return render(request, "web/call_log.html", {
         "form": form, "partition": partition, **contact_picker(request, partition),
         "contact_required": load_settings(partition).contact_required}, status=status)
