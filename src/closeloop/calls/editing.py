@@ -21,7 +21,8 @@ from closeloop.closure.priority import Impact, Urgency, priority_for
 from closeloop.contacts.models import Contact
 from closeloop.contacts.services import contact_facts, find_contact
 from closeloop.partitions.catalogue import category_path, find_category, load_matrix
-from closeloop.partitions.models import Category, ClosureReason, IpkGroup, Partition
+from closeloop.partitions.kept import closure_reasons
+from closeloop.partitions.models import Category, IpkGroup, Partition
 from closeloop.partitions.services import UNSET, Unset, load_directory, load_settings
 
 from .models import Call
@@ -50,9 +51,10 @@ def call_category(partition: Partition, category: Category | int | str | None,
 
 
 def _reasons(partition: Partition) -> list[ReasonFacts]:
-    rows = ClosureReason.objects.filter(partition=partition).prefetch_related("type_links")
+    """The partition's closure reasons (as this node keeps them, like a close does), for the core to check a new
+    type against."""
     return [ReasonFacts(r.code, r.active, frozenset(CallType(t) for t in r.call_types), r.id, r.unresolved)
-            for r in rows]
+            for r in closure_reasons(partition.id).values()]
 
 
 @transaction.atomic

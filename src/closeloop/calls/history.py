@@ -3,23 +3,43 @@
 Each event is published as `closure.events.CallChanged` inside the transaction that records it, so its
 handlers (the notifications outbox, among others) write in the same transaction: a refused or rolled-back
 action notifies nobody.
+
+An action that makes several changes at once (logging a call with its assignment) writes the call once and
+records all its events in one statement before publishing the first: a handler whose work is per call (the
+search document, the roll-ups' key of the call) does it once, for the first of them (`published_together`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 
-from closeloop.closure import Action, Status
+from closeloop.closure import Action, CallFacts, Status
 from closeloop.closure.events import CallChanged, publish
 
-from .models import Call, CallEvent
+from .models import Call, CallEvent, ClosureDecision
 
-__all__ = ["record_event", "call_being_published"]
+__all__ = ["EventEntry", "record_event", "record_events", "call_being_published", "call_before_action",
+           "decision_recorded", "published_together"]
 
 _publishing: ContextVar[Call | None] = ContextVar("closeloop_call_being_published", default=None)
+_together: ContextVar[tuple[CallChanged, ...]] = ContextVar("closeloop_events_published_together", default=())
+_before: ContextVar[CallFacts | None] = ContextVar("closeloop_call_before_action", default=None)
+_decision: ContextVar[ClosureDecision | None] = ContextVar("closeloop_decision_recorded", default=None)
+
+
+class EventEntry(NamedTuple):
+    """One history entry to record: the change's action, the statuses it went from and to, its note and details."""
+
+    action: Action | str
+    from_status: Status | str | None
+    to_status: Status | str
+    note: str = ""
+    details: dict[str, Any] = {}
+    visible_to_contact: bool = False
 
 
 def call_being_published(call_id: int) -> Call | None:
@@ -29,31 +49,64 @@ def call_being_published(call_id: int) -> Call | None:
     return call if call is not None and call.id == call_id else None
 
 
+def call_before_action(call_id: int) -> CallFacts | None:
+    """The facts of the call whose event the handlers are being told of, as they were before the action (so a
+    handler can tell what it changed); None for a call just logged, an action that did not say, or another
+    call."""
+    return _before.get() if call_being_published(call_id) is not None else None
+
+
+def decision_recorded(call_id: int) -> ClosureDecision | None:
+    """The closure decision the action recorded with the call's event being published, when it said so (None
+    otherwise: none, or not told)."""
+    return _decision.get() if call_being_published(call_id) is not None else None
+
+
+def published_together(event: CallChanged) -> tuple[CallChanged, ...]:
+    """The events one action recorded for the event's call, in order and the event among them (the call and all
+    of them were written before the first was published); the event alone if it was recorded by itself."""
+    together = _together.get()
+    return together if any(e is event for e in together) else (event,)
+
+
 def record_event(call: Call, actor: Any, action: Action | str, from_status: Status | str | None,
                  note: str = "", at: Any = None, *, visible_to_contact: bool = False, **details: Any) -> CallEvent:
     """Write one history entry for a change just made to `call` (its status is the new status);
     `visible_to_contact` marks a note the call's contact may read (and is told of)."""
-    event = CallEvent.objects.create(
-        call=call,
-        at=at or timezone.now(),
-        actor=actor,
-        action=str(action),
-        from_status=str(from_status or ""),
-        to_status=call.status,
-        note=note,
-        details={k: v for k, v in details.items() if v is not None},
-        visible_to_contact=visible_to_contact,
-    )
-    token = _publishing.set(call)
+    entry = EventEntry(action, from_status, call.status, note, details, visible_to_contact)
+    return record_events(call, actor, [entry], at)[0]
+
+
+def record_events(call: Call, actor: Any, entries: Sequence[EventEntry], at: Any = None, *,
+                  before: CallFacts | None = None, decision: ClosureDecision | None = None) -> list[CallEvent]:
+    """Write the history entries of the changes one action just made to `call` (already saved; `before`, its
+    facts before them; `decision`, the closure decision recorded with them), in one statement, then publish each
+    in turn."""
+    when = at or timezone.now()
+    events = [CallEvent(call=call, at=when, actor=actor, action=str(e.action), from_status=str(e.from_status or ""),
+                        to_status=str(e.to_status), note=e.note,
+                        details={k: v for k, v in e.details.items() if v is not None},
+                        visible_to_contact=e.visible_to_contact) for e in entries]
+    if len(events) == 1:
+        events[0].save(force_insert=True)
+    else:
+        CallEvent.objects.bulk_create(events)
+    published = tuple(_changed(call, event) for event in events)
+    token, together, was = _publishing.set(call), _together.set(published), _before.set(before)
+    decided = _decision.set(decision)
     try:
-        _publish(call, event)
+        for changed in published:
+            publish(changed)
     finally:
+        _decision.reset(decided)
+        _before.reset(was)
+        _together.reset(together)
         _publishing.reset(token)
-    return event
+    return events
 
 
-def _publish(call: Call, event: CallEvent) -> None:
-    publish(CallChanged(call_id=call.id, ref=call.ref, partition_id=call.partition_id, event_id=event.id,
-                        action=event.action, from_status=event.from_status, to_status=event.to_status,
-                        actor_id=event.actor_id, at=event.at, note=event.note, details=event.details,
-                        visible_to_contact=event.visible_to_contact))
+def _changed(call: Call, event: CallEvent) -> CallChanged:
+    return CallChanged(call_id=call.id, ref=call.ref, partition_id=call.partition_id, event_id=event.id,
+                       action=event.action, from_status=event.from_status, to_status=event.to_status,
+                       actor_id=event.actor_id, at=event.at, note=event.note, details=event.details,
+                       visible_to_contact=event.visible_to_contact)

@@ -26,9 +26,11 @@ from django.db import connection as default_connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from closeloop.closure import InvalidInput
+from closeloop.closure import Action, InvalidInput
 from closeloop.closure.events import CallChanged, ContactChanged
 from closeloop.partitions.models import Partition
+
+from .history import published_together
 
 __all__ = ["SEARCH_TABLE", "create_search_index_sql", "drop_search_index_sql", "reindex_call",
            "rebuild_search_index", "text_search", "RARE_MATCHES", "parse_search", "index_on_call_changed",
@@ -125,9 +127,18 @@ def index_on_contact_changed(event: ContactChanged) -> None:
         cursor.execute(_write_sql(default_connection.vendor, "WHERE c.contact_id = %s"), [event.contact_id])
 
 
+# Actions that change none of the words a call is found by: without a note, its document stays as it was.
+_WORDLESS = frozenset({Action.ASSIGN.value, Action.TAKE.value, Action.HOLD.value, Action.RESUME.value,
+                       Action.FORWARD_TO_ANALYST.value, Action.FORWARD_TO_GROUP.value})
+
+
 def index_on_call_changed(event: CallChanged) -> None:
-    """Every change to a call is a call event: keep its search document in step, in the same transaction."""
-    reindex_call(event.call_id)
+    """Every change to a call is a call event: keep its search document in step, in the same transaction (once
+    for the events an action recorded together: the call and all of them are written by the first; not at all
+    for an assignment, a take, a hold, a resume or a forward without a note)."""
+    together = published_together(event)
+    if event is together[0] and any(e.note or e.action not in _WORDLESS for e in together):
+        reindex_call(event.call_id)
 
 
 _TOKEN = re.compile(r"\"([^\"]*)\"?|([^\W_]+)")

@@ -6,7 +6,7 @@ transaction, and returns the call. A refused action raises and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -50,13 +50,14 @@ from closeloop.partitions.models import Category, ChecklistItem, ClosureReason, 
 from closeloop.partitions.services import UNSET, Unset, load_directory, load_settings
 
 from .closure_sla import decision_met
-from .history import record_event
+from .history import EventEntry, record_events
 from .models import Call, ClosureDecision, RefCounter, facts_from
 from .sampling import decide_sampling_for, sampling_details
 
 __all__ = [
     "get_call",
     "save_change",
+    "save_changes",
     "log_call",
     "assign_call",
     "hold_call",
@@ -106,15 +107,27 @@ def _lock(ref: str, viewer: Analyst | None, expected_version: int | None) -> Cal
     return call
 
 
-def save_change(call: Call, actor: Analyst | None, change: changes.CallChange, at: datetime | None,
-                **details: Any) -> Call:
-    """Write what the core decided onto the call and record its history event, in the caller's transaction."""
-    call.take_facts(change.after)
-    call.version += 1
-    if change.action is not Action.REMIND:  # a reminder is not an action on the call: it stays idle
-        call.last_action_at = at or timezone.now()
+def save_change(call: Call, actor: Analyst | None, change: changes.CallChange, at: datetime | None, *,
+                decision: ClosureDecision | None = None, **details: Any) -> Call:
+    """Write what the core decided onto the call and record its history event (with the closure decision
+    recorded for it, if any), in the caller's transaction."""
+    return save_changes(call, actor, [(change, details)], at, decision=decision)
+
+
+def save_changes(call: Call, actor: Analyst | None, made: Sequence[tuple[changes.CallChange, dict[str, Any]]],
+                 at: datetime | None, *, decision: ClosureDecision | None = None) -> Call:
+    """Write what the core decided, change after change (each with its event's details), onto the call in one
+    write, and record the history event of each, in the caller's transaction."""
+    entries = []
+    for change, details in made:
+        call.take_facts(change.after)
+        call.version += 1
+        if change.action is not Action.REMIND:  # a reminder is not an action on the call: it stays idle
+            call.last_action_at = at or timezone.now()
+        entries.append(EventEntry(change.action, change.from_status, change.after.status, change.note,
+                                  {**change.details, **details}))
     call.save()
-    record_event(call, actor, change.action, change.from_status, change.note, at=at, **change.details, **details)
+    record_events(call, actor, entries, at, before=made[0][0].before if made else None, decision=decision)
     return call
 
 
@@ -132,9 +145,14 @@ def _priority(value: int | str) -> int:
     return level
 
 
-def _naming(directory: Directory, *analysts: Analyst | None) -> Directory:
-    """The directory knowing the names of the analysts an action names, members of the partition or not."""
-    return directory.naming({a.id: a.username for a in analysts if a is not None})
+def _naming(directory: Directory, *analysts: Analyst | int | None) -> Directory:
+    """The directory knowing the names of the analysts an action names, members of the partition or not (an
+    analyst named by id is known by name only as a member)."""
+    return directory.naming({a.id: a.username for a in analysts if isinstance(a, Analyst)})
+
+
+def _analyst_id(analyst: Analyst | int | None) -> int | None:
+    return analyst.id if isinstance(analyst, Analyst) else analyst
 
 
 def _group_in(partition: Partition, group: IpkGroup | None, field: str) -> IpkGroup | None:
@@ -143,13 +161,19 @@ def _group_in(partition: Partition, group: IpkGroup | None, field: str) -> IpkGr
     return group
 
 
-def _group_id(partition: Partition, directory: Directory, group: IpkGroup | str | None, field: str) -> int | None:
-    """The id of a group the caller names, as a row or by its name, read from the partition's directory."""
+def _group_id(partition: Partition, directory: Directory, group: IpkGroup | int | str | None,
+              field: str) -> int | None:
+    """The id of a group the caller names, as a row, by its id or by its name, read from the partition's
+    directory."""
     if group is None:
         return None
     if isinstance(group, IpkGroup):
         _group_in(partition, group, field)
         return int(group.id)
+    if isinstance(group, int):
+        if group not in directory.group_names:
+            raise InvalidInput(f"No IPK group #{group} in partition {partition.name}", field=field)
+        return group
     for group_id, name in directory.group_names.items():
         if name == group.strip():
             return group_id
@@ -170,9 +194,9 @@ def log_call(
     *,
     description: str = "",
     priority: int | str | Unset = UNSET,
-    log_group: IpkGroup | None = None,
-    assigned_group: IpkGroup | None = None,
-    assigned_analyst: Analyst | None = None,
+    log_group: IpkGroup | int | None = None,
+    assigned_group: IpkGroup | int | None = None,
+    assigned_analyst: Analyst | int | None = None,
     actor: Analyst | None = None,
     at: datetime | None = None,
     contact: Contact | None = None,
@@ -199,29 +223,29 @@ def log_call(
     else:
         level = priority_for(*sizes, load_matrix(partition))
     filed = find_category(partition, category) if category not in (None, "") else None
-    _group_in(partition, log_group, "log_group")
+    log_group_id = _group_id(partition, directory, log_group, "log_group")
     if contact is not None:  # as it is now, not as the caller read it: deactivated meanwhile is refused
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
     check_call_contact(load_settings(partition), kind, partition.id, partition.name,
                        contact_facts(contact) if contact is not None else None)
-    change = changes.log(_next_ref(kind), kind, who, directory, log_group and log_group.id, level)
+    change = changes.log(_next_ref(kind), kind, who, directory, log_group_id, level)
     at = at or timezone.now()
     call = Call(partition=partition, ref=change.after.ref, call_type=kind.value, summary=summary,
                 description=description, priority=level, impact=sizes[0], urgency=sizes[1], category=filed,
                 logged_at=at, version=0, contact=contact)
-    save_change(call, actor, change, at, priority=level, **({"contact": contact.name} if contact else {}),
-                **({"category": category_path(filed)} if filed else {}))
+    made = [(change, {"priority": level, **({"contact": contact.name} if contact else {}),
+                      **({"category": category_path(filed)} if filed else {})})]
     if assigned_group is not None or assigned_analyst is not None:
-        _group_in(partition, assigned_group, "group")
-        save_change(call, actor, changes.assign(call.facts(), who, _naming(directory, assigned_analyst),
-                                                assigned_group and assigned_group.id,
-                                                assigned_analyst and assigned_analyst.id, on_logging=True), at)
+        made.append((changes.assign(change.after, who, _naming(directory, assigned_analyst),
+                                    _group_id(partition, directory, assigned_group, "group"),
+                                    _analyst_id(assigned_analyst), on_logging=True), {}))
+    save_changes(call, actor, made, at)  # the call written once; its history says logged, then assigned
     call.has_duplicates = False  # a call just logged has none closed as its duplicate (its answer asks)
     return call
 
 
 @transaction.atomic
-def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | str | None = None,
+def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | int | str | None = None,
                 analyst: Analyst | None = None, expected_version: int | None = None,
                 at: datetime | None = None) -> Call:
     """Assign to a group (its queue), an analyst, or an analyst within a group."""
@@ -284,8 +308,8 @@ def resolve_call(
     actor: Analyst | None,
     resolution: str,
     *,
-    closer: Analyst | None = None,
-    closer_group: IpkGroup | str | None = None,
+    closer: Analyst | int | None = None,
+    closer_group: IpkGroup | int | str | None = None,
     reason: str | None = None,
     comments: str | None = None,
     expected_version: int | None = None,
@@ -295,7 +319,7 @@ def resolve_call(
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     group_id = _group_id(call.partition, directory, closer_group, "closer_group")
-    target = Target(closer and closer.id, group_id) if closer or group_id else None
+    target = Target(_analyst_id(closer), group_id) if closer or group_id else None
     reason_facts = _reason_facts(call, reason)[1] if settings.closure_method is ClosureMethod.IMMEDIATE else None
     change = changes.resolve(call.facts(), actor_in(actor, call.partition_id, directory), settings,
                              _naming(directory, closer), resolution, at or timezone.now(), target=target,
@@ -324,13 +348,13 @@ def take_call(ref: str, actor: Analyst | None, expected_version: int | None = No
 
 
 @transaction.atomic
-def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: Analyst | None = None,
-                 to_group: IpkGroup | str | None = None, expected_version: int | None = None,
+def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: Analyst | int | None = None,
+                 to_group: IpkGroup | int | str | None = None, expected_version: int | None = None,
                  at: datetime | None = None) -> Call:
     """Re-forward a call in the closure stage to another eligible analyst or group, with a reason."""
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
-    target = Target(to_analyst and to_analyst.id, _group_id(call.partition, directory, to_group, "to_group"))
+    target = Target(_analyst_id(to_analyst), _group_id(call.partition, directory, to_group, "to_group"))
     change = changes.forward(call.facts(), actor_in(actor, call.partition_id, directory), settings,
                              _naming(directory, to_analyst), target, reason, at or timezone.now())
     return save_change(call, actor, change, change.after.forwarded_at)
@@ -342,10 +366,10 @@ def _closed_outcome(call: Call) -> str:
     return ClosureDecision.Outcome.CLOSED_AFTER_REJECTION if sent_back else ClosureDecision.Outcome.CLOSED_FIRST_TIME
 
 
-def _decision(call: Call, actor: Analyst | None, outcome: str, at: datetime, **fields: Any) -> None:
+def _decision(call: Call, actor: Analyst | None, outcome: str, at: datetime, **fields: Any) -> ClosureDecision:
     resolver_group = call.assigned_group
     # every earlier sending back counts, by closers and contacts alike: the first-time validation rate
-    ClosureDecision.objects.create(
+    return ClosureDecision.objects.create(
         call=call, partition_id=call.partition_id, decided_by=actor, decided_at=at, outcome=outcome,
         rejections_before=call.times_rejected + call.times_refused, resolver_id=call.resolved_by_id,
         resolver_group=resolver_group, call_type=call.call_type, resolved_at=call.resolved_at,
@@ -364,8 +388,9 @@ def close_call(ref: str, actor: Analyst | None, comments: str, *, reason: str | 
     change = changes.close(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
                            comments, reason_facts, at or timezone.now(), _item_facts(items), ticked_ids)
     answered = ticked_ids | guards.ticked_by_contact(change.after, _item_facts(items))
-    _decision(call, actor, _closed_outcome(call), change.after.closed_at, checklist_answers=_answers(items, answered))
-    save_change(call, actor, change, change.after.closed_at)
+    decision = _decision(call, actor, _closed_outcome(call), change.after.closed_at,
+                         checklist_answers=_answers(items, answered))
+    save_change(call, actor, change, change.after.closed_at, decision=decision)
     know_reason(call)
     return call
 
@@ -411,9 +436,9 @@ def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category:
                                field="category")
     now = at or timezone.now()
     items, ticked_ids = _checklist(call), set(ticked)
-    _decision(call, actor, ClosureDecision.Outcome.REJECTED, now, rejection_category=category_row,
-              reason=change.note, checklist_answers=_answers(items, ticked_ids))
-    return save_change(call, actor, change, now)
+    decision = _decision(call, actor, ClosureDecision.Outcome.REJECTED, now, rejection_category=category_row,
+                         reason=change.note, checklist_answers=_answers(items, ticked_ids))
+    return save_change(call, actor, change, now, decision=decision)
 
 
 def awaiting_closure(partition: Partition) -> list[CallFacts]:
@@ -463,14 +488,19 @@ def not_offered_lines(call: Call, viewer: Analyst | None) -> list[str]:
                          directory)
 
 
-def closure_choices(call: Call, resolver: Analyst | None) -> tuple[list[Analyst], list[IpkGroup]]:
-    """Analysts and groups that could validate this call if `resolver` resolved it (for forms)."""
+def closure_choices(call: Call, resolver: Analyst | int | None) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Analysts and groups, as (id, name), that could validate this call if `resolver` resolved it (for forms),
+    by name; read from the partition's directory."""
     settings, directory = load_settings(call.partition), load_directory(call.partition)
-    resolver_id = resolver.id if resolver else None
-    analyst_ids = [a for a, c in directory.analysts.items() if is_eligible_closer(c, settings, resolver_id)]
-    group_ids = [g for g in directory.groups if eligible_closers(g, directory, settings, resolver_id)]
-    return (list(Analyst.objects.filter(id__in=analyst_ids).order_by("username")),
-            list(IpkGroup.objects.filter(id__in=group_ids).order_by("name")))
+    resolver_id = _analyst_id(resolver)
+    analysts = [(a, c.name) for a, c in directory.analysts.items() if is_eligible_closer(c, settings, resolver_id)]
+    groups = [(g, directory.group_name(g)) for g in directory.groups
+              if eligible_closers(g, directory, settings, resolver_id)]
+    return sorted(analysts, key=_by_name), sorted(groups, key=_by_name)
+
+
+def _by_name(choice: tuple[int, str]) -> tuple[str, str]:
+    return choice[1].casefold(), choice[1]
 
 
 def preview_resolve_route(call: Call, resolver: Analyst | None) -> changes.CallChange | None:

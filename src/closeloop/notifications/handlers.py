@@ -96,14 +96,15 @@ def _when(value: Any) -> datetime | None:
 
 
 def _context(event: CallChanged, call: Call, directory: Directory, notices: list[Notice]) -> dict[str, Any]:
-    """What every message of the event may say, in users' words."""
+    """What every message of the event may say, in users' words (the call's status as the event left it: logging
+    a call with its assignment writes the call, assigned, before its "logged" event is told)."""
     details = event.details
     asks_the_user = call.resolved_at is not None and Status(call.status) in CLOSURE_STATUSES and any(
         n.kind in (NoticeKind.CALL_RESOLVED, NoticeKind.CONTACT_REMINDER) for n in notices)
     links = acceptance_links(call, timezone.now()) if asks_the_user else None
     return {
         "ref": call.ref, "summary": call.summary, "type": CallType(call.call_type).label,
-        "status": Status(call.status).label, "priority": call.priority, "partition": call.partition.name,
+        "status": Status(event.to_status).label, "priority": call.priority, "partition": call.partition.name,
         "resolution": call.resolution, "closure_comments": call.closure_comments,
         "actor": directory.analyst_name(event.actor_id) if event.actor_id is not None else None,
         # a forward's reason, a rejection's reason, the user's words (a resolution's note is routing detail)

@@ -8,12 +8,13 @@ the call's contribution to its day's row, reading the call's row in the database
   group now;
 - a call logged, edited, assigned or escalated (the only changes of its type or group): its counted
   history moves from the type and group it was counted under (`CallFlowKey`) to those it has now, and the
-  key follows (two statements);
+  key follows (two statements; none when the action kept the call's type and group, and once for the events
+  one action recorded together, as logging a call with its assignment does);
 - a closure-stage decision (close, rejection, refusal by the contact, acceptance that closes, auto-close of
   a resolved call): +1 in `DecisionDay`, under whether the resolution it judged was sampled;
 - a call closed (Closed or Closed/Unresolved): +1 in `ClosedCallDay`, with its wait bucket;
 - a closure-stage decision with a closure SLA verdict (recorded on the decision when it was made): +1 met or
-  breached in `ClosureSlaDay`.
+  breached in `ClosureSlaDay` (no statement when the action said its decision has none).
 
 A closed call is never reopened (a rejection sends back a resolution before the close), so nothing is
 ever subtracted but a moved history. Bulk loads and restores write rows past the handler: they call
@@ -27,6 +28,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from closeloop.calls.history import call_before_action, call_being_published, decision_recorded, published_together
 from closeloop.calls.models import Call, CallEvent, ClosureDecision
 from closeloop.closure import CLOSED_STATUSES, CLOSURE_STATUSES, Action, Status
 from closeloop.closure.events import CallChanged
@@ -206,15 +208,32 @@ def _count_closure_sla(event: CallChanged) -> None:
                        [*params, event.call_id])
 
 
+def _nothing_to_move(event: CallChanged) -> bool:
+    """Whether the call's counted history is already under its type and group now, so that moving it would add
+    nothing (the event itself is never counted): an earlier event the action recorded with this one moved it
+    (the call was written once, before all of them), or the action kept the type and group the call had, and
+    was counted under, before it."""
+    if event.action in _COUNTED:
+        return False
+    if any(e.action in _MOVES and e.event_id < event.event_id for e in published_together(event)):
+        return True
+    before, call = call_before_action(event.call_id), call_being_published(event.call_id)
+    return before is not None and call is not None and (before.call_type.value, before.assigned_group_id) == (
+        call.call_type, call.assigned_group_id)
+
+
 def count_call_event(event: CallChanged) -> None:
     """Add what one call event changes to the daily roll-ups, in the event's transaction."""
     if event.action in _MOVES:
-        _move_flow(event)
+        if not _nothing_to_move(event):
+            _move_flow(event)
     elif event.action in _COUNTED:
         _count_flow(event)
     if event.action in _DECIDING or (event.action == Action.AUTO_CLOSE.value and event.from_status in _AWAITING):
         _count_decision(event)
-        _count_closure_sla(event)
+        decision = decision_recorded(event.call_id)
+        if decision is None or decision.closure_sla_met is not None:  # no verdict: nothing to count
+            _count_closure_sla(event)
     if event.to_status in _CLOSED and event.from_status not in _CLOSED:
         _count_closed(event)
 

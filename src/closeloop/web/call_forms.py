@@ -16,12 +16,12 @@ from django.utils import dateformat, timezone
 from closeloop.accounts.models import Analyst
 from closeloop.calls.models import Call
 from closeloop.calls.services import close_input_problems, closure_choices
-from closeloop.closure import CallType, limits
+from closeloop.closure import CallType, InvalidInput, Right, limits
 from closeloop.closure.unresolved import UnresolvedKind
 from closeloop.partitions.catalogue import category_tree
 from closeloop.partitions.kept import active_checklist
 from closeloop.partitions.models import ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
-from closeloop.partitions.services import call_workers
+from closeloop.partitions.services import call_workers, load_directory
 
 from .edit_forms import IMPACT_CHOICES, URGENCY_CHOICES, ContactPicker, category_choices
 from .errors import refuse_in_form
@@ -38,6 +38,7 @@ __all__ = [
     "RejectForm",
     "NoteForm",
     "split_target",
+    "call_worker",
 ]
 
 
@@ -48,6 +49,18 @@ def _analysts_in(partition: Partition) -> QuerySet[Analyst]:
 
 def _groups_in(partition: Partition) -> QuerySet[IpkGroup]:
     return IpkGroup.objects.filter(partition=partition, active=True).order_by("name")
+
+
+def call_worker(ref: str, analyst_id: int, group_id: int | None) -> Analyst:
+    """The analyst an assignment names, if the assignee picker offers them for the call: an active analyst with
+    the Resolve right in its partition, a member of the group chosen (the use case checks the rest)."""
+    workers = Analyst.objects.filter(pk=analyst_id, is_active=True, memberships__ipk_role__resolve=True,
+                                     memberships__partition__calls__ref=ref.strip().upper())
+    worker = (workers.filter(ipk_groups=group_id) if group_id is not None else workers).first()
+    if worker is None:
+        raise InvalidInput("Choose an analyst who can work the call (an active member with the Resolve right"
+                           f"{' of the group chosen' if group_id is not None else ''})", field="analyst")
+    return worker
 
 
 class _AnalystChoice(forms.ModelChoiceField):
@@ -77,23 +90,70 @@ class LogCallForm(ContactPicker):
     field_order = ["call_type", "summary", "description", "impact", "urgency", "category", "log_group",
                    "assigned_group", "assigned_analyst", "contact_q", "contact"]
 
-    def __init__(self, *args: Any, partition: Partition, analyst: Analyst, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, partition: Partition, analyst: Analyst, posted: bool = False,
+                 **kwargs: Any) -> None:
+        """`posted`: check what was posted against the partition's directory, as kept (no query; the use case
+        checks the category); a form to show reads the choices with their labels."""
         super().__init__(*args, partition=partition, **kwargs)
+        if posted:
+            directory = load_directory(partition)
+            groups = sorted(directory.groups, key=directory.group_name)
+            workers = [a for a, c in directory.analysts.items() if c.active and Right.RESOLVE in c.rights]
+            self.fields["log_group"] = _posted_id([g for g in groups if analyst.id in directory.groups[g]])
+            self.fields["assigned_group"] = _posted_id(groups)
+            self.fields["assigned_analyst"] = _posted_id(workers)
+            self.fields["category"] = forms.IntegerField(required=False)
+            return
         self.fields["log_group"].queryset = _groups_in(partition).filter(members=analyst)
         self.fields["category"].choices = category_choices(category_tree(partition))
         self.fields["assigned_group"].queryset = _groups_in(partition)
         self.fields["assigned_analyst"].queryset = _analysts_in(partition)
 
 
+def _posted_id(ids: list[int]) -> forms.TypedChoiceField:
+    """An optional pick among `ids`, refused as a model choice is."""
+    refused = forms.ModelChoiceField.default_error_messages["invalid_choice"]
+    return forms.TypedChoiceField(choices=[("", "")] + [(i, str(i)) for i in ids], coerce=int, empty_value=None,
+                                  required=False, error_messages={"invalid_choice": refused})
+
+
 class CallActionForm(forms.Form):
-    """Every call action carries the version the analyst saw, so a stale page is refused."""
+    """Every call action carries the version the analyst saw, so a stale page is refused.
+
+    Built without the call (`call=None`, as posted), a form reads the action's input without the choices that
+    need the call (its reasons, closers, groups, checklist): the use case checks those on the call it locks, and
+    a refused action builds the form again with the call, which shows every problem as the page always has.
+    """
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, call: Call, analyst: Analyst, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {})["expected_version"] = call.version
+    def __init__(self, *args: Any, call: Call | None, analyst: Analyst, **kwargs: Any) -> None:
+        if call is not None:
+            kwargs.setdefault("initial", {})["expected_version"] = call.version
         super().__init__(*args, **kwargs)
         self.call, self.analyst = call, analyst
+
+    @property
+    def posted(self) -> bool:
+        """Built without the call: its choices are the use case's to check."""
+        return self.call is None
+
+
+def _as_posted(field: forms.Field) -> forms.Field:
+    """A choice field read as posted: the reason's or category's code, a group's or analyst's id (as text)."""
+    return forms.CharField(required=field.required, label=field.label)
+
+
+class _PostedIds(forms.Field):
+    """Ticked checklist items as posted: their ids."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        if not all(str(v).strip().isdigit() for v in values):
+            raise forms.ValidationError("Tick items from the list")
+        return [int(v) for v in values]
 
 
 class NoteForm(CallActionForm):
@@ -110,12 +170,12 @@ def split_target(value: str) -> tuple[int | None, int | None]:
     return (int(raw), None) if kind == "a" else (None, int(raw))
 
 
-def _target_choices(analysts: list[Analyst], groups: list[IpkGroup]) -> list[tuple[str, Any]]:
+def _target_choices(analysts: list[tuple[int, str]], groups: list[tuple[int, str]]) -> list[tuple[str, Any]]:
     choices: list[tuple[str, Any]] = []
     if analysts:
-        choices.append(("Analysts", [(f"a:{a.id}", a.username) for a in analysts]))
+        choices.append(("Analysts", [(f"a:{a}", name) for a, name in analysts]))
     if groups:
-        choices.append(("Groups", [(f"g:{g.id}", g.name) for g in groups]))
+        choices.append(("Groups", [(f"g:{g}", name) for g, name in groups]))
     return choices
 
 
@@ -125,6 +185,10 @@ class AssignForm(CallActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.call is None:
+            self.fields["group"] = forms.IntegerField(required=False)
+            self.fields["analyst"] = forms.IntegerField(required=False)
+            return
         self.fields["group"].queryset = _groups_in(self.call.partition)
         self.fields["analyst"].queryset = _analysts_in(self.call.partition)
         # choosing a group narrows the analysts offered to its members who can work the call
@@ -167,9 +231,13 @@ class ResolveForm(CallActionForm):
     reason = _ReasonChoice(label="Closure reason", queryset=ClosureReason.objects.none(), required=False,
                            to_field_name="code")
 
-    def __init__(self, *args: Any, method: str, designated: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, method: str | None, designated: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.method = method
+        if self.call is None:  # the method is the call's partition's: the use case applies it
+            self.fields["closer"] = forms.CharField(required=False)
+            self.fields["reason"] = _as_posted(self.fields["reason"])
+            return
         if method == "comments":
             analysts, groups = closure_choices(self.call, self.analyst)
             self.fields["closer"].choices = [("", "- choose who validates it -"),
@@ -200,7 +268,10 @@ class ForwardForm(CallActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        analysts, groups = closure_choices(self.call, self.call.resolved_by)
+        if self.call is None:
+            self.fields["target"] = forms.CharField(label="Forward to")
+            return
+        analysts, groups = closure_choices(self.call, self.call.resolved_by_id)
         self.fields["target"].choices = [("", "- choose who validates it -"),
                                          *_target_choices(analysts, groups)]
 
@@ -212,7 +283,10 @@ class _ChecklistMixin(forms.Form):
     ticked = forms.TypedMultipleChoiceField(label="Closure checklist", coerce=int, required=False,
                                             widget=forms.CheckboxSelectMultiple)
 
-    def _checklist(self, call: Call) -> None:
+    def _checklist(self, call: Call | None) -> None:
+        if call is None:
+            self.fields["ticked"] = _PostedIds(required=False)
+            return
         items = active_checklist(call.partition_id)
         if not items:
             del self.fields["ticked"]
@@ -243,13 +317,16 @@ class CloseForm(CallActionForm, _ChecklistMixin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reason"].queryset = _reasons_for(self.call)
         self._checklist(self.call)
+        if self.call is None:
+            self.fields["reason"] = _as_posted(self.fields["reason"])
+            return
+        self.fields["reason"].queryset = _reasons_for(self.call)
 
     def clean(self) -> dict[str, Any]:
         """Every problem at once: the reason and the checklist are checked even when the comments are missing."""
         data = super().clean() or {}
-        if "reason" in self.errors or "ticked" in self.errors:
+        if self.call is None or "reason" in self.errors or "ticked" in self.errors:
             return data
         reason = data.get("reason")
         for problem in close_input_problems(self.call, reason=reason.code if reason else None,
@@ -272,6 +349,9 @@ class CloseUnresolvedForm(CallActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.call is None:
+            self.fields["reason"] = _as_posted(self.fields["reason"])
+            return
         self.fields["reason"].queryset = _reasons_for(self.call, unresolved=True)
 
 
@@ -284,6 +364,9 @@ class RejectForm(CallActionForm, _ChecklistMixin):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._checklist(self.call)
+        if self.call is None:
+            self.fields["category"] = _as_posted(self.fields["category"])
+            return
         self.fields["category"].queryset = RejectionCategory.objects.filter(
             partition=self.call.partition_id, active=True).order_by("label")
-        self._checklist(self.call)

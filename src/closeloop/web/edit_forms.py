@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.urls import reverse_lazy
 
 from closeloop.calls.models import Call
@@ -16,7 +15,8 @@ from closeloop.closure import CallType, limits
 from closeloop.closure.priority import PRIORITY_LABELS, Impact, Urgency
 from closeloop.contacts.models import Contact
 from closeloop.partitions.catalogue import CategoryNode, category_tree
-from closeloop.partitions.models import IpkGroup, Partition
+from closeloop.partitions.models import Partition
+from closeloop.partitions.services import load_directory
 
 from .fields import limited_text
 
@@ -71,7 +71,9 @@ class EditCallForm(ContactPicker):
                                     help_text="With urgency, sets the priority by the partition's matrix")
     urgency = forms.TypedChoiceField(choices=URGENCY_CHOICES, coerce=int)
     category = forms.TypedChoiceField(choices=[], coerce=int, empty_value=None, required=False)
-    log_group = forms.ModelChoiceField(queryset=IpkGroup.objects.none(), required=False, empty_label="- none -")
+    # the partition's active groups and the call's own, from its directory (a choice costs no query)
+    log_group = forms.TypedChoiceField(choices=[], coerce=int, empty_value=None, required=False, error_messages={
+        "invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]})
     no_contact = forms.BooleanField(required=False, label="Remove the contact",
                                     help_text="The call names no contact any more (where contacts are optional)")
 
@@ -89,8 +91,10 @@ class EditCallForm(ContactPicker):
         super().__init__(*args, partition=partition, **kwargs)
         self.call = call
         self.fields["category"].choices = category_choices(category_tree(partition), keep=call.category_id)
-        self.fields["log_group"].queryset = IpkGroup.objects.filter(partition=partition).filter(
-            Q(active=True) | Q(pk=call.log_group_id)).order_by("name")
+        directory = load_directory(partition)
+        groups = [(g, name) for g, name in directory.group_names.items() if g in directory.groups
+                  or g == call.log_group_id]
+        self.fields["log_group"].choices = [("", "- none -"), *sorted(groups, key=lambda g: (g[1].casefold(), g[1]))]
         self.fields["contact_q"].help_text = (f"Now: {call.contact.name}. " if call.contact else "") + \
             "Type, then pick the person who reported the call; leave it empty to keep the contact."
         if call.contact_id is None:

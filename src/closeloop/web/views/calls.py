@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,8 +20,7 @@ from closeloop.calls import services
 from closeloop.calls.closure_sla import call_closure_sla
 from closeloop.calls.models import Call
 from closeloop.calls.unresolved import close_unresolved_call
-from closeloop.closure import Action, CloseloopError
-from closeloop.partitions.models import IpkGroup
+from closeloop.closure import Action, CloseloopError, NotFound
 from closeloop.partitions.services import load_settings
 
 from ..call_forms import (
@@ -35,6 +33,7 @@ from ..call_forms import (
     NoteForm,
     RejectForm,
     ResolveForm,
+    call_worker,
 )
 from ..desk_context import current_partition
 from ..errors import refusals_as_http, refuse_in_form
@@ -50,103 +49,99 @@ def log_call(request: HttpRequest) -> HttpResponse:
     partition = current_partition(request)
     services.check_may_log(partition, request.user)  # a Read only analyst gets the 403 page saying why
     finding = "find_contact" in request.POST  # the Find button (without JavaScript): show matches, log nothing
-    if finding:  # keep what was typed, without calling the half-filled form wrong
+    status = 200
+    if request.method == "POST" and not finding:
+        posted = LogCallForm(request.POST or None, partition=partition, analyst=request.user, posted=True)
+        refused: CloseloopError | None = None
+        if posted.is_valid():
+            data = posted.cleaned_data
+            try:
+                call = services.log_call(partition, data["call_type"], data["summary"],
+                                         description=data["description"], impact=data["impact"],
+                                         urgency=data["urgency"], category=data["category"],
+                                         log_group=data["log_group"], assigned_group=data["assigned_group"],
+                                         assigned_analyst=data["assigned_analyst"], actor=request.user,
+                                         contact=data["contact"])
+            except CloseloopError as exc:
+                refused = exc
+            else:
+                messages.success(request, f"{call.ref} logged.")
+                return redirect("call", ref=call.ref)
+        # refused: the form with its choices, showing its own problems, or else the use case's refusal
+        form = LogCallForm(request.POST or None, partition=partition, analyst=request.user)
+        status = 400 if not form.is_valid() or refused is None else refuse_in_form(form, refused)
+    elif finding:  # keep what was typed, without calling the half-filled form wrong
         form = LogCallForm(initial=request.POST.dict(), partition=partition, analyst=request.user)
     else:
-        form = LogCallForm(request.POST or None, partition=partition, analyst=request.user)
-    status = 200
-    if request.method == "POST" and not finding and form.is_valid():
-        data = form.cleaned_data
-        try:
-            call = services.log_call(partition, data["call_type"], data["summary"],
-                                     description=data["description"], impact=data["impact"],
-                                     urgency=data["urgency"], category=data["category"],
-                                     log_group=data["log_group"], assigned_group=data["assigned_group"],
-                                     assigned_analyst=data["assigned_analyst"], actor=request.user,
-                                     contact=data["contact"])
-        except CloseloopError as exc:
-            status = refuse_in_form(form, exc)
-        else:
-            messages.success(request, f"{call.ref} logged.")
-            return redirect("call", ref=call.ref)
-    elif request.method == "POST" and not finding:
-        status = 400
+        form = LogCallForm(partition=partition, analyst=request.user)
     return render(request, "web/call_log.html", {
         "form": form, "partition": partition, **contact_picker(request, partition),
         "contact_required": load_settings(partition).contact_required}, status=status)
 
 
-def _resolve_form(call: Call, analyst: Analyst, data: Any = None) -> ResolveForm:
+def _resolve_form(call: Call | None, analyst: Analyst, data: Any = None) -> ResolveForm:
+    if call is None:
+        return ResolveForm(data, prefix="resolve", call=None, analyst=analyst, method=None, designated=False)
     settings = load_settings(call.partition)
     return ResolveForm(data, prefix="resolve", call=call, analyst=analyst, method=settings.closure_method.value,
                        designated=settings.allow_designated_closer)
 
 
-def _resolve(call: Call, analyst: Analyst, form: forms.Form) -> Call:
-    data = form.cleaned_data
+# Each runs its use case on the input of its form as posted (`CallActionForm.posted`): codes and ids, which the
+# use case checks on the call it locks.
+
+def _resolve(ref: str, analyst: Analyst, data: dict[str, Any]) -> Call:
     closer_id, group_id = data.get("closer") or (None, None)
-    return services.resolve_call(
-        call.ref, analyst, data["resolution"], expected_version=data["expected_version"],
-        closer=Analyst.objects.filter(pk=closer_id).first() if closer_id else None,
-        closer_group=IpkGroup.objects.filter(pk=group_id).first() if group_id else None,
-        reason=data["reason"].code if data.get("reason") else None)
+    return services.resolve_call(ref, analyst, data["resolution"], expected_version=data["expected_version"],
+                                 closer=closer_id, closer_group=group_id, reason=data.get("reason") or None)
 
 
-def _assign(call: Call, analyst: Analyst, form: forms.Form) -> Call:
-    data = form.cleaned_data
-    return services.assign_call(call.ref, analyst, group=data["group"], analyst=data["analyst"],
+def _assign(ref: str, analyst: Analyst, data: dict[str, Any]) -> Call:
+    # the pickers offer only the analysts who can work the call (of the group chosen): so does the use case here
+    chosen = call_worker(ref, data["analyst"], data["group"]) if data["analyst"] is not None else None
+    return services.assign_call(ref, analyst, group=data["group"], analyst=chosen,
                                 expected_version=data["expected_version"])
 
 
-def _forward(call: Call, analyst: Analyst, form: forms.Form) -> Call:
-    data = form.cleaned_data
+def _forward(ref: str, analyst: Analyst, data: dict[str, Any]) -> Call:
     analyst_id, group_id = data["target"]
-    return services.forward_call(call.ref, analyst, data["reason"], expected_version=data["expected_version"],
-                                 to_analyst=Analyst.objects.filter(pk=analyst_id).first() if analyst_id else None,
-                                 to_group=IpkGroup.objects.filter(pk=group_id).first() if group_id else None)
+    return services.forward_call(ref, analyst, data["reason"], expected_version=data["expected_version"],
+                                 to_analyst=analyst_id, to_group=group_id)
 
 
-def _close(call: Call, analyst: Analyst, form: forms.Form) -> Call:
-    data = form.cleaned_data
-    return services.close_call(call.ref, analyst, data["comments"], expected_version=data["expected_version"],
-                               reason=data["reason"].code if data.get("reason") else None,
-                               ticked=data.get("ticked") or ())
+def _close(ref: str, analyst: Analyst, data: dict[str, Any]) -> Call:
+    return services.close_call(ref, analyst, data["comments"], expected_version=data["expected_version"],
+                               reason=data.get("reason") or None, ticked=data.get("ticked") or ())
 
 
-def _close_unresolved(call: Call, analyst: Analyst, form: forms.Form) -> Call:
-    data = form.cleaned_data
-    return close_unresolved_call(call.ref, analyst, data["kind"], reason=data["reason"].code if data.get("reason")
-                                 else None, comments=data["comments"], duplicate_of=data.get("duplicate_of"),
+def _close_unresolved(ref: str, analyst: Analyst, data: dict[str, Any]) -> Call:
+    return close_unresolved_call(ref, analyst, data["kind"], reason=data.get("reason") or None,
+                                 comments=data["comments"], duplicate_of=data.get("duplicate_of"),
                                  expected_version=data["expected_version"])
 
 
-def _reject(call: Call, analyst: Analyst, form: forms.Form) -> Call:
-    data = form.cleaned_data
-    return services.reject_resolution(call.ref, analyst, data["reason"], expected_version=data["expected_version"],
-                                      category=data["category"].code if data.get("category") else None,
-                                      ticked=data.get("ticked") or ())
+def _reject(ref: str, analyst: Analyst, data: dict[str, Any]) -> Call:
+    return services.reject_resolution(ref, analyst, data["reason"], expected_version=data["expected_version"],
+                                      category=data.get("category") or None, ticked=data.get("ticked") or ())
 
 
-def _take(call: Call, analyst: Analyst, form: forms.Form) -> Call:
-    data = form.cleaned_data
-    return services.take_call(call.ref, analyst, expected_version=data["expected_version"], note=data["reason"])
+def _take(ref: str, analyst: Analyst, data: dict[str, Any]) -> Call:
+    return services.take_call(ref, analyst, expected_version=data["expected_version"], note=data["reason"])
 
 
-def _hold(call: Call, analyst: Analyst, form: forms.Form) -> Call:
-    data = form.cleaned_data
-    return services.hold_call(call.ref, analyst, data["reason"], expected_version=data["expected_version"])
+def _hold(ref: str, analyst: Analyst, data: dict[str, Any]) -> Call:
+    return services.hold_call(ref, analyst, data["reason"], expected_version=data["expected_version"])
 
 
-def _resume(call: Call, analyst: Analyst, form: forms.Form) -> Call:
-    data = form.cleaned_data
-    return services.resume_call(call.ref, analyst, data["reason"], expected_version=data["expected_version"])
+def _resume(ref: str, analyst: Analyst, data: dict[str, Any]) -> Call:
+    return services.resume_call(ref, analyst, data["reason"], expected_version=data["expected_version"])
 
 
 class _Kind:
     """One action of the call page: its button, the lifecycle actions that permit it, its form and use case."""
 
     def __init__(self, title: str, permits: set[Action], form: Callable[..., CallActionForm],
-                 run: Callable[[Call, Analyst, forms.Form], Call], done: str) -> None:
+                 run: Callable[[str, Analyst, dict[str, Any]], Call], done: str) -> None:
         self.title, self.permits, self.form, self.run, self.done = title, permits, form, run, done
 
 
@@ -212,16 +207,21 @@ def call_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
     if kind is None:
         raise Http404(f"No call action {action!r}")
     analyst: Analyst = request.user
-    call = services.get_call(ref, analyst, shown=False)
-    form = kind.form(call, analyst, request.POST)
-    if form.is_valid():
+    posted = kind.form(None, analyst, request.POST)  # read without the call: the use case locks and checks it
+    refused: CloseloopError | None = None
+    if posted.is_valid():
         try:
-            call = kind.run(call, analyst, form)
+            call = kind.run(ref, analyst, posted.cleaned_data)
         except CloseloopError as exc:
-            status = refuse_in_form(form, exc)
-            if status == 404:
+            if isinstance(exc, NotFound):
                 raise Http404(exc.message) from exc
-            return _render_call(request, services.get_call(ref, analyst), {action: form}, status)
-        messages.success(request, f"{call.ref} {kind.done}.")
-        return redirect("call", ref=call.ref)
-    return _render_call(request, services.get_call(ref, analyst), {action: form}, 400)
+            refused = exc
+        else:
+            messages.success(request, f"{call.ref} {kind.done}.")
+            return redirect("call", ref=call.ref)
+    # refused: the form again with the call, showing its own problems, or else the use case's refusal
+    call = services.get_call(ref, analyst)
+    form = kind.form(call, analyst, request.POST)
+    if not form.is_valid() or refused is None:
+        return _render_call(request, call, {action: form}, 400)
+    return _render_call(request, call, {action: form}, refuse_in_form(form, refused))

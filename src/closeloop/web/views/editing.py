@@ -46,7 +46,7 @@ def _save(call: Call, analyst: Analyst, data: dict[str, Any]) -> Call:
 @refusals_as_http
 def edit_call(request: HttpRequest, ref: str) -> HttpResponse:
     analyst: Analyst = request.user
-    call = services.get_call(ref, analyst)
+    call = services.get_call(ref, analyst, shown=False)  # the page names no analyst or group of the call
     if not may_edit_call(call, analyst):
         raise PermissionDenied(f"{call.ref} cannot be edited by you: it is closed, or you lack the Log or Resolve "
                                f"right in partition {call.partition.name}")
@@ -59,7 +59,7 @@ def edit_call(request: HttpRequest, ref: str) -> HttpResponse:
             edited = _save(call, analyst, form.cleaned_data)
         except ChangedByOther as exc:
             # someone saved first: show the call as it is now, so nothing is written over unseen
-            call = services.get_call(ref, analyst)
+            call = services.get_call(ref, analyst, shown=False)
             form, fresh, status = EditCallForm(call=call), True, 409
             stale = f"{exc.message}. The form now shows the current values: make your changes again and save."
         except CloseloopError as exc:
