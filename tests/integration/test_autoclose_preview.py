@@ -19,6 +19,7 @@ from closeloop.autoclose.preview import PREVIEW_DAYS, _decided, _watched, previe
 from closeloop.calls import services as calls
 from closeloop.cli.main import main
 from closeloop.closure import CallType
+from closeloop.closure.autoclose import kinds_ruled, shortest_wait
 from closeloop.closure.autoclose_preview import Step, preview_auto_close
 from closeloop.partitions.models import SettingsChange
 
@@ -148,8 +149,9 @@ def test_the_preview_reads_its_window_in_six_queries_however_many_calls(idle_des
 
 
 def test_calls_no_rule_could_apply_to_are_counted_and_give_the_preview_of_reading_every_call(idle_desk, desk, now):
-    """The rule watches incidents only: the problem waiting and the one decided lately are counted, not read, and
-    the preview is the one the core gives from every call of the window."""
+    """The rule watches incidents only: the problem waiting and the one decided lately are counted, not read, as
+    is the verdict given a day after its resolution (before any rule waits: 4 days); the preview is the one the
+    core gives from every call of the window."""
     waiting = calls.log_call(desk.default, "problem", "Disk fills up", log_group=desk.service_desk,
                              assigned_analyst=desk.rita, actor=desk.alice, at=now - 5 * DAY)
     calls.resolve_call(waiting.ref, desk.rita, "Rotated the logs", at=now - 4 * DAY)
@@ -163,10 +165,13 @@ def test_calls_no_rule_could_apply_to_are_counted_and_give_the_preview_of_readin
     preview = preview_rule_change(desk.default, before, after, now)
     every = {kind: None for kind in CallType}
     watched, none_left = _watched(desk.default, sorted(s.value for s in before[0].statuses), every)
-    past, none_counted = _decided(desk.default, now - PREVIEW_DAYS * DAY, every)
+    past, none_counted = _decided(desk.default, now - PREVIEW_DAYS * DAY, every, None)
     assert none_left == none_counted == 0 and len(watched) == 4 and len(past) == 5
     assert preview.as_dict() == preview_auto_close(watched, past, before, after, now).as_dict()
     assert (preview.watched, preview.resolved_recently) == (4, 5)
+    read, counted = _decided(desk.default, now - PREVIEW_DAYS * DAY, kinds_ruled([*before, *after]),
+                             shortest_wait([*before, *after]))
+    assert (len(read), counted) == (3, 2) and idle_desk["refs"]["quick"] not in {d.call.ref for d in read}
     assert preview.before[Step.NOTHING] == 1 and preview.decided_after[Step.NOTHING] >= 1
 
 

@@ -24,6 +24,7 @@ from closeloop.closure.autoclose import (
     facts_for_rules,
     kinds_ruled,
     rule_for,
+    shortest_wait,
 )
 from closeloop.closure.autoclose_preview import (
     DecidedCall,
@@ -343,3 +344,27 @@ def test_calls_no_rule_applies_to_may_be_counted_instead_of_read(
     counted = preview_auto_close(read, read_past, before, after, NOW, others_watched=len(calls) - len(read),
                                  others_decided=len(past) - len(read_past))
     assert counted.as_dict() == preview_auto_close(calls, past, before, after, NOW).as_dict()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(past=decided_calls(), rules_now=st.lists(typed_rules, max_size=4))
+def test_a_verdict_given_before_the_shortest_wait_is_one_the_rules_would_not_have_touched(
+        past: list[DecidedCall], rules_now: list[AutoCloseRuleFacts]) -> None:
+    """The service reads only the verdicts given at least `shortest_wait` after their resolution."""
+    wait = shortest_wait(rules_now)
+    for d in past:
+        if wait is None or d.decided_at - d.actions[0][0] < wait:
+            assert step_before_verdict(d, rules_now).step is Step.NOTHING
+
+
+def test_the_shortest_wait_is_the_first_thing_an_active_rule_would_do() -> None:
+    closing = rule()  # reminds at 5 days, closes at 10
+    paused = rule("Escalate", idle_days=3, expiry=Expiry.ESCALATE, reason=None, escalation_group_id=20,
+                  reminders=(), rule_id=2, active=False)
+    assert shortest_wait([closing, paused]) == 5 * DAY and shortest_wait([paused]) is None
+    resolved = NOW - 10 * DAY
+    at_the_wait = DecidedCall(facts(1), ((resolved, Status.FORWARD_FOR_CLOSURE),), resolved + 5 * DAY,
+                              Verdict.CLOSED, True)
+    assert step_before_verdict(at_the_wait, [closing]).step is Step.REMIND
+    sooner = replace(at_the_wait, decided_at=resolved + 5 * DAY - timedelta(minutes=1))
+    assert step_before_verdict(sooner, [closing]).step is Step.NOTHING

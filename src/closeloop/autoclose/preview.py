@@ -24,7 +24,13 @@ from closeloop.calls.models import (
 )
 from closeloop.calls.moments import moment, seconds
 from closeloop.closure import Action, CallType, Status
-from closeloop.closure.autoclose import AUTO_CLOSE_INPUT, AutoCloseRuleFacts, facts_for_rules, kinds_ruled
+from closeloop.closure.autoclose import (
+    AUTO_CLOSE_INPUT,
+    AutoCloseRuleFacts,
+    facts_for_rules,
+    kinds_ruled,
+    shortest_wait,
+)
 from closeloop.closure.autoclose_preview import (
     AutoClosePreview,
     DecidedCall,
@@ -85,15 +91,18 @@ def _watched(partition: Partition, statuses: list[str],
     return watched, (0 if ruled is None else waiting.count() - len(watched))
 
 
-def _decided(partition: Partition, since: datetime,
-             kinds: dict[CallType, frozenset[int] | None]) -> tuple[list[DecidedCall], int]:
+def _decided(partition: Partition, since: datetime, kinds: dict[CallType, frozenset[int] | None],
+             wait: timedelta | None) -> tuple[list[DecidedCall], int]:
     """The verdicts on resolutions of the window on calls some rule could apply to (of the type and priority the
-    decision recorded), each with the actions on its call in the closure stage before it, and how many other
-    verdicts the window holds (two queries: the decisions with their calls, then the actions of those calls in
-    their closure stage; and a count when there are others)."""
+    decision recorded), given at least `wait` after the resolution (`shortest_wait`: any sooner came before the
+    rules would have acted), each with the actions on its call in the closure stage before it; and how many
+    other verdicts the window holds (two queries: the decisions with their calls, then the actions of those
+    calls in their closure stage; and a count when some are left out)."""
     window = ClosureDecision.objects.filter(partition=partition, decided_at__gte=since, resolved_at__gte=since)
     ruled = _ruled(kinds)
     judged = window if ruled is None else window.filter(ruled)
+    if wait is not None:
+        judged = judged.filter(decided_at__gte=F("resolved_at") + wait)
     # one row per verdict: the decision's columns, and of its call what the rules read, as the call was judged
     # (of the type and priority the decision recorded), and whom it waited for
     decisions = list(judged.order_by("-decided_at").values_list(
@@ -111,7 +120,7 @@ def _decided(partition: Partition, since: datetime,
             actions[call_id].append((at, to_status))
     zone = timezone.get_current_timezone()
     decided = [_decided_call(decision, actions[decision[0]], zone) for decision in decisions]
-    return decided, (0 if ruled is None else window.count() - len(decided))
+    return decided, (0 if ruled is None and wait is None else window.count() - len(decided))
 
 
 def _decided_call(decision: tuple[Any, ...], actions: list[tuple[float, str]], zone: tzinfo) -> DecidedCall:
@@ -136,10 +145,11 @@ def preview_rule_change(partition: Partition, before: Sequence[AutoCloseRuleFact
     The window: the calls in a status any of the rules watch, and the verdicts of the last PREVIEW_DAYS days on
     resolutions of those days (found through the closure decisions, indexed by partition and time)."""
     now = now or timezone.now()
-    statuses = sorted({s.value for rule in (*before, *after) if rule.active for s in rule.statuses})
-    kinds = kinds_ruled((*before, *after))
+    rules = (*before, *after)
+    statuses = sorted({s.value for rule in rules if rule.active for s in rule.statuses})
+    kinds = kinds_ruled(rules)
     # no active rule either way: none watched
     watched, others_watched = _watched(partition, statuses, kinds) if statuses else ([], 0)
-    decided, others_decided = _decided(partition, now - timedelta(days=PREVIEW_DAYS), kinds)
+    decided, others_decided = _decided(partition, now - timedelta(days=PREVIEW_DAYS), kinds, shortest_wait(rules))
     return preview_auto_close(watched, decided, before, after, now, days=PREVIEW_DAYS,
                               others_watched=others_watched, others_decided=others_decided)

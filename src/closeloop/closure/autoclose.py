@@ -50,6 +50,7 @@ __all__ = [
     "rule_for",
     "RuleLookup",
     "kinds_ruled",
+    "shortest_wait",
     "AUTO_CLOSE_INPUT",
     "facts_for_rules",
     "add_days",
@@ -223,6 +224,15 @@ def kinds_ruled(rules: Iterable[AutoCloseRuleFacts]) -> dict[CallType, frozenset
             known = kinds.get(kind, frozenset())
             kinds[kind] = None if known is None or not rule.priorities else known | frozenset(rule.priorities)
     return kinds
+
+
+def shortest_wait(rules: Iterable[AutoCloseRuleFacts]) -> timedelta | None:
+    """The least time any active rule leaves a call idle before it does anything: its first reminder or its
+    expiry, counted in calendar days (business days only wait longer). None when no rule is active. A verdict
+    given sooner than this after the resolution came before any of the rules would have acted."""
+    days = [d for rule in rules if rule.active and rule.statuses
+            for d in (rule.idle_days, *(reminder.after_days for reminder in rule.reminders))]
+    return timedelta(days=min(days)) if days else None
 
 
 # Everything of a call that the Call Auto Close rules read: which rule applies (`rule_matches`) and whether its
