@@ -33,7 +33,7 @@ from closeloop.closure import (
     Target,
     changes,
 )
-from closeloop.closure.guards import check_closer
+from closeloop.closure.guards import check_closer, unclosable_calls
 from closeloop.closure.preview import Routes, _after_save, preview_settings, resolved_again
 from closeloop.closure.routing import (
     ROUTING_INPUT,
@@ -41,6 +41,8 @@ from closeloop.closure.routing import (
     reroute_stranded,
     route_for_closure,
     route_to_target,
+    stranded_refs,
+    target_has_eligible_closer,
 )
 from tests.closure_oracle import (
     WORKABLE,
@@ -294,3 +296,16 @@ def test_calls_read_as_routing_reads_them_give_the_same_settings_preview(waiting
     full = preview_settings(waiting, recent, before, after, d)
     reduced = preview_settings([read(c) for c in waiting], [read(c) for c in recent], before, after, d)
     assert reduced.as_dict() == full.as_dict()
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(AWAITING, st.integers(1, 3)), max_size=8), ANY_METHOD, directories())
+def test_the_guards_answer_once_per_routing_input_as_they_would_call_by_call(drawn, s, d):
+    """`stranded_refs` and `unclosable_calls` keep each answer per `routing_input`: calls alike but for their
+    reference and resolver must get the answers routing each call on its own gives."""
+    # the copies of a call differ in reference and resolver only
+    waiting = [replace(call, ref=f"INC-{n:06d}-{copy}", resolved_by_id=(call.resolved_by_id, 1, 2)[copy])
+               for n, (call, copies) in enumerate(drawn) for copy in range(copies)]
+    assert stranded_refs(waiting, s, d) == [c.ref for c in waiting if reroute_stranded(c, s, d) is not None]
+    assert unclosable_calls(waiting, s, d) == [
+        c.ref for c in waiting if not target_has_eligible_closer(c, s, d) and reroute_stranded(c, s, d) is None]

@@ -11,27 +11,16 @@ from datetime import datetime, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from closeloop.closure import CLOSURE_STATUSES, CallFacts, PartitionSettings
+from closeloop.closure import CLOSURE_STATUSES, PartitionSettings
 from closeloop.closure.preview import SettingsPreview, preview_settings
-from closeloop.closure.routing import facts_for_routing
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import load_directory, load_settings
 
-from .models import STATUS_OF, Call, ClosureDecision
+from .models import Call, ClosureDecision
 
 __all__ = ["PREVIEW_DAYS", "closure_stage_window", "preview_closure_settings"]
 
 PREVIEW_DAYS = 30
-
-
-# of each call, only what routing reads (its reference and ROUTING_INPUT), in `facts_for_routing`'s order
-_ROUTING_COLUMNS = ("ref", "status", "closure_target_analyst_id", "closure_target_group_id", "logged_by_id",
-                    "log_group_id", "resolved_by_id")
-
-
-def _facts(calls: QuerySet[Call]) -> list[CallFacts]:
-    return [facts_for_routing(ref, STATUS_OF[status], *ids) for ref, status, *ids in
-            calls.values_list(*_ROUTING_COLUMNS)]
 
 
 def closure_stage_window(partition: Partition, now: datetime | None = None) -> tuple[QuerySet[Call], QuerySet[Call]]:
@@ -52,5 +41,5 @@ def preview_closure_settings(partition: Partition, after: PartitionSettings,
     """Where the partition's calls of the closure stage would go under `after` (see closure.preview), for the
     calls of `closure_stage_window`."""
     waiting, recent = closure_stage_window(partition, now)
-    return preview_settings(_facts(waiting), _facts(recent), load_settings(partition), after,
+    return preview_settings(waiting.routing_facts(), recent.routing_facts(), load_settings(partition), after,
                             load_directory(partition), days=PREVIEW_DAYS)

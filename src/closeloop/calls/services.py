@@ -41,7 +41,7 @@ from closeloop.closure.contacts import check_call_contact
 from closeloop.closure.editing import parse_level
 from closeloop.closure.offers import why_not, why_not_lines
 from closeloop.closure.priority import Impact, Urgency, priority_for
-from closeloop.closure.routing import eligible_closers, is_eligible_closer
+from closeloop.closure.routing import eligible_closers, is_eligible_closer, stranded_refs
 from closeloop.contacts.models import Contact
 from closeloop.contacts.services import contact_facts
 from closeloop.partitions.catalogue import category_path, find_category, load_matrix
@@ -51,7 +51,7 @@ from closeloop.partitions.services import UNSET, Unset, load_directory, load_set
 
 from .closure_sla import decision_met
 from .history import EventEntry, record_events
-from .models import Call, ClosureDecision, RefCounter, facts_from
+from .models import Call, ClosureDecision, RefCounter
 from .sampling import decide_sampling_for, sampling_details
 
 __all__ = [
@@ -444,7 +444,7 @@ def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category:
 def awaiting_closure(partition: Partition) -> list[CallFacts]:
     """The partition's calls awaiting closure, as facts for the guards on directory and settings changes."""
     waiting = Call.objects.filter(partition=partition, status__in=[s.value for s in CLOSURE_STATUSES])
-    return [facts_from(row) for row in waiting.facts_rows(times=False)]
+    return waiting.routing_facts()  # all the guards read of them
 
 
 def reroute_stranded_calls(partition: Partition, because: str) -> int:
@@ -455,10 +455,9 @@ def reroute_stranded_calls(partition: Partition, because: str) -> int:
     """
     settings, directory = load_settings(partition), load_directory(partition)
     waiting = Call.objects.filter(partition=partition, status__in=[s.value for s in CLOSURE_STATUSES])
-    stranded = [row["id"] for row in waiting.facts_rows("id", times=False)
-                if changes.reroute(facts_from(row), settings, directory, because, timezone.now()) is not None]
+    stranded = stranded_refs(waiting.routing_facts(), settings, directory)
     moved = 0
-    for call in waiting.select_for_update(of=("self",)).filter(id__in=stranded).order_by("id"):
+    for call in waiting.select_for_update(of=("self",)).filter(ref__in=stranded).order_by("id"):
         now = timezone.now()
         change = changes.reroute(call.facts(), settings, directory, because, now)
         if change is not None:

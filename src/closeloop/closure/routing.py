@@ -6,6 +6,7 @@ that no call ever waits for validation where nobody can give it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from operator import attrgetter
 
 from .errors import InvalidInput, NotAllowed
@@ -35,6 +36,7 @@ __all__ = [
     "route_to_target",
     "reroute_stranded",
     "target_has_eligible_closer",
+    "stranded_refs",
 ]
 
 
@@ -226,3 +228,18 @@ def reroute_stranded(
                                 f"forwarded to {directory.analyst_name(analyst_id)}, the partition's "
                                 "first eligible closer, as no target in the fallback chain could close")
     return None
+
+
+def stranded_refs(waiting: Iterable[CallFacts], settings: PartitionSettings, directory: Directory) -> list[str]:
+    """Refs of the waiting calls `reroute_stranded` would move, each answer worked out once per routing input
+    (a save of settings or of the directory checks every call waiting in the partition)."""
+    moves: dict[tuple[object, ...], bool] = {}
+    refs = []
+    for call in waiting:
+        key = routing_input(call, settings)
+        moved = moves.get(key)
+        if moved is None:
+            moved = moves[key] = reroute_stranded(call, settings, directory) is not None
+        if moved:
+            refs.append(call.ref)
+    return refs
