@@ -31,9 +31,9 @@ def guard_directory_change(event: DirectoryChanged) -> int:
     if event.name in ADDITIONS:
         return 0  # more people or groups never strand a call (even where the settings still need fixing)
     partition = Partition.objects.get(pk=event.partition_id)
-    check_directory_change(load_settings(partition), load_directory(partition), event.change,
-                           awaiting_closure(partition))
-    return reroute_stranded_calls(partition, event.because)
+    waiting = awaiting_closure(partition)
+    check_directory_change(load_settings(partition), load_directory(partition), event.change, waiting)
+    return reroute_stranded_calls(partition, event.because, waiting)
 
 
 def guard_settings_change(event: SettingsChanged) -> int:
@@ -42,8 +42,9 @@ def guard_settings_change(event: SettingsChanged) -> int:
     if event.name is not DeskEvent.CLOSURE_SETTINGS_CHANGED:
         return 0  # reasons, checklist and categories do not decide who closes
     partition = Partition.objects.get(pk=event.partition_id)
-    validate_settings(load_settings(partition), load_directory(partition), awaiting_closure(partition))
-    return reroute_stranded_calls(partition, event.because)
+    waiting = awaiting_closure(partition)
+    validate_settings(load_settings(partition), load_directory(partition), waiting)
+    return reroute_stranded_calls(partition, event.because, waiting)
 
 
 def subscribe_handlers() -> None:

@@ -447,17 +447,18 @@ def awaiting_closure(partition: Partition) -> list[CallFacts]:
     return waiting.routing_facts()  # all the guards read of them
 
 
-def reroute_stranded_calls(partition: Partition, because: str) -> int:
+def reroute_stranded_calls(partition: Partition, because: str, waiting: Sequence[CallFacts] | None = None) -> int:
     """Move calls whose closure target can no longer close them along the fallback chain.
 
     Runs inside the caller's transaction; the history of each call says why it moved. The waiting calls are
-    read as rows; only those to move are locked, and each is decided again on its locked row.
+    read as rows (`awaiting_closure`, or given as read by the caller in the same transaction); only those to
+    move are locked, and each is decided again on its locked row.
     """
     settings, directory = load_settings(partition), load_directory(partition)
-    waiting = Call.objects.filter(partition=partition, status__in=[s.value for s in CLOSURE_STATUSES])
-    stranded = stranded_refs(waiting.routing_facts(), settings, directory)
+    stranded = stranded_refs(awaiting_closure(partition) if waiting is None else waiting, settings, directory)
+    waiting_rows = Call.objects.filter(partition=partition, status__in=[s.value for s in CLOSURE_STATUSES])
     moved = 0
-    for call in waiting.select_for_update(of=("self",)).filter(ref__in=stranded).order_by("id"):
+    for call in waiting_rows.select_for_update(of=("self",)).filter(ref__in=stranded).order_by("id"):
         now = timezone.now()
         change = changes.reroute(call.facts(), settings, directory, because, now)
         if change is not None:
