@@ -26,8 +26,8 @@ from .model import (
 from .routing import (
     group_has_eligible_closer,
     is_eligible_closer,
+    refs_where,
     reroute_stranded,
-    routing_input,
     target_has_eligible_closer,
 )
 
@@ -206,19 +206,9 @@ def settings_problem(settings: PartitionSettings, directory: Directory) -> str |
 
 
 def unclosable_calls(waiting: Iterable[CallFacts], settings: PartitionSettings, directory: Directory) -> list[str]:
-    """Refs of calls awaiting closure that neither their target nor any re-route could close (each answer worked
-    out once per routing input: a save checks every call waiting in the partition)."""
-    closable: dict[tuple[object, ...], bool] = {}
-    refs = []
-    for call in waiting:
-        key = routing_input(call, settings)
-        can = closable.get(key)
-        if can is None:
-            can = closable[key] = (target_has_eligible_closer(call, settings, directory)
-                                   or reroute_stranded(call, settings, directory) is not None)
-        if not can:
-            refs.append(call.ref)
-    return refs
+    """Refs of calls awaiting closure that neither their target nor any re-route could close."""
+    return refs_where(waiting, settings, lambda call: not target_has_eligible_closer(call, settings, directory)
+                      and reroute_stranded(call, settings, directory) is None)
 
 
 def _refuse_unclosable(waiting: Iterable[CallFacts], settings: PartitionSettings, directory: Directory,

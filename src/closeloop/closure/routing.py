@@ -6,7 +6,7 @@ that no call ever waits for validation where nobody can give it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from operator import attrgetter
 
 from .errors import InvalidInput, NotAllowed
@@ -37,6 +37,7 @@ __all__ = [
     "reroute_stranded",
     "target_has_eligible_closer",
     "stranded_refs",
+    "refs_where",
 ]
 
 
@@ -230,16 +231,22 @@ def reroute_stranded(
     return None
 
 
-def stranded_refs(waiting: Iterable[CallFacts], settings: PartitionSettings, directory: Directory) -> list[str]:
-    """Refs of the waiting calls `reroute_stranded` would move, each answer worked out once per routing input
-    (a save of settings or of the directory checks every call waiting in the partition)."""
-    moves: dict[tuple[object, ...], bool] = {}
+def refs_where(waiting: Iterable[CallFacts], settings: PartitionSettings,
+               test: Callable[[CallFacts], bool]) -> list[str]:
+    """Refs of the calls that pass `test`, a question routing answers (it reads no more of a call than
+    `routing_input`): asked once per routing input, as a save checks every call waiting in the partition."""
+    answers: dict[tuple[object, ...], bool] = {}
     refs = []
     for call in waiting:
         key = routing_input(call, settings)
-        moved = moves.get(key)
-        if moved is None:
-            moved = moves[key] = reroute_stranded(call, settings, directory) is not None
-        if moved:
+        passed = answers.get(key)
+        if passed is None:
+            passed = answers[key] = test(call)
+        if passed:
             refs.append(call.ref)
     return refs
+
+
+def stranded_refs(waiting: Iterable[CallFacts], settings: PartitionSettings, directory: Directory) -> list[str]:
+    """Refs of the waiting calls `reroute_stranded` would move."""
+    return refs_where(waiting, settings, lambda call: reroute_stranded(call, settings, directory) is not None)
