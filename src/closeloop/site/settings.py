@@ -190,7 +190,10 @@ def _database(url: str, variable: str = "DATABASE_URL") -> dict[str, object]:
             "timeout": 30,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
-        config["CONN_MAX_AGE"] = 0
+        # Each worker keeps its connection (kept 60 s idle, as on PostgreSQL). Closing after every request cost
+        # a SQLite worker about 3 ms a request: the last connection to close checkpoints the write-ahead log
+        # into the database file, and the next request opens the file and reads the schema again
+        # (docs/benchmarks.md, "Workflow throughput").
     else:
         # PostgreSQL: each worker keeps its connection for a minute between requests (no connect and
         # authentication per request), checked before reuse so a restarted server costs no failed request. Not
