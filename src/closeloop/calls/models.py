@@ -109,6 +109,10 @@ def attach_categories(calls: list[Call]) -> None:
         link.set_cached_value(call, rows.get(call.category_id))  # type: ignore[union-attr]
 
 
+def _as_kept(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
 class Call(models.Model):
     """An incident, problem, major incident, known error or service request, from logging to close."""
 
@@ -209,6 +213,32 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ref} {self.summary}"
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Call:
+        call = super().from_db(db, field_names, values)
+        # the row as read (lists copied: they can be changed in place), so an action writes back only what it
+        # changed; a row read in part is written whole
+        call._as_read = {name: _as_kept(value) for name, value in zip(field_names, values, strict=True)} \
+            if len(values) == len(cls._meta.concrete_fields) else None
+        return call
+
+    def changed_fields(self) -> list[str] | None:
+        """The fields set to another value since the row was read, with `updated_at` (each write sets it), or
+        None for a call not read whole from the database (a new call: written whole)."""
+        as_read = getattr(self, "_as_read", None)
+        if as_read is None or self._state.adding:
+            return None
+        return [f.attname for f in self._meta.concrete_fields
+                if f.attname == "updated_at" or (not f.primary_key and getattr(self, f.attname) != as_read[f.attname])]
+
+    def save_changed(self) -> None:
+        """Write the fields changed since the row was read: an action's UPDATE names a handful of columns instead
+        of every one (a third of the cost of building the statement)."""
+        changed = self.changed_fields()
+        self.save(update_fields=changed)  # None: every field
+        if changed is not None:
+            self._as_read.update({name: _as_kept(getattr(self, name)) for name in changed})
 
     @property
     def in_closure_stage(self) -> bool:
