@@ -36,8 +36,7 @@ from closeloop.api.pagination import PageParams, page_of
 from closeloop.api.schemas import CallRef, responses
 from closeloop.closure import Action
 from closeloop.contacts.services import find_contact
-from closeloop.partitions.models import IpkGroup, Partition
-from closeloop.partitions.services import UNSET, get_colleague, get_group, get_partition, load_directory, partition_for
+from closeloop.partitions.services import UNSET, get_partition, load_directory, partition_for
 
 from . import filters as call_filters
 from . import services as calls
@@ -77,14 +76,6 @@ def _with_etag(response: HttpResponse, call: dict[str, Any]) -> HttpResponse:
     return response
 
 
-def _analyst(viewer: Analyst, username: str | None, field: str) -> Analyst | None:
-    return get_colleague(viewer, username, field=field) if username else None
-
-
-def _group(partition: Partition, name: str | None, field: str) -> IpkGroup | None:
-    return get_group(partition, name, field=field) if name else None
-
-
 @router.get("", response=responses(CallPageOut), summary="List and search calls in your partitions")
 def list_calls(request: HttpRequest, filters: Query[CallFilters], paging: Query[PageParams]) -> dict[str, Any]:
     """Calls in the caller's partitions, open and closed, filtered and searched, newest first by default
@@ -100,9 +91,9 @@ def log_call(request: HttpRequest, body: CallCreate) -> Status[dict[str, Any]]:
         partition, body.type, body.summary, description=body.description,
         priority=body.priority if body.priority is not None else UNSET, impact=body.impact, urgency=body.urgency,
         category=body.category,
-        log_group=_group(partition, body.log_group, "log_group"),
-        assigned_group=_group(partition, body.assigned_group, "assigned_group"),
-        assigned_analyst=_analyst(actor, body.assigned_analyst, "assigned_analyst"), actor=actor,
+        # groups and the assignee by name: the use case finds them in the partition's directory
+        log_group=body.log_group or None, assigned_group=body.assigned_group or None,
+        assigned_analyst=body.assigned_analyst or None, actor=actor,
         contact=find_contact(partition, body.contact) if body.contact is not None else None)
     return Status(201, _shown(call, actor))
 
@@ -136,7 +127,7 @@ def call_history(request: HttpRequest, ref: CallRef) -> list[dict[str, Any]]:
 def assign(request: HttpRequest, ref: CallRef, body: AssignIn) -> dict[str, Any]:
     actor = caller(request)
     call = calls.assign_call(ref, actor, group=body.group,
-                             analyst=_analyst(actor, body.analyst, "analyst"),
+                             analyst=body.analyst or None,
                              expected_version=expected_version(request, body.version))
     return _shown(call, actor)
 
@@ -157,7 +148,7 @@ def resume(request: HttpRequest, ref: CallRef, body: ReasonIn) -> dict[str, Any]
 def resolve(request: HttpRequest, ref: CallRef, body: ResolveIn) -> dict[str, Any]:
     """The call goes to the analyst or group that must validate it, as the partition's settings say."""
     actor = caller(request)
-    call = calls.resolve_call(ref, actor, body.resolution, closer=_analyst(actor, body.closer, "closer"),
+    call = calls.resolve_call(ref, actor, body.resolution, closer=body.closer or None,
                               closer_group=body.closer_group,
                               reason=body.reason, comments=body.comments,
                               expected_version=expected_version(request, body.version))
@@ -173,7 +164,7 @@ def take(request: HttpRequest, ref: CallRef, body: TakeIn) -> dict[str, Any]:
 @router.post("/{ref}/forward", response=responses(CallOut), summary="Re-forward a call for closure")
 def forward(request: HttpRequest, ref: CallRef, body: ForwardIn) -> dict[str, Any]:
     actor = caller(request)
-    call = calls.forward_call(ref, actor, body.reason, to_analyst=_analyst(actor, body.to_analyst, "to_analyst"),
+    call = calls.forward_call(ref, actor, body.reason, to_analyst=body.to_analyst or None,
                               to_group=body.to_group,
                               expected_version=expected_version(request, body.version))
     return _shown(call, actor)

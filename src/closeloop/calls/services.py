@@ -47,7 +47,7 @@ from closeloop.contacts.services import contact_facts
 from closeloop.partitions.catalogue import category_path, find_category, load_matrix
 from closeloop.partitions.kept import active_checklist, closure_reasons
 from closeloop.partitions.models import Category, ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
-from closeloop.partitions.services import UNSET, Unset, load_directory, load_settings
+from closeloop.partitions.services import UNSET, Unset, get_colleague, load_directory, load_settings
 
 from .closure_sla import decision_met
 from .history import EventEntry, record_events
@@ -96,8 +96,9 @@ def get_call(ref: str, viewer: Analyst | None, *, shown: bool = True) -> Call:
 def _lock(ref: str, viewer: Analyst | None, expected_version: int | None) -> Call:
     # one query: the call locked, with what the action's handlers and answer read (its contact, whether calls
     # were closed as its duplicates)
-    call = Call.objects.select_for_update(of=("self",)).select_related(
-        "partition", "contact").with_duplicates_known().filter(ref=ref.strip().upper()).first()
+    # unordered: a reference is unique, and compiling the calls' default order costs more than the query
+    call = next(iter(Call.objects.select_for_update(of=("self",)).select_related(
+        "partition", "contact").with_duplicates_known().filter(ref=ref.strip().upper()).order_by()[:1]), None)
     # only the partition's members may see it; the directory is the one the action decides with
     if call is None or (viewer is not None and viewer.id not in load_directory(call.partition).analysts):
         raise NotFound(f"No call {ref!r} in your partitions", field="ref")
@@ -126,7 +127,7 @@ def save_changes(call: Call, actor: Analyst | None, made: Sequence[tuple[changes
             call.last_action_at = at or timezone.now()
         entries.append(EventEntry(change.action, change.from_status, change.after.status, change.note,
                                   {**change.details, **details}))
-    call.save()
+    call.save_changed()
     record_events(call, actor, entries, at, before=made[0][0].before if made else None, decision=decision)
     return call
 
@@ -153,6 +154,20 @@ def _naming(directory: Directory, *analysts: Analyst | int | None) -> Directory:
 
 def _analyst_id(analyst: Analyst | int | None) -> int | None:
     return analyst.id if isinstance(analyst, Analyst) else analyst
+
+
+def _named(viewer: Analyst | None, directory: Directory, analyst: Analyst | int | str | None,
+           field: str) -> Analyst | int | None:
+    """An analyst the caller names, as a row, by id, or by user name. A member of the partition is found in its
+    directory (no query); anyone else is looked up among the caller's colleagues, so that a refusal names them,
+    and someone the caller does not work with is refused like a name nobody has."""
+    if not isinstance(analyst, str):
+        return analyst
+    username = analyst.strip()
+    for analyst_id, candidate in directory.analysts.items():
+        if candidate.name == username:
+            return analyst_id
+    return get_colleague(viewer, username, field=field)
 
 
 def _group_in(partition: Partition, group: IpkGroup | None, field: str) -> IpkGroup | None:
@@ -194,9 +209,9 @@ def log_call(
     *,
     description: str = "",
     priority: int | str | Unset = UNSET,
-    log_group: IpkGroup | int | None = None,
-    assigned_group: IpkGroup | int | None = None,
-    assigned_analyst: Analyst | int | None = None,
+    log_group: IpkGroup | int | str | None = None,
+    assigned_group: IpkGroup | int | str | None = None,
+    assigned_analyst: Analyst | int | str | None = None,
     actor: Analyst | None = None,
     at: datetime | None = None,
     contact: Contact | None = None,
@@ -236,6 +251,7 @@ def log_call(
     made = [(change, {"priority": level, **({"contact": contact.name} if contact else {}),
                       **({"category": category_path(filed)} if filed else {})})]
     if assigned_group is not None or assigned_analyst is not None:
+        assigned_analyst = _named(actor, directory, assigned_analyst, "assigned_analyst")
         made.append((changes.assign(change.after, who, _naming(directory, assigned_analyst),
                                     _group_id(partition, directory, assigned_group, "group"),
                                     _analyst_id(assigned_analyst), on_logging=True), {}))
@@ -246,15 +262,16 @@ def log_call(
 
 @transaction.atomic
 def assign_call(ref: str, actor: Analyst | None, *, group: IpkGroup | int | str | None = None,
-                analyst: Analyst | None = None, expected_version: int | None = None,
+                analyst: Analyst | int | str | None = None, expected_version: int | None = None,
                 at: datetime | None = None) -> Call:
     """Assign to a group (its queue), an analyst, or an analyst within a group."""
     call = _lock(ref, actor, expected_version)
     directory = load_directory(call.partition)
+    analyst = _named(actor, directory, analyst, "analyst")
     group_id = _group_id(call.partition, directory, group, "group")
     who = actor_in(actor, call.partition_id, directory)
     return save_change(call, actor, changes.assign(call.facts(), who, _naming(directory, analyst), group_id,
-                                                   analyst and analyst.id), at)
+                                                   _analyst_id(analyst)), at)
 
 
 def _on_hold_change(ref: str, actor: Analyst | None,
@@ -308,7 +325,7 @@ def resolve_call(
     actor: Analyst | None,
     resolution: str,
     *,
-    closer: Analyst | int | None = None,
+    closer: Analyst | int | str | None = None,
     closer_group: IpkGroup | int | str | None = None,
     reason: str | None = None,
     comments: str | None = None,
@@ -319,6 +336,7 @@ def resolve_call(
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
     group_id = _group_id(call.partition, directory, closer_group, "closer_group")
+    closer = _named(actor, directory, closer, "closer")
     target = Target(_analyst_id(closer), group_id) if closer or group_id else None
     reason_facts = _reason_facts(call, reason)[1] if settings.closure_method is ClosureMethod.IMMEDIATE else None
     change = changes.resolve(call.facts(), actor_in(actor, call.partition_id, directory), settings,
@@ -348,12 +366,13 @@ def take_call(ref: str, actor: Analyst | None, expected_version: int | None = No
 
 
 @transaction.atomic
-def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: Analyst | int | None = None,
+def forward_call(ref: str, actor: Analyst | None, reason: str, *, to_analyst: Analyst | int | str | None = None,
                  to_group: IpkGroup | int | str | None = None, expected_version: int | None = None,
                  at: datetime | None = None) -> Call:
     """Re-forward a call in the closure stage to another eligible analyst or group, with a reason."""
     call = _lock(ref, actor, expected_version)
     settings, directory = load_settings(call.partition), load_directory(call.partition)
+    to_analyst = _named(actor, directory, to_analyst, "to_analyst")
     target = Target(_analyst_id(to_analyst), _group_id(call.partition, directory, to_group, "to_group"))
     change = changes.forward(call.facts(), actor_in(actor, call.partition_id, directory), settings,
                              _naming(directory, to_analyst), target, reason, at or timezone.now())

@@ -9,6 +9,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
+        from closeloop.partitions.snapshot import watch_desk_model
+
         from .handlers import subscribe_handlers
+        from .models import NotificationPreference
 
         subscribe_handlers()
+        watch_desk_model(NotificationPreference)  # the analysts told of an event are kept with the desk

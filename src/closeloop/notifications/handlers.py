@@ -7,10 +7,10 @@ the kind off, and contacts without an address, are simply not written to.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -23,6 +23,7 @@ from closeloop.closure.events import CallChanged, subscribe
 from closeloop.closure.notices import Notice, NoticeKind, ToAnalyst, ToContact, ToMailbox, notices_for
 from closeloop.partitions.kept import group_mailboxes
 from closeloop.partitions.services import load_directory, load_settings
+from closeloop.partitions.snapshot import remembered
 
 from .messages import render_message
 from .models import NotificationPreference
@@ -63,27 +64,45 @@ def write_notices(event: CallChanged) -> None:
     enqueue_for_event(messages)  # every message of the event in one statement
 
 
-def _reachable_analysts(notices: list[Notice]) -> dict[tuple[int, NoticeKind], Analyst]:
-    """The analysts to tell, by (analyst, kind): active, with an address, and not having turned the kind off
-    (one query, whatever the number of analysts and kinds)."""
+@dataclass(frozen=True)
+class _Reachable:
+    """An analyst a notice can reach: their address and name, and the kinds they turned off."""
+
+    email: str
+    name: str
+    turned_off: frozenset[str]
+
+
+def _mail_book() -> dict[int, _Reachable]:
+    """Every active analyst with an address. Kept while the desk stays the same (analysts and their notification
+    preferences change its version), so telling analysts of an event costs no query."""
+    def read() -> dict[int, _Reachable]:
+        off: dict[int, set[str]] = {}
+        for analyst_id, kind in NotificationPreference.objects.filter(enabled=False).values_list("analyst_id", "kind"):
+            off.setdefault(analyst_id, set()).add(kind)
+        analysts = Analyst.objects.filter(is_active=True).exclude(email="").only(
+            "id", "username", "first_name", "last_name", "email").order_by()
+        return {a.id: _Reachable(a.email, a.display_name, frozenset(off.get(a.id, ()))) for a in analysts}
+
+    return remembered(("mail-book",), read, shared=True)
+
+
+def _reachable_analysts(notices: list[Notice]) -> dict[tuple[int, NoticeKind], tuple[int, _Reachable]]:
+    """The analysts to tell, by (analyst, kind): active, with an address, and not having turned the kind off."""
     wanted = {(n.audience.analyst_id, n.kind) for n in notices if isinstance(n.audience, ToAnalyst)}
     if not wanted:
         return {}
-    kinds = {kind for _, kind in wanted}
-    turned_off = {f"off_{kind.value}": Exists(NotificationPreference.objects.filter(
-        analyst=OuterRef("pk"), kind=kind.value, enabled=False)) for kind in kinds}
-    analysts = Analyst.objects.filter(id__in={a for a, _ in wanted}, is_active=True).exclude(email="").only(
-        "id", "username", "first_name", "last_name", "email").annotate(**turned_off)
-    found = {analyst.id: analyst for analyst in analysts}
-    return {(a, kind): found[a] for a, kind in wanted if a in found and not getattr(found[a], f"off_{kind.value}")}
+    book = _mail_book()
+    return {(a, kind): (a, book[a]) for a, kind in wanted if a in book and kind.value not in book[a].turned_off}
 
 
-def _recipient(notice: Notice, call: Call, analysts: dict[tuple[int, NoticeKind], Analyst], mailboxes: dict[int, str],
-               directory: Directory) -> tuple[str, str, Analyst | None] | None:
+def _recipient(notice: Notice, call: Call, analysts: dict[tuple[int, NoticeKind], tuple[int, _Reachable]],
+               mailboxes: dict[int, str], directory: Directory) -> tuple[str, str, int | None] | None:
+    """Where a notice goes: (address, name, the analyst's id or None for a mailbox or the contact)."""
     audience = notice.audience
     if isinstance(audience, ToAnalyst):
-        analyst = analysts.get((audience.analyst_id, notice.kind))
-        return (analyst.email, analyst.display_name, analyst) if analyst is not None else None
+        found = analysts.get((audience.analyst_id, notice.kind))
+        return (found[1].email, found[1].name, found[0]) if found is not None else None
     if isinstance(audience, ToMailbox):
         return mailboxes[audience.group_id], directory.group_name(audience.group_id), None
     assert isinstance(audience, ToContact)

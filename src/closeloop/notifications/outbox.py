@@ -83,7 +83,8 @@ def _message(*, kind: str, recipient: str, subject: str, body_text: str, body_ht
     if not address:
         raise InvalidInput("A message needs a recipient address", field="recipient")
     at = now or timezone.now()
-    return OutboxMessage(kind=kind, recipient=address, event=event, partition=partition, call=call, analyst=analyst,
+    return OutboxMessage(kind=kind, recipient=address, event=event, partition=partition, call=call,
+                         analyst_id=getattr(analyst, "pk", analyst),  # the analyst, or their id
                          recipient_name=_one_line(recipient_name, _NAME_MAX), subject=_one_line(subject, _SUBJECT_MAX),
                          body_text=body_text, body_html=body_html, state=OutboxMessage.State.PENDING,
                          next_attempt_at=at, created_at=at)

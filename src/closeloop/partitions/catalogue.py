@@ -19,6 +19,7 @@ from closeloop.closure.priority import DEFAULT_MATRIX, Impact, Urgency, check_ma
 
 from .audit import audited_change
 from .models import Category, Partition, PriorityMatrix, SettingsChange
+from .snapshot import remembered
 
 __all__ = [
     "PATH_SEPARATOR",
@@ -46,9 +47,13 @@ def _key(impact: int, urgency: int) -> str:
 
 
 def load_matrix(partition: Partition) -> dict[tuple[int, int], int]:
-    """The partition's matrix, or the default one when it has none of its own."""
-    row = PriorityMatrix.objects.filter(partition=partition).first()
-    return check_matrix(row.as_matrix()) if row is not None else dict(DEFAULT_MATRIX)
+    """The partition's matrix, or the default one when it has none of its own (kept while the desk stays the
+    same: a change to the matrix changes its version)."""
+    def read() -> dict[tuple[int, int], int]:
+        row = PriorityMatrix.objects.filter(partition=partition).order_by().first()
+        return check_matrix(row.as_matrix()) if row is not None else dict(DEFAULT_MATRIX)
+
+    return dict(remembered(("priority-matrix", partition.id), read, shared=True))  # a copy: callers change it
 
 
 def matrix_cells(matrix: dict[tuple[int, int], int]) -> dict[str, int]:

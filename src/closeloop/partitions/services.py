@@ -84,10 +84,10 @@ def get_partition(name: str, viewer: Analyst | None = None) -> Partition:
 
     Another partition is refused exactly like one that does not exist, so its name does not leak.
     """
-    partition = Partition.objects.visible_to(viewer).filter(name=name).first()
-    if partition is None:
-        raise NotFound(f"No partition named {name!r}", field="partition")
-    return partition
+    for partition in partitions_for(viewer):
+        if partition.name == name:
+            return partition
+    raise NotFound(f"No partition named {name!r}", field="partition")
 
 
 def partition_for(name: str | None, viewer: Analyst | None = None) -> Partition:
@@ -102,8 +102,13 @@ def partition_for(name: str | None, viewer: Analyst | None = None) -> Partition:
 
 
 def partitions_for(viewer: Analyst | None) -> list[Partition]:
-    """Partitions the viewer works in (all of them for the system operator)."""
-    return list(Partition.objects.visible_to(viewer).order_by("name"))
+    """Partitions the viewer works in (all of them for the system operator), by name.
+
+    Kept while the desk stays the same (partitions and memberships change its version); each call gets rows of
+    its own, so nothing a caller reads through one (its settings, say) is kept beyond its request."""
+    rows = remembered(("partitions-for", viewer.id if viewer is not None else None), lambda: tuple(
+        Partition.objects.visible_to(viewer).order_by("name").values_list("id", "name", "created_at")), shared=True)
+    return [Partition(id=pk, name=name, created_at=created_at) for pk, name, created_at in rows]
 
 
 def call_workers(partition: Partition, group: IpkGroup | None = None) -> QuerySet[Analyst]:

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import Model, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 
-__all__ = ["desk_snapshot", "remembered", "watch_desk_models", "desk_version_column", "bump_desk_version",
-           "DeskSnapshotMiddleware"]
+__all__ = ["desk_snapshot", "remembered", "watch_desk_models", "watch_desk_model", "desk_version_column",
+           "bump_desk_version", "DeskSnapshotMiddleware"]
 
 T = TypeVar("T")
 _UNKNOWN = object()
@@ -125,6 +125,13 @@ def _desk_changed(**kwargs: Any) -> None:
     transaction.on_commit(committed)  # dropped on rollback: the snapshot then stays bypassed
 
 
+def watch_desk_model(model: type[Model]) -> None:
+    """Make every write to `model`'s rows change the desk version: for an area above this one whose kept values
+    read it (the notification preferences, say)."""
+    post_save.connect(_desk_changed, sender=model, dispatch_uid=f"desk-snapshot-save-{model.__name__}")
+    post_delete.connect(_desk_changed, sender=model, dispatch_uid=f"desk-snapshot-delete-{model.__name__}")
+
+
 def watch_desk_models() -> None:
     """Connect the signals that change the desk version and empty the snapshot (once, when the apps are ready)."""
     from closeloop.accounts.models import Analyst, IpkRole, Membership
@@ -138,14 +145,15 @@ def watch_desk_models() -> None:
         IpkGroup,
         Partition,
         PartitionCalendar,
+        PriorityMatrix,
         RejectionCategory,
         SamplingSettings,
     )
 
     for model in (Analyst, IpkRole, Membership, IpkGroup, ClosureSettings, Partition, ClosureReason, ClosureReasonType,
-                  ChecklistItem, RejectionCategory, SamplingSettings, PartitionCalendar, ClosureSlaTargets):
-        post_save.connect(_desk_changed, sender=model, dispatch_uid=f"desk-snapshot-save-{model.__name__}")
-        post_delete.connect(_desk_changed, sender=model, dispatch_uid=f"desk-snapshot-delete-{model.__name__}")
+                  ChecklistItem, RejectionCategory, SamplingSettings, PartitionCalendar, ClosureSlaTargets,
+                  PriorityMatrix):
+        watch_desk_model(model)
     m2m_changed.connect(_desk_changed, sender=IpkGroup.members.through, dispatch_uid="desk-snapshot-members")
 
 

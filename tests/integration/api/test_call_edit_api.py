@@ -59,6 +59,21 @@ def test_the_priority_matrix_is_read_and_changed_with_a_reason(as_) -> None:
     assert bad.status == 400 and bad.error == ("invalid_input", "p_1_1")
 
 
+def test_a_call_logged_after_a_matrix_change_takes_the_new_priority_at_once(as_) -> None:
+    """Each node keeps the matrix with the desk: a change is read by the very next call logged (it fails if the
+    matrix did not change the desk version)."""
+    def logged() -> int:
+        reply = as_("alice").post("/calls", {"partition": "Default", "summary": "Site offline", "impact": 1,
+                                             "urgency": 1})
+        assert reply.status == 201, reply.body
+        return int(reply.body["priority"])
+
+    assert logged() == 1
+    assert as_("admin").put("/partitions/Default/priority-matrix",
+                            {"cells": {"1,1": 2}, "change_reason": "No P1 without a major incident"}).status == 200
+    assert logged() == 2
+
+
 def test_categories_are_listed_as_a_tree_added_renamed_and_deactivated(as_) -> None:
     top = as_("admin").post("/categories", {"partition": "Default", "name": "Hardware"}).body
     child = as_("admin").post("/categories", {"partition": "Default", "name": "Laptop", "parent": top["id"]}).body

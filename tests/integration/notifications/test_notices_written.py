@@ -264,3 +264,27 @@ def test_an_event_told_again_leaves_its_messages_as_they_are_and_adds_the_new_on
     enqueue_for_event([again, {**again, "recipient": "servicedesk@desk.example", "analyst": None}])
     assert sorted((m.recipient, m.subject) for m in sent(call)) == [
         (message.recipient, message.subject), ("servicedesk@desk.example", "again")]
+
+
+def test_a_change_of_mind_through_the_api_is_obeyed_by_the_next_action(desk):
+    """Each node keeps who may be told with the desk: an analyst turning a kind off is obeyed at once by the next
+    request (it fails if notification preferences did not change the desk version)."""
+    import json
+
+    from django.test import Client
+
+    from closeloop.accounts.services import create_token
+
+    def api(analyst):  # type: ignore[no-untyped-def]
+        return Client(headers={"Authorization": f"Bearer {create_token(analyst, 'kept')[1]}"})
+
+    rita, carol = api(desk.rita), api(desk.carol)
+    first, second = logged_for_rita(desk), logged_for_rita(desk, "Scanner")
+    assert rita.post(f"/api/v1/calls/{first.ref}/resolve", {"resolution": "Cleaned the rollers"},
+                     content_type="application/json").status_code == 200
+    assert recipients(first, NoticeKind.FORWARDED_TO_GROUP) == {"carol@desk.example"}
+    assert carol.put("/api/v1/me/notifications", json.dumps({"preferences": [
+        {"kind": "forwarded_to_group", "enabled": False}]}), content_type="application/json").status_code == 200
+    assert rita.post(f"/api/v1/calls/{second.ref}/resolve", {"resolution": "Rebooted"},
+                     content_type="application/json").status_code == 200
+    assert sent(second, NoticeKind.FORWARDED_TO_GROUP) == []
