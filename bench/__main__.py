@@ -18,10 +18,21 @@ from pathlib import Path
 from typing import Any
 
 from . import helpdesk_workflow, workflow
+from .ceiling import ceilings
 from .helpdesk_site import write_site
 from .load import run_load
 from .report import write_report
-from .servers import BENCH_DIR, closeloop_env, drop, free_port, recreate, row_count, run_json, serving
+from .servers import (
+    BENCH_DIR,
+    closeloop_env,
+    drop,
+    free_port,
+    recreate,
+    row_count,
+    run_json,
+    serving,
+    worker_memory,
+)
 
 HELPDESK_VERSION_SPEC = "django-helpdesk"
 
@@ -78,6 +89,7 @@ def _closeloop_runs(engine: str, size: int, args: argparse.Namespace) -> dict[st
             return httpx.AsyncClient(base_url=base, timeout=120), {"pair": pairs[index % len(pairs)]}
 
         measured["throughput"] = _throughput(workflow.steps(), make_client, args.clients, args.seconds)
+        measured["memory"] = worker_memory(port)
     return measured
 
 
@@ -133,6 +145,7 @@ def _helpdesk_runs(engine: str, size: int, args: argparse.Namespace) -> dict[str
             return client, {"queue": accounts["queue"], "user_id": user["id"]}
 
         measured["throughput"] = _throughput(helpdesk_workflow.steps(), make_client, args.clients, args.seconds)
+        measured["memory"] = worker_memory(port)
     return measured
 
 
@@ -183,9 +196,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.append:
         command += " --append (other engine/size pairs come from earlier runs)"
     started = time.monotonic()
+    ceiling = ceilings()  # the machine's own commit rate, measured in the same session as the runs
+    _log(f"one-row commits a second: SQLite {ceiling['sqlite']}, PostgreSQL {ceiling['postgresql']}")
     for engine in engines:
         for size in args.sizes:
-            run: dict[str, Any] = {"engine": engine, "size": size, "closeloop": _closeloop_runs(engine, size, args)}
+            run: dict[str, Any] = {"engine": engine, "size": size, "closeloop": _closeloop_runs(engine, size, args),
+                                   "commits_per_s": ceiling.get(engine)}
             if not args.no_helpdesk:
                 run["helpdesk"] = _helpdesk_runs(engine, size, args)
             runs.append(run)

@@ -66,17 +66,28 @@ def _ratio(ours: float, theirs: float, higher_is_better: bool) -> str:
 
 def _throughput(runs: list[dict[str, Any]]) -> list[str]:
     lines = ["| Run | Clients | Closeloop req/s | workflows/s | p95 ms | errors | django-helpdesk req/s | "
-             "workflows/s | p95 ms | errors | Closeloop / helpdesk workflows/s |", "|" + "---|" * 11]
+             "workflows/s | p95 ms | errors | Closeloop / helpdesk workflows/s | the disk's ceiling, workflows/s |",
+             "|" + "---|" * 12]
     for run in runs:
         theirs = {t["clients"]: t for t in run.get("helpdesk", {}).get("throughput", [])}
+        commits = run.get("commits_per_s")
+        ceiling = f"{commits / 4:,.0f} ({commits:,.0f} commits/s / 4)" if commits else "-"
         for ours in run["closeloop"]["throughput"]:
             other = theirs.get(ours["clients"], {})
             lines.append(
                 f"| {_run_name(run)} | {ours['clients']} | {ours['rps']} | {ours['workflows_per_s']} | {ours['p95']} | "
                 f"{ours['errors']} | {other.get('rps', '-')} | {other.get('workflows_per_s', '-')} | "
                 f"{other.get('p95', '-')} | {other.get('errors', '-')} | "
-                f"{_ratio(ours['workflows_per_s'], other.get('workflows_per_s', 0), True)} |")
+                f"{_ratio(ours['workflows_per_s'], other.get('workflows_per_s', 0), True)} | {ceiling} |")
+    lines += ["", "Worker memory after the runs (resident now / peak, MB, the largest worker): " + "; ".join(
+        f"{_run_name(run)}: Closeloop {_memory(run['closeloop'])}, django-helpdesk {_memory(run.get('helpdesk', {}))}"
+        for run in runs)]
     return lines
+
+
+def _memory(measured: dict[str, Any]) -> str:
+    memory = measured.get("memory") or {}
+    return f"{memory['rss_mb']} / {memory['peak_mb']}" if memory else "-"
 
 
 def _lists(runs: list[dict[str, Any]]) -> list[str]:
@@ -164,7 +175,9 @@ def write_report(path: Path, command: str, runs: list[dict[str, Any]], args: arg
         "",
         "Closeloop: log -> resolve -> take -> close through the REST API (4 requests). django-helpdesk: create -> "
         "resolve -> close through its staff HTML views (3 form posts, redirects not followed). Async httpx "
-        "clients on the same machine, each looping its workflow for the whole period.",
+        "clients on the same machine, each looping its workflow for the whole period. The last column is the most "
+        "workflows a second this disk could commit (`bench/ceiling.py`: one-row write transactions in a tight loop, "
+        "SQLite in WAL with synchronous=NORMAL as both systems run it, PostgreSQL as configured; four per workflow).",
         "",
         *_throughput(runs),
         "",

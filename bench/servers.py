@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 __all__ = ["BENCH_DIR", "PG_SERVER", "database_url", "row_count", "recreate", "drop", "free_port", "serving",
-           "run_json", "closeloop_env"]
+           "run_json", "closeloop_env", "worker_memory"]
 
 BENCH_DIR = Path(os.environ.get("CLOSELOOP_BENCH_DIR", Path.cwd() / "var" / "bench"))
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
@@ -122,6 +122,29 @@ def serving(argv: list[str], env: dict[str, str], port: int, ready_path: str,
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+def _status(pid: int) -> dict[str, str]:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+def worker_memory(port: int) -> dict[str, float]:
+    """The resident memory of the workers of the server bound to `port` (gunicorn's master forks them): the
+    largest now, and the largest peak any reached, in MB."""
+    found = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True).stdout.split()
+    pids = {int(p) for p in found}
+    workers = [s for s in map(_status, pids) if s and int(s["PPid"].strip()) in pids]
+    if not workers:
+        return {}
+
+    def mb(field: str) -> float:
+        return round(max(int(s[field].split()[0]) for s in workers) / 1024, 1)
+
+    return {"workers": len(workers), "rss_mb": mb("VmRSS"), "peak_mb": mb("VmHWM")}
 
 
 def python() -> str:
