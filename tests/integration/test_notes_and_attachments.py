@@ -170,3 +170,19 @@ def test_a_stored_file_is_kept_when_the_note_commits(desk, call, settings):
     with transaction.atomic():
         added = add_note(call.ref, desk.rita, "log", files=[ContentFile(b"kept", name="trace.txt")])
     assert default_storage.exists(added.attachments[0].file.name)
+
+
+def test_the_work_log_taken_from_the_history_the_call_page_read_is_the_one_the_query_reads(desk, call):
+    """The call page takes its work log from the history it shows; the API and command line read it: the same
+    entries, in the same order, with the same files (actions with and without a note, a note with files)."""
+    add_note(call.ref, desk.rita, "Asked the user for the VPN log", files=[ContentFile(b"x", name="trace.txt")])
+    calls.hold_call(call.ref, desk.rita, "Waiting for the user")
+    calls.resume_call(call.ref, desk.rita, "")
+    add_note(call.ref, desk.alice, "", files=[ContentFile(b"y", name="vpn.log")])
+    calls.resolve_call(call.ref, desk.rita, "Replaced the VPN client")
+    after = calls.get_call(call.ref, desk.rita)
+    history = list(after.events.select_related("actor"))
+    taken, read = work_log_of(after, history), work_log_of(after)
+    assert [(e.id, e.action, e.note, [a.name for a in e.attachments.all()]) for e in taken] == \
+        [(e.id, e.action, e.note, [a.name for a in e.attachments.all()]) for e in read]
+    assert [e.action for e in taken] == ["add_note", "hold", "add_note"]

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 
 from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import actor_in
@@ -71,12 +71,26 @@ def _add_note(ref: str, actor: Analyst | None, text: str | None, visible_to_cont
     return NoteAdded(call, event, attach_files(call, event, uploads, actor, stored, at=event.at))
 
 
-def work_log_of(call: Call) -> list[CallEvent]:
-    """The call's notes and every action that carried a note, oldest first, each with its files (three
-    queries whatever the length of the log)."""
-    noted = Q(action__in=[a.value for a in WORK_LOG_ACTIONS]) & ~Q(note="")
+def _in_work_log(event: CallEvent) -> bool:
+    """A note, or an action that carried one (the same rule as the query of `work_log_of`)."""
+    return event.action == Action.ADD_NOTE.value or (event.action in _NOTED_ACTIONS and event.note != "")
+
+
+_NOTED_ACTIONS = frozenset(a.value for a in WORK_LOG_ACTIONS)
+_FILES = Prefetch("attachments", Attachment.objects.select_related("uploaded_by"))
+
+
+def work_log_of(call: Call, history: list[CallEvent] | None = None) -> list[CallEvent]:
+    """The call's notes and every action that carried a note, oldest first, each with its files (two queries
+    whatever the length of the log). `history`: the call's whole history as already read, oldest first with
+    its actors (the call page shows both): the log is taken from it, and only the files are read."""
+    if history is not None:
+        entries = [event for event in history if _in_work_log(event)]
+        prefetch_related_objects(entries, _FILES)
+        return entries
+    noted = Q(action__in=_NOTED_ACTIONS) & ~Q(note="")
     return list(call.events.filter(Q(action=Action.ADD_NOTE.value) | noted).select_related("actor")
-                .prefetch_related(Prefetch("attachments", Attachment.objects.select_related("uploaded_by"))))
+                .prefetch_related(_FILES))
 
 
 def attachment_as_dict(attachment: Attachment) -> dict[str, Any]:

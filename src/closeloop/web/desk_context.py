@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from closeloop.accounts.models import Analyst, Membership
+from closeloop.accounts.models import Analyst, IpkRole, Membership
 from closeloop.closure import AdminRight, NotFound, Right
 from closeloop.partitions.models import Partition
 from closeloop.partitions.snapshot import remembered
@@ -16,11 +16,27 @@ __all__ = ["SESSION_KEY", "current_partition", "choose_partition", "is_admin", "
 SESSION_KEY = "closeloop_partition_id"
 
 
+_KEPT = {"partition": [f.attname for f in Partition._meta.concrete_fields],
+         "ipk_role": [f.attname for f in IpkRole._meta.concrete_fields]}
+
+
 def _memberships(analyst: Analyst) -> list[Membership]:
-    """The analyst's memberships with their partition and role, by partition name: read once per request (the
-    header and the page share them), again after a change to the directory."""
-    return remembered(("memberships", analyst.id), lambda: list(
-        analyst.memberships.select_related("partition", "ipk_role").order_by("partition__name")))
+    """The analyst's memberships with their partition and role, by partition name: the header and the page share
+    them. Each node keeps them as values while the desk stays the same (memberships, partitions and roles change
+    its version); each request gets rows of its own, so nothing read through them outlives the request."""
+    def read() -> tuple[tuple[Any, ...], ...]:
+        columns = [f"{relation}__{name}" for relation, names in _KEPT.items() for name in names]
+        return tuple(analyst.memberships.order_by("partition__name").values_list("id", *columns))
+
+    def build() -> list[Membership]:
+        rows = remembered(("membership-rows", analyst.id), read, shared=True)
+        width = len(_KEPT["partition"])
+        return [Membership(id=row[0], analyst=analyst,
+                           partition=Partition(**dict(zip(_KEPT["partition"], row[1:1 + width], strict=True))),
+                           ipk_role=IpkRole(**dict(zip(_KEPT["ipk_role"], row[1 + width:], strict=True))))
+                for row in rows]
+
+    return remembered(("memberships", analyst.id), build)
 
 
 def current_partition(request: HttpRequest) -> Partition:

@@ -137,10 +137,20 @@ class AnalystForm(forms.Form):
     groups = forms.ModelMultipleChoiceField(queryset=IpkGroup.objects.none(), required=False,
                                             widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, partition: Partition, role_choices: list[tuple[int, str]] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["groups"].queryset = IpkGroup.objects.filter(
             partition=partition, active=True).order_by("name")
+        _offer_roles(self.fields["ipk_role"], role_choices)
+
+
+def _offer_roles(field: forms.Field, role_choices: list[tuple[int, str]] | None) -> None:
+    """Show the IPK roles read once for a page of forms (each form reading them again costs a query per form);
+    the field still checks a posted role against the roles as they are then."""
+    if role_choices is not None:
+        empty = getattr(field, "empty_label", None)
+        field.choices = ([("", empty)] if empty is not None else []) + role_choices  # type: ignore[attr-defined]
 
 
 class RoleForm(forms.Form):
@@ -149,9 +159,11 @@ class RoleForm(forms.Form):
     analyst = forms.ModelChoiceField(queryset=Analyst.objects.none(), widget=forms.HiddenInput)
     ipk_role = forms.ModelChoiceField(label="IPK role", queryset=IpkRole.objects.order_by("name"))
 
-    def __init__(self, *args: Any, partition: Partition, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, partition: Partition, role_choices: list[tuple[int, str]] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["analyst"].queryset = _analysts_of(partition)
+        _offer_roles(self.fields["ipk_role"], role_choices)
 
 
 class ReasonForm(forms.Form):

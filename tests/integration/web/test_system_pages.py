@@ -221,3 +221,22 @@ def test_a_bad_mailbox_is_shown_on_that_groups_form_and_nothing_changes(client_f
     assert "is not a valid e-mail address for the group" in html
     assert f'id="id_m{desk.network.id}_mailbox"' in html and 'value="network at desk"' in html
     assert IpkGroup.objects.get(pk=desk.network.pk).mailbox == ""
+
+
+def test_each_analysts_row_offers_every_role_with_their_own_chosen(client_for, desk):
+    """The Analysts page reads the roles once for all its forms: each row still offers every IPK role, with the
+    analyst's own selected, and the form to add an analyst offers them too."""
+    import re
+
+    from closeloop.accounts.models import IpkRole, Membership
+
+    html = client_for("admin").get("/system/analysts/").content.decode()
+    roles = list(IpkRole.objects.order_by("name"))
+    for membership in Membership.objects.filter(partition=desk.default).select_related("analyst"):
+        select = re.search(rf'<select[^>]*id="id_m{membership.analyst_id}_ipk_role".*?</select>', html, re.S)
+        assert select is not None, membership.analyst.username
+        offered = re.findall(r'<option value="(\d+)"( selected)?>', select.group(0))
+        assert [int(value) for value, _ in offered] == [role.id for role in roles]
+        assert [int(value) for value, chosen in offered if chosen] == [membership.ipk_role_id]
+    create = re.search(r'<select[^>]*id="id_ipk_role".*?</select>', html, re.S)
+    assert create is not None and len(re.findall(r'<option value="\d+"', create.group(0))) == len(roles)

@@ -179,14 +179,15 @@ def _render_call(request: HttpRequest, call: Call, bound: dict[str, CallActionFo
     preview = None
     if "resolve" in forms_shown and settings.closure_method.value == "rules":
         preview = services.preview_resolve_route(call, analyst)
+    events = list(call.events.select_related("actor"))  # the history, and the work log taken from it
     return render(request, "web/call_detail.html", {
-        "call": call, "events": call.events.select_related("actor"), "settings": settings,
+        "call": call, "events": events, "settings": settings,
         "actions": [(name, ACTIONS[name].title, form) for name, form in forms_shown.items()],
         "preview": preview, "not_offered": services.not_offered_lines(call, analyst),
         "decisions": call.closure_decisions.select_related("decided_by", "rejection_category"),
         "duplicates": call.duplicates.order_by("ref").only("ref", "summary", "status"),
         "closure_sla": call_closure_sla(call),
-        **work_log_context(call, analyst, note_form),
+        **work_log_context(call, analyst, note_form, events),
     }, status=status)
 
 

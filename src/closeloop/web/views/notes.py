@@ -20,7 +20,7 @@ from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import actor_in
 from closeloop.calls import services
 from closeloop.calls.attachments import allowed_extensions, file_size_label, get_attachment, max_bytes, open_attachment
-from closeloop.calls.models import Call
+from closeloop.calls.models import Call, CallEvent
 from closeloop.calls.notes import add_note, work_log_of
 from closeloop.closure import TRANSITIONS, Action, CloseloopError, limits
 from closeloop.closure.notes import may_add_notes
@@ -67,11 +67,13 @@ def _may_add(call: Call, analyst: Analyst) -> bool:
     return may_add_notes(actor_in(analyst, call.partition_id, load_directory(call.partition)))
 
 
-def work_log_context(call: Call, analyst: Analyst, note_form: NoteAddForm | None = None) -> dict[str, Any]:
-    """What the call page's work log shows: the notes with their files, and the form to add one."""
+def work_log_context(call: Call, analyst: Analyst, note_form: NoteAddForm | None = None,
+                     history: list[CallEvent] | None = None) -> dict[str, Any]:
+    """What the call page's work log shows: the notes with their files (taken from the call's `history` when the
+    page has read it), and the form to add one."""
     if note_form is None and _may_add(call, analyst):
         note_form = NoteAddForm(call=call, prefix="note")
-    return {"work_log": work_log_of(call), "note_form": note_form}
+    return {"work_log": work_log_of(call, history), "note_form": note_form}
 
 
 def _added_message(ref: str, has_text: bool, files: int) -> str:

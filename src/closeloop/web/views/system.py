@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from closeloop.accounts import services as accounts
-from closeloop.accounts.models import Analyst, Membership
+from closeloop.accounts.models import Analyst, IpkRole, Membership
 from closeloop.calls.preview import preview_closure_settings
 from closeloop.closure import AdminRight, CloseloopError, NotFound
 from closeloop.partitions import lists
@@ -172,7 +172,8 @@ def analysts(request: HttpRequest) -> HttpResponse:
     """Analysts & roles: create, change IPK role, deactivate (refused if a closure group loses its last closer),
     and lift a sign-in lockout."""
     actor, partition = _system_page(request, AdminRight.SECURITY_ADMIN)
-    create = AnalystForm(partition=partition)
+    roles = [(role.id, role.name) for role in IpkRole.objects.order_by("name")]  # for every form on the page
+    create = AnalystForm(partition=partition, role_choices=roles)
     refused: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
@@ -197,7 +198,7 @@ def analysts(request: HttpRequest) -> HttpResponse:
     locked = accounts.locked_out_usernames(m.analyst.username for m in members)
     listing = [(m, sorted(groups_of.get(m.analyst_id, [])),
                 RoleForm(partition=partition, initial={"analyst": m.analyst_id, "ipk_role": m.ipk_role_id},
-                         auto_id=f"id_m{m.analyst_id}_%s"),
+                         auto_id=f"id_m{m.analyst_id}_%s", role_choices=roles),
                 refused.get("form") if refused.get("analyst") == str(m.analyst_id) else None) for m in members]
     return render(request, "web/system/analysts.html", {"partition": partition, "create": create,
                                                        "listing": listing, "locked": locked}, status=status)
