@@ -55,6 +55,10 @@ def serve(args: Namespace, actor: Actor) -> Output:
         call_command("collectstatic", interactive=False, verbosity=0)
     print(f"Closeloop on http://{args.host}:{args.port}/ ({args.workers} workers)", file=sys.stderr)
     sys.stderr.flush()
+    # A password check (Argon2id, 19 MiB) allocates in one block: above a fixed 1 MiB threshold glibc maps such
+    # blocks and gives them back at once. Left to glibc's sliding threshold, every worker kept each sign-in's
+    # 19 MiB for good (docs/deploy.md, "Memory"); an operator's own setting wins.
+    os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", str(1024 * 1024))
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "closeloop.site.wsgi:application",
                                "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
                                "--access-logfile", "-", "--timeout", "60"])

@@ -31,6 +31,7 @@ DEBUG_PAGE_TEXT = ["Using the URLconf", "Traceback", "DEBUG = True", "settings f
 class Served:
     url: str
     var_dir: Path
+    pid: int
 
 
 def _free_port() -> int:
@@ -61,7 +62,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 pass
             assert time.monotonic() < deadline, (home / "server.log").read_text()
             time.sleep(0.3)
-        yield Served(base, home)
+        yield Served(base, home, server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -125,3 +126,13 @@ def test_a_bad_security_setting_stops_start_up_saying_how_to_fix_it(tmp_path, va
     done = closeloop(f"sqlite:///{tmp_path / 'x.sqlite3'}", "check", CLOSELOOP_VAR_DIR=str(tmp_path),
                      **{variable: value})
     assert done.returncode != 0 and f"{variable}={value!r} {says}" in done.stderr
+
+
+def test_the_real_servers_workers_give_a_sign_ins_memory_back(served):
+    """`closeloop serve` starts gunicorn with glibc's mmap threshold fixed at 1 MiB, so the 19 MiB a password
+    check allocates goes back to the system after it (docs/deploy.md, "Password hashing and worker memory")."""
+    workers = Path(f"/proc/{served.pid}/task/{served.pid}/children").read_text().split()
+    assert workers, "gunicorn started no workers"
+    for pid in workers:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert b"MALLOC_MMAP_THRESHOLD_=1048576" in environ, pid
