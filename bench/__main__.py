@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.report_only:
         saved = json.loads((BENCH_DIR / "results.json").read_text())
         write_report(Path(args.output), saved["command"], saved["runs"], argparse.Namespace(**saved["args"]),
-                     saved["seconds"])
+                     saved["seconds"], new_run=False)
         return
     runs: list[dict[str, Any]] = []
     shown: list[dict[str, Any]] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,9 @@ from typing import Any
 
 from .notes import EXPLAIN_FINDINGS, QUERY_BUDGET, WHAT_BOUNDS_US
 
-__all__ = ["write_report"]
+__all__ = ["write_report", "EARLIER_RUNS"]
+
+EARLIER_RUNS = "## Earlier runs"
 
 
 def _machine() -> list[str]:
@@ -133,15 +136,40 @@ the desk once and reuses it; `--repeat`, `--keep`).
 """
 
 
+def _earlier_runs(page: str, keep_latest: bool) -> list[str]:
+    """What the page held before this run, kept below it so a regression stays visible: the previous run (its
+    tables and any dated notes written under it), its headings moved two levels down under its date, then the
+    runs before it as they were. `keep_latest=False` (the page re-rendered from the same results) drops the
+    previous rendering of this run and keeps only the runs before it."""
+    latest, _, before = page.partition("\n" + EARLIER_RUNS + "\n")
+    kept: list[str] = []
+    if keep_latest and latest.strip():
+        date = next((line.removeprefix("- Date: ") for line in latest.splitlines() if line.startswith("- Date: ")),
+                    "an earlier run")
+        kept += [f"### The run of {date}", ""]
+        fenced = False
+        for line in latest.splitlines():
+            fenced ^= line.startswith("```")
+            if not fenced and line.startswith("# "):
+                continue  # the page title
+            kept.append("##" + line if not fenced and re.match(r"#{1,4} ", line) else line)
+    kept += before.strip("\n").splitlines()
+    return [EARLIER_RUNS, "", "Each earlier run as its page stood, newest first.", "", *kept, ""] if kept else []
+
+
 def write_report(path: Path, command: str, runs: list[dict[str, Any]], args: argparse.Namespace,
-                 seconds: float) -> None:
+                 seconds: float, *, new_run: bool = True) -> None:
+    """Write the page for `runs`, keeping what the page held before under "Earlier runs" (`new_run=False`: the
+    same run rendered again, so its earlier rendering is replaced rather than kept)."""
+    earlier = _earlier_runs(path.read_text(), new_run) if path.exists() else []
     helpdesk = next((r["helpdesk"]["version"] for r in runs if "helpdesk" in r), None)
     sizes = ", ".join(_run_name(r) for r in runs)
     text = [
         "# Benchmarks",
         "",
         "Written by `make bench` (`python -m bench`); timings are measured here and never asserted in "
-        "tests. Re-run it to refresh this page.",
+        "tests. Re-run it to refresh this page: the run it shows moves down to \"Earlier runs\", with any notes "
+        "written under it.",
         "",
         f"- Command: `{command}` ({args.seconds:g} s per load level, {args.repeat} timed repetitions per "
         f"in-process measurement, {args.workers} gunicorn workers for both systems)",
@@ -198,5 +226,6 @@ def write_report(path: Path, command: str, runs: list[dict[str, Any]], args: arg
         "",
         WHAT_BOUNDS_US.strip(),
         "",
+        *earlier,
     ]
     path.write_text("\n".join(text))
