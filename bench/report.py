@@ -16,6 +16,7 @@ from .notes import EXPLAIN_FINDINGS, QUERY_BUDGET, WHAT_BOUNDS_US
 __all__ = ["write_report", "EARLIER_RUNS"]
 
 EARLIER_RUNS = "## Earlier runs"
+_EARLIER_RUNS_INTRO = "Each earlier run as its page stood, newest first."
 
 
 def _machine() -> list[str]:
@@ -142,6 +143,7 @@ def _earlier_runs(page: str, keep_latest: bool) -> list[str]:
     runs before it as they were. `keep_latest=False` (the page re-rendered from the same results) drops the
     previous rendering of this run and keeps only the runs before it."""
     latest, _, before = page.partition("\n" + EARLIER_RUNS + "\n")
+    before = before.strip("\n").removeprefix(_EARLIER_RUNS_INTRO)
     kept: list[str] = []
     if keep_latest and latest.strip():
         date = next((line.removeprefix("- Date: ") for line in latest.splitlines() if line.startswith("- Date: ")),
@@ -154,7 +156,7 @@ def _earlier_runs(page: str, keep_latest: bool) -> list[str]:
                 continue  # the page title
             kept.append("##" + line if not fenced and re.match(r"#{1,4} ", line) else line)
     kept += before.strip("\n").splitlines()
-    return [EARLIER_RUNS, "", "Each earlier run as its page stood, newest first.", "", *kept, ""] if kept else []
+    return [EARLIER_RUNS, "", _EARLIER_RUNS_INTRO, "", *kept, ""] if kept else []
 
 
 def write_report(path: Path, command: str, runs: list[dict[str, Any]], args: argparse.Namespace,

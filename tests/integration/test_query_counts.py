@@ -234,7 +234,7 @@ ACTIONS = {
 # has one), and an event that tells analysts reads their addresses before writing its messages: most of the
 # overage.
 OVER_BUDGET = {
-    ("web", "log"): 9, ("api", "log"): 8,  # the reference, the flow roll-up and key; the web form's assignee read
+    ("web", "log"): 8, ("api", "log"): 8,  # the reference, the flow roll-up and key; the web form's assignee read
     ("web", "resolve"): 7, ("api", "resolve"): 7,  # the search document, the outbox row and the flow roll-up
     ("web", "close"): 9, ("api", "close"): 9,  # the decision, then the flow, decisions and closed calls roll-ups
     ("web", "reject"): 8, ("api", "reject"): 8,  # the decision row and its roll-up, the resolver told

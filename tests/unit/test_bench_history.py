@@ -38,7 +38,7 @@ def test_each_run_moves_the_one_before_it_under_earlier_runs_with_its_notes(tmp_
     earlier = third.partition(EARLIER_RUNS)[2]
     assert earlier.index("22.0 / 23.0") < earlier.index("11.0 / 12.0")  # newest first, each demoted once
     assert earlier.count("#### Calls Outstanding, call page and call list") == 2
-    assert third.count(EARLIER_RUNS) == 1
+    assert third.count(EARLIER_RUNS) == 1 and third.count("Each earlier run as its page stood") == 1
 
 
 def test_rendering_the_same_results_again_replaces_that_run_instead_of_keeping_it_twice(tmp_path):
@@ -47,3 +47,5 @@ def test_rendering_the_same_results_again_replaces_that_run_instead_of_keeping_i
     _write(page, 22.0)
     again = _write(page, 22.0, new_run=False)
     assert again.count("22.0 / 23.0") == 1 and again.count("11.0 / 12.0") == 1
+    again = _write(page, 22.0, new_run=False)
+    assert again.count("Each earlier run as its page stood") == 1 and again.count("11.0 / 12.0") == 1
