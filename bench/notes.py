@@ -92,8 +92,12 @@ WHAT_BOUNDS_US = """
   request without HTTP): the database driver's execute and commit 10 %; Django building SQL (compiler
   `as_sql`, `get_select`, `get_related_selections`, `quote_name_unless_alias`) about 20 %; model instances
   and django-ninja's schema validation most of the rest. The bearer-token lookup (token, analyst, General
-  Access role and desk version in one query) costs 3.5 ms of a request, nearly all of it building the query
-  and its three model instances; reading and locking the call 5 ms an action. Before the changes the same
+  Access role and desk version in one query) cost 3.5 ms of a request in that profile, nearly all of it
+  Django building the query; reading and locking the call 5 ms an action. After the run, the token lookup
+  keeps its SQL per process (`accounts.services._TokenLookup`: built by Django once, only the hash changes,
+  the row turned into objects by Django's own converters and populators): 0.42 ms a lookup against 2.60 ms
+  (500 lookups on the 10k desk), and 36-47 ms of CPU a workflow in-process against 49-61 ms (the same
+  script, alternating, three runs each; not yet in the table above). Before the changes the same
   profile inside a gunicorn worker showed the ORM's compile at 27 % of a request, the token lookup at about
   2 ms, and the default ordering 0.3-0.5 ms on every single-row read.
 - **Against django-helpdesk the 5x workflow target is not met**: 1.1-2.6x per workflow (our four requests
@@ -101,8 +105,8 @@ WHAT_BOUNDS_US = """
   the peer's grows by at most 1.5x (not at all at 100k on SQLite), and our p95 stays below the peer's.
   Reaching 5x would need a request to cost about 3 ms of CPU: the remaining cost is Django composing SQL
   and objects for each of 4-9 statements, not the database. Next candidates, in the order the profile
-  ranks them: the token lookup's SQL built once per process; the call's lock and read as one compiled
-  statement; the report roll-ups moved to the worker (three of close's nine statements).
+  ranks them: the call's lock and read built once per process like the token lookup; the report roll-ups
+  moved to the worker (three of close's nine statements).
 - **Memory**: a worker stays at 85 MB (SQLite) and 91 MB (PostgreSQL) after the runs at 10k and at 100k,
   under the 100 MB target and flat with the desk's size; django-helpdesk's at 69-70 MB. A sign-in's
   password check (Argon2id at OWASP's 19 MiB, docs/deploy.md) peaks a worker at about 103 MB; with the

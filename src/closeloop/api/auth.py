@@ -29,7 +29,7 @@ class ApiToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Analyst | None:
         token = token.strip()
         # the desk version comes with the analyst: the directory and settings this node keeps are then reused
-        return analyst_for_token(token, desk_version=desk_version_column()) if token else None
+        return analyst_for_token(token, desk_version=desk_version_column) if token else None
 
 
 class SignedInSession(APIKeyCookie):
