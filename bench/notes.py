@@ -95,12 +95,12 @@ WHAT_BOUNDS_US = """
   Access role and desk version in one query) cost 3.5 ms of a request in that profile, nearly all of it
   Django building the query; reading and locking the call 5 ms an action. After the run, the token lookup
   keeps its SQL per process (`accounts.services._TokenLookup`: built by Django once, only the hash changes,
-  the row turned into objects by Django's own converters and populators): 0.42 ms a lookup against 2.60 ms
-  (500 lookups on the 10k desk), and a median 44-55 ms of CPU a workflow in-process against 55-63 ms (the same
-  script, alternating, three runs each, on a busier machine than the profile; not in the table above).
-  Before the changes the same
-  profile inside a gunicorn worker showed the ORM's compile at 27 % of a request, the token lookup at about
-  2 ms, and the default ordering 0.3-0.5 ms on every single-row read.
+  the row turned into objects by Django's own converters and populators): 0.42 ms a lookup against
+  2.60 ms (500 lookups on the 10k desk), and a median 44-55 ms of CPU a workflow in-process against
+  55-63 ms (the same script, alternating, three runs each, on a busier machine than the profile; not in
+  the table above). Before the changes the same profile inside a gunicorn worker showed the ORM's compile
+  at 27 % of a request, the token lookup at about 2 ms, and the default ordering 0.3-0.5 ms on every
+  single-row read.
 - **Against django-helpdesk the 5x workflow target is not met**: 1.1-2.6x per workflow (our four requests
   against its three) with 2 workers, ahead in every row. From 1 to 8 clients ours grows by 1.5-2x while
   the peer's grows by at most 1.5x (not at all at 100k on SQLite), and our p95 stays below the peer's.
