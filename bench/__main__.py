@@ -24,6 +24,7 @@ from .load import run_load
 from .report import write_report
 from .servers import (
     BENCH_DIR,
+    beside,
     closeloop_env,
     drop,
     free_port,
@@ -81,8 +82,11 @@ def _closeloop_runs(engine: str, size: int, args: argparse.Namespace) -> dict[st
                                             str(max(args.clients))], env)  # type: ignore[assignment]
     port = free_port()
     _log(f"{engine} {size:,}: workflow through HTTP on gunicorn ({args.workers} workers)")
-    with serving([sys.executable, "-m", "closeloop.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
-                  "--workers", str(args.workers)], env, port, "/login/") as base:
+    # the desk's worker runs beside the web server, as `make run` and docs/deploy.md run it: it delivers the
+    # workflow's e-mail and counts its changes in the report roll-ups on the same two cores
+    with beside([sys.executable, "-m", "closeloop.cli.main", "worker"], env, "worker"), \
+            serving([sys.executable, "-m", "closeloop.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
+                     "--workers", str(args.workers)], env, port, "/login/") as base:
         import httpx
 
         async def make_client(index: int) -> tuple[httpx.AsyncClient, dict[str, Any]]:

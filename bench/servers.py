@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 __all__ = ["BENCH_DIR", "PG_SERVER", "database_url", "row_count", "recreate", "drop", "free_port", "serving",
+           "beside",
            "run_json", "closeloop_env", "worker_memory"]
 
 BENCH_DIR = Path(os.environ.get("CLOSELOOP_BENCH_DIR", Path.cwd() / "var" / "bench"))
@@ -89,6 +90,25 @@ def run_json(argv: list[str], env: dict[str, str], cwd: Path | None = None, time
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[:4])} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def beside(argv: list[str], env: dict[str, str], name: str) -> Iterator[None]:
+    """Run a background program (its own process group) while the block runs, as production runs the worker
+    beside the web server; stop it afterwards."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    log = open(BENCH_DIR / f"{name}.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
 
 
 @contextmanager

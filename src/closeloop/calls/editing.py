@@ -14,7 +14,7 @@ from django.db import transaction
 
 from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import actor_in
-from closeloop.closure import CallType, ReasonFacts, limits, parse_choice
+from closeloop.closure import Action, CallType, ReasonFacts, limits, parse_choice
 from closeloop.closure.contacts import check_call_contact
 from closeloop.closure.editing import edit, level_label, may_edit, parse_level, require_edit_right
 from closeloop.closure.priority import Impact, Urgency, priority_for
@@ -28,7 +28,7 @@ from closeloop.partitions.services import UNSET, Unset, load_directory, load_set
 from .models import Call
 from .services import _group_id, _lock, save_change
 
-__all__ = ["edit_call", "may_edit_call", "call_contact", "call_category"]
+__all__ = ["edit_call", "edited_fields", "may_edit_call", "call_contact", "call_category"]
 
 
 def may_edit_call(call: Call, viewer: Analyst | None) -> bool:
@@ -108,3 +108,10 @@ def edit_call(ref: str, actor: Analyst | None, *, expected_version: int | None,
         setattr(call, column, value)
     call.call_type = change.after.call_type.value  # not among the facts every action writes back
     return save_change(call, actor, change, at)
+
+
+def edited_fields(call: Call) -> dict[str, Any]:
+    """What the edit just saved on `call` (the instance `edit_call` returned) changed: {field: [before, after]},
+    as its history event recorded it."""
+    event = next((e for e in reversed(call.recorded_events) if e.action == Action.EDIT.value), None)
+    return dict(event.details.get("changes") or {}) if event is not None else {}

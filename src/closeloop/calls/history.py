@@ -6,7 +6,7 @@ action notifies nobody.
 
 An action that makes several changes at once (logging a call with its assignment) writes the call once and
 records all its events in one statement before publishing the first: a handler whose work is per call (the
-search document, the roll-ups' key of the call) does it once, for the first of them (`published_together`).
+search document) does it once, for the first of them (`published_together`).
 """
 
 from __future__ import annotations
@@ -17,18 +17,15 @@ from typing import Any, NamedTuple
 
 from django.utils import timezone
 
-from closeloop.closure import Action, CallFacts, Status
+from closeloop.closure import Action, Status
 from closeloop.closure.events import CallChanged, publish
 
-from .models import Call, CallEvent, ClosureDecision
+from .models import Call, CallEvent
 
-__all__ = ["EventEntry", "record_event", "record_events", "call_being_published", "call_before_action",
-           "decision_recorded", "published_together"]
+__all__ = ["EventEntry", "record_event", "record_events", "call_being_published", "published_together"]
 
 _publishing: ContextVar[Call | None] = ContextVar("closeloop_call_being_published", default=None)
 _together: ContextVar[tuple[CallChanged, ...]] = ContextVar("closeloop_events_published_together", default=())
-_before: ContextVar[CallFacts | None] = ContextVar("closeloop_call_before_action", default=None)
-_decision: ContextVar[ClosureDecision | None] = ContextVar("closeloop_decision_recorded", default=None)
 
 
 class EventEntry(NamedTuple):
@@ -49,19 +46,6 @@ def call_being_published(call_id: int) -> Call | None:
     return call if call is not None and call.id == call_id else None
 
 
-def call_before_action(call_id: int) -> CallFacts | None:
-    """The facts of the call whose event the handlers are being told of, as they were before the action (so a
-    handler can tell what it changed); None for a call just logged, an action that did not say, or another
-    call."""
-    return _before.get() if call_being_published(call_id) is not None else None
-
-
-def decision_recorded(call_id: int) -> ClosureDecision | None:
-    """The closure decision the action recorded with the call's event being published, when it said so (None
-    otherwise: none, or not told)."""
-    return _decision.get() if call_being_published(call_id) is not None else None
-
-
 def published_together(event: CallChanged) -> tuple[CallChanged, ...]:
     """The events one action recorded for the event's call, in order and the event among them (the call and all
     of them were written before the first was published); the event alone if it was recorded by itself."""
@@ -77,11 +61,9 @@ def record_event(call: Call, actor: Any, action: Action | str, from_status: Stat
     return record_events(call, actor, [entry], at)[0]
 
 
-def record_events(call: Call, actor: Any, entries: Sequence[EventEntry], at: Any = None, *,
-                  before: CallFacts | None = None, decision: ClosureDecision | None = None) -> list[CallEvent]:
-    """Write the history entries of the changes one action just made to `call` (already saved; `before`, its
-    facts before them; `decision`, the closure decision recorded with them), in one statement, then publish each
-    in turn."""
+def record_events(call: Call, actor: Any, entries: Sequence[EventEntry], at: Any = None) -> list[CallEvent]:
+    """Write the history entries of the changes one action just made to `call` (already saved), in one
+    statement, then publish each in turn."""
     when = at or timezone.now()
     events = [CallEvent(call=call, at=when, actor=actor, action=str(e.action), from_status=str(e.from_status or ""),
                         to_status=str(e.to_status), note=e.note,
@@ -92,14 +74,11 @@ def record_events(call: Call, actor: Any, entries: Sequence[EventEntry], at: Any
     else:
         CallEvent.objects.bulk_create(events)
     published = tuple(_changed(call, event) for event in events)
-    token, together, was = _publishing.set(call), _together.set(published), _before.set(before)
-    decided = _decision.set(decision)
+    token, together = _publishing.set(call), _together.set(published)
     try:
         for changed in published:
             publish(changed)
     finally:
-        _decision.reset(decided)
-        _before.reset(was)
         _together.reset(together)
         _publishing.reset(token)
     return events

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -118,6 +118,9 @@ class Call(models.Model):
 
     TYPE_CHOICES = [(t.value, t.label) for t in CallType]
     STATUS_CHOICES = [(s.value, s.label) for s in Status]
+    # the history events the last action on this instance recorded (set by `services.save_changes`), so an
+    # answer that tells what the action did need not read them back
+    recorded_events: Sequence[CallEvent] = ()
 
     partition = models.ForeignKey("partitions.Partition", on_delete=models.PROTECT, related_name="calls")
     ref = models.CharField(max_length=20, unique=True)
@@ -356,10 +359,15 @@ class CallEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     # a work-log note (or an action's note) the contact may read; every other note is internal
     visible_to_contact = models.BooleanField(default=False)
+    # whether the reports' daily roll-ups count this event yet: `reports.rollups.catch_up` folds the others in,
+    # in the worker and before a report reads them, so an action writes no roll-up row itself
+    rolled_up = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["call", "at"]),
+                   # the events the roll-ups do not count yet: a few, found without reading the others
+                   models.Index(fields=["id"], name="callevent_not_rolled_up", condition=Q(rolled_up=False)),
                    # the reminders a call got since its last action (Call Auto Close and its preview): a few
                    # rows, where the index of all events makes each call read its whole history
                    models.Index(fields=["call", "at"], name="callevent_reminders", condition=Q(action="remind"))]
@@ -410,10 +418,13 @@ class ClosureDecision(models.Model):
     closure_sla_met = models.BooleanField(
         null=True, blank=True, help_text="The decision came within the closure SLA target of its priority (met), "
                                          "or after it (breached); empty: no target for its priority then")
+    # whether the reports' daily roll-ups count this decision yet (see CallEvent.rolled_up)
+    rolled_up = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-decided_at"]
         indexes = [models.Index(fields=["partition", "decided_at"]),
+                   models.Index(fields=["id"], name="decision_not_rolled_up", condition=Q(rolled_up=False)),
                    # a resolver's verdicts of the last 30 days, and their first closed calls (sampling)
                    models.Index(fields=["resolver", "decided_at"], name="decision_resolver_time"),
                    # the Closure SLA report's first breached calls of each row, oldest first: of a period

@@ -108,15 +108,14 @@ def _lock(ref: str, viewer: Analyst | None, expected_version: int | None) -> Cal
     return call
 
 
-def save_change(call: Call, actor: Analyst | None, change: changes.CallChange, at: datetime | None, *,
-                decision: ClosureDecision | None = None, **details: Any) -> Call:
-    """Write what the core decided onto the call and record its history event (with the closure decision
-    recorded for it, if any), in the caller's transaction."""
-    return save_changes(call, actor, [(change, details)], at, decision=decision)
+def save_change(call: Call, actor: Analyst | None, change: changes.CallChange, at: datetime | None,
+                **details: Any) -> Call:
+    """Write what the core decided onto the call and record its history event, in the caller's transaction."""
+    return save_changes(call, actor, [(change, details)], at)
 
 
 def save_changes(call: Call, actor: Analyst | None, made: Sequence[tuple[changes.CallChange, dict[str, Any]]],
-                 at: datetime | None, *, decision: ClosureDecision | None = None) -> Call:
+                 at: datetime | None) -> Call:
     """Write what the core decided, change after change (each with its event's details), onto the call in one
     write, and record the history event of each, in the caller's transaction."""
     entries = []
@@ -128,7 +127,7 @@ def save_changes(call: Call, actor: Analyst | None, made: Sequence[tuple[changes
         entries.append(EventEntry(change.action, change.from_status, change.after.status, change.note,
                                   {**change.details, **details}))
     call.save_changed()
-    record_events(call, actor, entries, at, before=made[0][0].before if made else None, decision=decision)
+    call.recorded_events = record_events(call, actor, entries, at)
     return call
 
 
@@ -407,9 +406,9 @@ def close_call(ref: str, actor: Analyst | None, comments: str, *, reason: str | 
     change = changes.close(call.facts(), actor_in(actor, call.partition_id, directory), settings, directory,
                            comments, reason_facts, at or timezone.now(), _item_facts(items), ticked_ids)
     answered = ticked_ids | guards.ticked_by_contact(change.after, _item_facts(items))
-    decision = _decision(call, actor, _closed_outcome(call), change.after.closed_at,
-                         checklist_answers=_answers(items, answered))
-    save_change(call, actor, change, change.after.closed_at, decision=decision)
+    _decision(call, actor, _closed_outcome(call), change.after.closed_at,
+              checklist_answers=_answers(items, answered))
+    save_change(call, actor, change, change.after.closed_at)
     know_reason(call)
     return call
 
@@ -455,9 +454,9 @@ def reject_resolution(ref: str, actor: Analyst | None, reason: str, *, category:
                                field="category")
     now = at or timezone.now()
     items, ticked_ids = _checklist(call), set(ticked)
-    decision = _decision(call, actor, ClosureDecision.Outcome.REJECTED, now, rejection_category=category_row,
-                         reason=change.note, checklist_answers=_answers(items, ticked_ids))
-    return save_change(call, actor, change, now, decision=decision)
+    _decision(call, actor, ClosureDecision.Outcome.REJECTED, now, rejection_category=category_row,
+              reason=change.note, checklist_answers=_answers(items, ticked_ids))
+    return save_change(call, actor, change, now)
 
 
 def awaiting_closure(partition: Partition) -> list[CallFacts]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from argparse import Namespace
 from typing import Any
 
-from closeloop.calls.editing import edit_call
+from closeloop.calls.editing import edit_call, edited_fields
 from closeloop.calls.present import call_as_dict
 from closeloop.closure.priority import Impact, Urgency, priority_label
 from closeloop.partitions import catalogue
@@ -32,9 +32,8 @@ def call_edit(args: Namespace, actor: Actor) -> Output:
         values[keyword] = None if option in _CLEARABLE and given.strip() == "-" else given
     call = edit_call(args.ref, actor, expected_version=args.version, **values)
     data = call_as_dict(call, load_directory(call.partition))
-    changed = call.events.filter(action="edit").last()
     lines = [f"{call.ref} edited (version {call.version}):"]
-    for field, (before, after) in (changed.details.get("changes", {}) if changed else {}).items():
+    for field, (before, after) in edited_fields(call).items():
         lines.append(f"  {field.replace('_', ' ')}: {before!r} -> {after!r}")
     return Output("\n".join(lines), data)
 

@@ -30,6 +30,7 @@ from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from closeloop.closure import InvalidInput
+from closeloop.reports.rollups import catch_up
 
 from .bulkload import TableWriter, reset_sequences
 from .tables import attnames, desk_models, label_of, row_line, table_digest, table_rows
@@ -106,6 +107,7 @@ def backup_desk(path: str | Path, progress: Callable[[str, int], None] | None = 
     result = BackupResult(target)
     partial = target.with_name(target.name + ".partial")
     outermost = not connection.in_atomic_block
+    catch_up()  # the roll-ups saved count every change saved, as a restore's rebuild will
     with transaction.atomic(), _private_file(partial) as raw, \
             gzip.open(raw, "wt", encoding="utf-8", compresslevel=5) as out:
         if outermost:  # inside a caller's transaction, that transaction's view is the snapshot

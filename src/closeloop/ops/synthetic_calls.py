@@ -43,12 +43,12 @@ CALL_COLUMNS = ("id", "partition_id", "ref", "call_type", "summary", "descriptio
 _NO_SAMPLING = {"sampled": True, "sampling_draw": None, "sampling_reasons": []}
 # generated events are never notes visible to the contact: the last column is False for each
 EVENT_COLUMNS = ("id", "call_id", "at", "actor_id", "action", "from_status", "to_status", "note", "details",
-                 "visible_to_contact")
+                 "visible_to_contact", "rolled_up")
 # an impact × urgency pair the default matrix rates at each priority
 _IMPACT_URGENCY = {p: sorted(cell for cell, value in DEFAULT_MATRIX.items() if value == p) for p in (1, 2, 3, 4)}
 DECISION_COLUMNS = ("id", "call_id", "partition_id", "decided_by_id", "decided_at", "outcome", "rejections_before",
                     "resolver_id", "resolver_group_id", "call_type", "resolved_at", "rejection_category_id",
-                    "reason", "checklist_answers", "priority", "closure_sla_met")
+                    "reason", "checklist_answers", "priority", "closure_sla_met", "rolled_up")
 
 THEMES = [
     ("Outlook keeps asking for password", "Cleared cached credentials and repaired the Outlook profile."),
@@ -132,7 +132,7 @@ class CallLife:
         self.events.append([self.at, actor_id, change.action.value,
                             change.from_status.value if change.from_status else "", change.after.status.value,
                             change.note, {**change.details, **{k: v for k, v in details.items() if v is not None}},
-                            False])
+                            False, True])  # rolled up: the load rebuilds the roll-ups from every row
 
 
 def _weighted(rng: random.Random, ids: list[int]) -> int:
@@ -169,7 +169,7 @@ def _decision(life: CallLife, closer: int, outcome: str, **extra: Any) -> None:
     met = policy.met(call.priority, call.resolved_at, life.at) if policy is not None else None
     life.decisions.append([closer, life.at, outcome, call.times_rejected, call.resolved_by_id,
                            call.assigned_group_id, life.kind.value, call.resolved_at, extra.get("category_id"),
-                           extra.get("reason", ""), extra["answers"], call.priority, met])
+                           extra.get("reason", ""), extra["answers"], call.priority, met, True])
 
 
 def _reject(life: CallLife, closer: int) -> None:
@@ -215,7 +215,7 @@ def _close_unresolved(life: CallLife) -> None:
     if duplicate and original is not None:
         link = link_duplicate(original.facts, life.ref)
         life.original_events.append([life.at, closer, link.action.value, original.facts.status.value,
-                                     original.facts.status.value, link.note, dict(link.details), False])
+                                     original.facts.status.value, link.note, dict(link.details), False, True])
 
 
 def live_call(life: CallLife, target: Status) -> None:

@@ -26,14 +26,32 @@ from django.utils import timezone
 from closeloop.autoclose.services import auto_close_pass
 from closeloop.notifications.closure_sla import closure_sla_pass
 from closeloop.notifications.delivery import DeliveryReport, deliver_due
+from closeloop.reports.rollups import catch_up
 
-__all__ = ["Pass", "PASSES", "PassOutcome", "STOPPING", "run_passes", "run_worker", "deliver_outbox"]
+__all__ = ["Pass", "PASSES", "PassOutcome", "STOPPING", "run_passes", "run_worker", "deliver_outbox",
+           "fold_rollups", "RollupReport"]
 
 log = logging.getLogger("closeloop.worker")
 
 
 # Set by SIGTERM or SIGINT: the worker finishes the batch it is in, then exits.
 STOPPING = threading.Event()
+
+
+@dataclass(frozen=True)
+class RollupReport:
+    """How many call events the reports' roll-ups took in."""
+
+    folded: int
+
+    def __str__(self) -> str:
+        return f"report roll-ups: {self.folded} event(s) counted"
+
+
+def fold_rollups(now: datetime) -> RollupReport:
+    """Count the changes committed since the last pass in the reports' daily roll-ups (see
+    `closeloop.reports.rollups.catch_up`), so a report seldom has more than a few seconds of them to fold."""
+    return RollupReport(catch_up())
 
 
 def deliver_outbox(now: datetime) -> DeliveryReport:
@@ -57,6 +75,7 @@ PASSES: list[Pass] = [
     Pass("auto-close", auto_close_pass),
     Pass("closure-sla", closure_sla_pass),
     Pass("outbox", deliver_outbox, every=timedelta(seconds=settings.WORKER_OUTBOX_SECONDS)),
+    Pass("report-rollups", fold_rollups, every=timedelta(seconds=settings.WORKER_OUTBOX_SECONDS)),
 ]
 
 
@@ -75,8 +94,9 @@ class PassOutcome:
 
     @property
     def quiet(self) -> bool:
-        """Nothing to tell: a delivery with nothing due (the worker does not log those every few seconds)."""
-        return self.ok and getattr(self.result, "claimed", None) == 0
+        """Nothing to tell: a delivery with nothing due, or no change to count in the roll-ups (the worker does
+        not log those every few seconds)."""
+        return self.ok and (getattr(self.result, "claimed", None) == 0 or getattr(self.result, "folded", None) == 0)
 
     def __str__(self) -> str:
         if self.error:

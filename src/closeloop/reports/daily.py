@@ -15,12 +15,15 @@ from closeloop.accounts.models import Analyst
 from closeloop.partitions.models import ClosureReason, IpkGroup, Partition, RejectionCategory
 
 from .base import Period
+from .rollups import catch_up
 
 __all__ = ["days_of", "MondayOf", "named"]
 
 
 def days_of(model: Any, partition: Partition, period: Period) -> QuerySet[Any]:
-    """The roll-up rows of `model` for the partition's days in the period (both ends included)."""
+    """The roll-up rows of `model` for the partition's days in the period (both ends included), with every
+    change committed so far folded in first."""
+    catch_up()
     rows: QuerySet[Any] = model.objects.filter(partition=partition, day__gte=period.start, day__lte=period.end)
     return rows
 

@@ -1,42 +1,41 @@
 """Keeping the daily roll-ups (`reports.models`) in step with the calls, and rebuilding them.
 
-`count_call_event` handles every `CallChanged`, inside the transaction that records the event, with one
-statement per roll-up the event changes (each an `INSERT ... SELECT ... ON CONFLICT DO UPDATE` that adds
-the call's contribution to its day's row, reading the call's row in the database):
+An action writes no roll-up row: its events and closure decision are written as not counted yet
+(`rolled_up` false, in a small partial index), and `catch_up` folds them in afterwards, a batch of the oldest
+at a time, each batch one transaction (one at a time: an advisory lock on PostgreSQL, SQLite's single
+writer). The worker runs it every few seconds and every report runs it before it reads, so a report still
+counts every change committed before it was asked for. A batch:
 
-- a call logged, resolved, closed or auto-closed: +1 on its day in `CallFlowDay`, under its type and
-  group now;
-- a call logged, edited, assigned or escalated (the only changes of its type or group): its counted
-  history moves from the type and group it was counted under (`CallFlowKey`) to those it has now, and the
-  key follows (two statements; none when the action kept the call's type and group, and once for the events
-  one action recorded together, as logging a call with its assignment does);
-- a closure-stage decision (close, rejection, refusal by the contact, acceptance that closes, auto-close of
-  a resolved call): +1 in `DecisionDay`, under whether the resolution it judged was sampled;
+- calls logged, resolved, closed or auto-closed, and calls edited, assigned or escalated (the only changes
+  of a call's type or group): the call's counted history is taken away from the type and group it was
+  counted under (`CallFlowKey`), the key is set to the call's type and group now, and its history, the new
+  events with it, is counted again under the key in `CallFlowDay` (so a reassigned call takes its whole
+  history to its new group, as the Trends report says);
 - a call closed (Closed or Closed/Unresolved): +1 in `ClosedCallDay`, with its wait bucket;
-- a closure-stage decision with a closure SLA verdict (recorded on the decision when it was made): +1 met or
-  breached in `ClosureSlaDay` (no statement when the action said its decision has none).
+- a closure-stage decision (close, rejection, refusal by the contact, acceptance that closes, auto-close of
+  a resolved call): +1 in `DecisionDay`, under whether the resolution it judged was sampled, and, with the
+  closure SLA verdict recorded on it when it was made, +1 met or breached in `ClosureSlaDay`.
 
-A closed call is never reopened (a rejection sends back a resolution before the close), so nothing is
-ever subtracted but a moved history. Bulk loads and restores write rows past the handler: they call
-`rebuild_rollups`, which recomputes every roll-up from the calls, their history and decisions.
+Each is one `INSERT ... SELECT ... ON CONFLICT DO UPDATE` for the whole batch. A closed call is never
+reopened (a rejection sends back a resolution before the close), so nothing is ever subtracted but a moved
+history. Bulk loads and restores write rows past the services: they call `rebuild_rollups`, which
+recomputes every roll-up from the calls, their history and decisions and counts them all.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from closeloop.calls.history import call_before_action, call_being_published, decision_recorded, published_together
 from closeloop.calls.models import Call, CallEvent, ClosureDecision
-from closeloop.closure import CLOSED_STATUSES, CLOSURE_STATUSES, Action, Status
-from closeloop.closure.events import CallChanged
+from closeloop.closure import CLOSED_STATUSES, Action, Status
 
 from .models import CallFlowDay, CallFlowKey, ClosedCallDay, ClosureSlaDay, DecisionDay
 from .waits import NOT_TIMED, bucket_sql
 
-__all__ = ["LOGGED", "RESOLVED", "CLOSED", "AUTO_CLOSED", "CLOSES", "count_call_event", "rebuild_rollups"]
+__all__ = ["LOGGED", "RESOLVED", "CLOSED", "AUTO_CLOSED", "CLOSES", "BATCH", "pending", "catch_up", "rebuild_rollups"]
 
 LOGGED = (Action.LOG.value,)
 RESOLVED = (Action.RESOLVE_TO_ANALYST.value, Action.RESOLVE_TO_GROUP.value, Action.RESOLVE_AND_CLOSE.value)
@@ -45,11 +44,7 @@ CLOSED = (Action.CLOSE.value, Action.RESOLVE_AND_CLOSE.value, *AUTO_CLOSED)
 _COUNTED = tuple(dict.fromkeys(LOGGED + RESOLVED + CLOSED))
 # the changes that can give a call another type or assigned group (and its first ones, when logged)
 _MOVES = frozenset({Action.LOG.value, Action.ASSIGN.value, Action.ESCALATE.value, Action.EDIT.value})
-# the changes recorded with a closure decision (`calls.services._decision`, Call Auto Close)
-_DECIDING = frozenset({Action.CLOSE.value, Action.REJECT.value, Action.USER_REFUSE.value,
-                       Action.ACCEPT_AND_CLOSE.value})
 _CLOSED = frozenset(s.value for s in CLOSED_STATUSES)
-_AWAITING = frozenset(s.value for s in CLOSURE_STATUSES)
 
 _FLOW_MEASURES = ("logged", "resolved", "closed", "auto_closed")
 
@@ -81,20 +76,18 @@ _FLOW_KEY = ["partition_id", "day", "call_type", "group_key"]
 _FLOW_COLUMNS = [*_FLOW_KEY, *_FLOW_MEASURES]
 
 
-def _flow_cases(sign: str = "") -> str:
+def _flow_cases(sign: str) -> str:
     return ", ".join(f"{sign}CASE WHEN e.action IN {_in(actions)} THEN 1 ELSE 0 END AS m{i}"
                      for i, actions in enumerate((LOGGED, RESOLVED, CLOSED, AUTO_CLOSED)))
 
 
-def _flow_select(where: str, key: str = "c") -> tuple[str, list[Any]]:
-    """The counted events of the calls matching `where`, under the type and group of `key` (c: the call's now,
-    k: as last counted), with their day."""
+def _flow_select(where: str, sign: str = "") -> tuple[str, list[Any]]:
+    """The counted events matching `where` (of calls `c`) with their day, under the type and group they are
+    counted under (`k`: `CallFlowKey`), each measure 1 (or -1 with `sign="-"`) or 0."""
     day, params = _day("e.at")
-    group = "COALESCE(c.assigned_group_id, 0)" if key == "c" else "k.group_key"
-    join = f"JOIN {_table(CallFlowKey)} k ON k.call_id = c.id" if key == "k" else ""
-    sign = "" if key == "c" else "-"
-    return (f"SELECT c.partition_id AS partition_id, {day} AS day, {key}.call_type AS call_type, {group} AS group_key, "
-            f"{_flow_cases(sign)} FROM {_table(CallEvent)} e JOIN {_table(Call)} c ON c.id = e.call_id {join} "
+    return (f"SELECT c.partition_id AS partition_id, {day} AS day, k.call_type AS call_type, "
+            f"k.group_key AS group_key, {_flow_cases(sign)} FROM {_table(CallEvent)} e "
+            f"JOIN {_table(Call)} c ON c.id = e.call_id JOIN {_table(CallFlowKey)} k ON k.call_id = c.id "
             f"WHERE e.action IN {_in(_COUNTED)} AND {where}"), params
 
 
@@ -105,29 +98,11 @@ def _summed(select: str) -> str:
             f"GROUP BY partition_id, day, call_type, group_key HAVING {nonzero}")
 
 
-def _move_flow(event: CallChanged) -> None:
-    """Count the call's history under its type and group now instead of those it was counted under."""
-    now, now_params = _flow_select("e.call_id = %s AND e.id <= %s")
-    before, before_params = _flow_select("e.call_id = %s AND e.id < %s", key="k")
-    sql = _upsert(CallFlowDay, _FLOW_COLUMNS, _FLOW_KEY, list(_FLOW_MEASURES),
-                  _summed(f"{now} UNION ALL {before}"))
-    key = (f"INSERT INTO {_table(CallFlowKey)} (call_id, call_type, group_key) "
-           f"SELECT c.id, c.call_type, COALESCE(c.assigned_group_id, 0) FROM {_table(Call)} c WHERE c.id = %s "
-           "ON CONFLICT (call_id) DO UPDATE SET call_type = excluded.call_type, group_key = excluded.group_key")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*now_params, event.call_id, event.event_id, *before_params, event.call_id,
-                             event.event_id])
-        cursor.execute(key, [event.call_id])
-
-
-def _count_flow(event: CallChanged) -> None:
-    """+1 logged/resolved/closed/auto-closed for the event's day, under the call's type and group now."""
-    flags = [int(event.action in actions) for actions in (LOGGED, RESOLVED, CLOSED, AUTO_CLOSED)]
-    select = (f"SELECT c.partition_id, %s, c.call_type, COALESCE(c.assigned_group_id, 0), %s, %s, %s, %s "
-              f"FROM {_table(Call)} c WHERE c.id = %s")
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert(CallFlowDay, _FLOW_COLUMNS, _FLOW_KEY, list(_FLOW_MEASURES), select),
-                       [timezone.localtime(event.at).date(), *flags, event.call_id])
+def _flow_key_sql(where: str) -> str:
+    """Set `CallFlowKey` of the calls matching `where` to their type and assigned group now."""
+    return (f"INSERT INTO {_table(CallFlowKey)} (call_id, call_type, group_key) "
+            f"SELECT c.id, c.call_type, COALESCE(c.assigned_group_id, 0) FROM {_table(Call)} c WHERE {where} "
+            "ON CONFLICT (call_id) DO UPDATE SET call_type = excluded.call_type, group_key = excluded.group_key")
 
 
 _DECISION_KEY = ["partition_id", "day", "outcome", "first_decision", "resolver_key", "resolver_group_key",
@@ -143,14 +118,6 @@ def _decision_select(where: str) -> tuple[str, list[Any]]:
             "COALESCE(d.resolver_group_id, 0), d.call_type, COALESCE(d.rejection_category_id, 0), "
             f"{_SAMPLING}, COUNT(*) FROM {_table(ClosureDecision)} d WHERE {where} "
             "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"), params
-
-
-def _count_decision(event: CallChanged) -> None:
-    """+1 for the decision just recorded with the event (the call's newest)."""
-    select, params = _decision_select(f"d.id = (SELECT MAX(id) FROM {_table(ClosureDecision)} WHERE call_id = %s)")
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert(DecisionDay, [*_DECISION_KEY, "decisions"], _DECISION_KEY, ["decisions"], select),
-                       [*params, event.call_id])
 
 
 _CLOSED_KEY = ["partition_id", "day", "status", "call_type", "reason_key", "closure_group_key", "closer_key",
@@ -176,13 +143,6 @@ def _closed_select(where: str) -> tuple[str, list[Any]]:
             f"GROUP BY {', '.join(str(n) for n in range(1, len(keys) + 2))}"), params
 
 
-def _count_closed(event: CallChanged) -> None:
-    select, params = _closed_select("c.id = %s")
-    with connection.cursor() as cursor:
-        cursor.execute(_upsert(ClosedCallDay, [*_CLOSED_KEY, "calls"], _CLOSED_KEY, ["calls"], select),
-                       [*params, event.call_id])
-
-
 _SLA_KEY = ["partition_id", "day", "closure_group_key", "closer_key", "priority", "outcome", "met"]
 # the decisions that close the call: counted under the group it waited for (the others sent it back)
 CLOSES = (ClosureDecision.Outcome.CLOSED_FIRST_TIME.value, ClosureDecision.Outcome.CLOSED_AFTER_REJECTION.value,
@@ -199,69 +159,125 @@ def _closure_sla_select(where: str) -> tuple[str, list[Any]]:
             f"WHERE d.closure_sla_met IS NOT NULL AND {where} GROUP BY 1, 2, 3, 4, 5, 6, 7"), params
 
 
-def _count_closure_sla(event: CallChanged) -> None:
-    """+1 met or breached for the decision just recorded with the event, if it has a verdict."""
-    select, params = _closure_sla_select(
-        f"d.id = (SELECT MAX(id) FROM {_table(ClosureDecision)} WHERE call_id = %s)")
+_SERIAL = 7_202_612  # the advisory lock that makes catch-ups on PostgreSQL take turns
+BATCH = 1000  # events (and decisions) one catch-up transaction folds in
+
+
+def _ids(values: list[int]) -> tuple[str, list[int]]:
+    return "(" + ", ".join(["%s"] * len(values)) + ")", values
+
+
+def _take_turns(cursor: Any) -> None:
+    """One catch-up (or rebuild) at a time: two would fold the same events twice. SQLite's write transaction
+    (IMMEDIATE, see settings) is already the only one."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SERIAL])
+
+
+def _fold_events(cursor: Any) -> int:
+    """Fold the oldest events not counted yet into `CallFlowDay` and `ClosedCallDay`; returns how many."""
+    cursor.execute(f"SELECT id, call_id, action, from_status, to_status FROM {_table(CallEvent)} "
+                   f"WHERE rolled_up = %s ORDER BY id LIMIT {BATCH}", [False])
+    events = cursor.fetchall()
+    if not events:
+        return 0
+    flowing = sorted({call for _, call, action, _, _ in events if action in _COUNTED or action in _MOVES})
+    closed = sorted({call for _, call, _, before, after in events if after in _CLOSED and before not in _CLOSED})
+    if flowing:
+        # A call's counted history is under its key (`CallFlowKey`): take the events counted so far away from
+        # it, set the key to the call's type and group now, then count them and the new ones under it. The key
+        # is read, not the call, both times: a change committed meanwhile comes with an event the next catch-up
+        # folds in.
+        calls, call_params = _ids(flowing)
+        counted, params = _flow_select(f"c.id IN {calls} AND e.rolled_up = %s", sign="-")
+        cursor.execute(_upsert(CallFlowDay, _FLOW_COLUMNS, _FLOW_KEY, list(_FLOW_MEASURES), _summed(counted)),
+                       [*params, *call_params, True])
+        cursor.execute(_flow_key_sql(f"c.id IN {calls}"), call_params)
+    marked, marked_params = _ids([row[0] for row in events])
+    cursor.execute(f"UPDATE {_table(CallEvent)} SET rolled_up = %s WHERE id IN {marked}", [True, *marked_params])
+    if flowing:
+        counted, params = _flow_select(f"c.id IN {calls} AND e.rolled_up = %s")
+        cursor.execute(_upsert(CallFlowDay, _FLOW_COLUMNS, _FLOW_KEY, list(_FLOW_MEASURES), _summed(counted)),
+                       [*params, *call_params, True])
+    if closed:  # a closed call is never reopened: it is counted once, when it closes
+        calls, call_params = _ids(closed)
+        select, params = _closed_select(f"c.id IN {calls}")
+        cursor.execute(_upsert(ClosedCallDay, [*_CLOSED_KEY, "calls"], _CLOSED_KEY, ["calls"], select),
+                       [*params, *call_params])
+    return len(events)
+
+
+def _fold_decisions(cursor: Any) -> int:
+    """Fold the oldest closure decisions not counted yet into `DecisionDay` and `ClosureSlaDay`."""
+    cursor.execute(f"SELECT id FROM {_table(ClosureDecision)} WHERE rolled_up = %s ORDER BY id LIMIT {BATCH}",
+                   [False])
+    decisions = [row[0] for row in cursor.fetchall()]
+    if not decisions:
+        return 0
+    ids, id_params = _ids(decisions)
+    select, params = _decision_select(f"d.id IN {ids}")
+    cursor.execute(_upsert(DecisionDay, [*_DECISION_KEY, "decisions"], _DECISION_KEY, ["decisions"], select),
+                   [*params, *id_params])
+    select, params = _closure_sla_select(f"d.id IN {ids}")
+    cursor.execute(_upsert(ClosureSlaDay, [*_SLA_KEY, "verdicts"], _SLA_KEY, ["verdicts"], select),
+                   [*params, *id_params])
+    cursor.execute(f"UPDATE {_table(ClosureDecision)} SET rolled_up = %s WHERE id IN {ids}", [True, *id_params])
+    return len(decisions)
+
+
+def pending() -> bool:
+    """Whether some event is not counted in the roll-ups yet (a decision is always recorded with an event)."""
     with connection.cursor() as cursor:
-        cursor.execute(_upsert(ClosureSlaDay, [*_SLA_KEY, "verdicts"], _SLA_KEY, ["verdicts"], select),
-                       [*params, event.call_id])
+        cursor.execute(f"SELECT 1 FROM {_table(CallEvent)} WHERE rolled_up = %s LIMIT 1", [False])
+        return cursor.fetchone() is not None
 
 
-def _nothing_to_move(event: CallChanged) -> bool:
-    """Whether the call's counted history is already under its type and group now, so that moving it would add
-    nothing (the event itself is never counted): an earlier event the action recorded with this one moved it
-    (the call was written once, before all of them), or the action kept the type and group the call had, and
-    was counted under, before it."""
-    if event.action in _COUNTED:
-        return False
-    if any(e.action in _MOVES and e.event_id < event.event_id for e in published_together(event)):
-        return True
-    before, call = call_before_action(event.call_id), call_being_published(event.call_id)
-    return before is not None and call is not None and (before.call_type.value, before.assigned_group_id) == (
-        call.call_type, call.assigned_group_id)
+def catch_up() -> int:
+    """Fold every call event and closure decision committed so far that the roll-ups do not count yet into
+    them, a batch per transaction; returns how many events. The worker runs it every few seconds and a
+    report runs it before it reads, so a report counts every change committed before it was asked for.
 
-
-def count_call_event(event: CallChanged) -> None:
-    """Add what one call event changes to the daily roll-ups, in the event's transaction."""
-    if event.action in _MOVES:
-        if not _nothing_to_move(event):
-            _move_flow(event)
-    elif event.action in _COUNTED:
-        _count_flow(event)
-    if event.action in _DECIDING or (event.action == Action.AUTO_CLOSE.value and event.from_status in _AWAITING):
-        _count_decision(event)
-        decision = decision_recorded(event.call_id)
-        if decision is None or decision.closure_sla_met is not None:  # no verdict: nothing to count
-            _count_closure_sla(event)
-    if event.to_status in _CLOSED and event.from_status not in _CLOSED:
-        _count_closed(event)
+    With nothing to fold it is one indexed read, outside any write transaction."""
+    folded = 0
+    while pending():
+        with transaction.atomic(), connection.cursor() as cursor:
+            _take_turns(cursor)
+            events = _fold_events(cursor)
+            decisions = _fold_decisions(cursor)
+        folded += events
+        if events < BATCH and decisions < BATCH:
+            break
+    return folded
 
 
 def rebuild_rollups() -> None:
     """Recompute every daily roll-up from the calls, their history and their closure decisions (with the closure
-    SLA verdicts they recorded), after a bulk load or a restore, which write past the handler, or to repair
-    them. Runs in the caller's transaction.
+    SLA verdicts they recorded), after a bulk load or a restore, which write past the services, or to repair
+    them; every event and decision is counted afterwards. Runs in the caller's transaction.
 
     Rows that were right stay as they were (every count is set to zero, then set from the calls), so a
     restore of a backup whose roll-ups were current changes nothing and still matches the backup."""
-    flow, flow_params = _flow_select("1 = 1")
-    decisions, decision_params = _decision_select("1 = 1")
-    closed, closed_params = _closed_select("1 = 1")
-    verdicts, verdict_params = _closure_sla_select("1 = 1")
-    with connection.cursor() as cursor:
+    closing = (f"NOT EXISTS (SELECT 1 FROM {_table(CallEvent)} e WHERE e.call_id = c.id AND e.rolled_up = %s "
+               f"AND e.to_status IN {_in(tuple(sorted(_CLOSED)))} "
+               f"AND e.from_status NOT IN {_in(tuple(sorted(_CLOSED)))})")
+    flow, flow_params = _flow_select("e.rolled_up = %s")
+    decisions, decision_params = _decision_select("d.rolled_up = %s")
+    closed, closed_params = _closed_select(closing)
+    verdicts, verdict_params = _closure_sla_select("d.rolled_up = %s")
+    with transaction.atomic(), connection.cursor() as cursor:
+        _take_turns(cursor)
+        # what is committed now is counted; what commits later is pending and a catch-up folds it in
+        for model in (CallEvent, ClosureDecision):
+            cursor.execute(f"UPDATE {_table(model)} SET rolled_up = %s WHERE rolled_up = %s", [True, False])
         for model, counts in ((CallFlowDay, _FLOW_MEASURES), (DecisionDay, ("decisions",)),
                               (ClosedCallDay, ("calls",)), (ClosureSlaDay, ("verdicts",))):
             cursor.execute(f"UPDATE {_table(model)} SET {', '.join(f'{c} = 0' for c in counts)}")
+        cursor.execute(_flow_key_sql("1 = 1"))
         cursor.execute(_upsert(CallFlowDay, _FLOW_COLUMNS, _FLOW_KEY, list(_FLOW_MEASURES), _summed(flow),
-                               replace=True), flow_params)
-        cursor.execute(f"INSERT INTO {_table(CallFlowKey)} (call_id, call_type, group_key) "
-                       f"SELECT c.id, c.call_type, COALESCE(c.assigned_group_id, 0) FROM {_table(Call)} c WHERE 1 = 1 "
-                       "ON CONFLICT (call_id) DO UPDATE SET call_type = excluded.call_type, "
-                       "group_key = excluded.group_key")
+                               replace=True), [*flow_params, True])
         cursor.execute(_upsert(DecisionDay, [*_DECISION_KEY, "decisions"], _DECISION_KEY, ["decisions"], decisions,
-                               replace=True), decision_params)
+                               replace=True), [*decision_params, True])
         cursor.execute(_upsert(ClosedCallDay, [*_CLOSED_KEY, "calls"], _CLOSED_KEY, ["calls"], closed,
-                               replace=True), closed_params)
+                               replace=True), [*closed_params, False])
         cursor.execute(_upsert(ClosureSlaDay, [*_SLA_KEY, "verdicts"], _SLA_KEY, ["verdicts"], verdicts,
-                               replace=True), verdict_params)
+                               replace=True), [*verdict_params, True])

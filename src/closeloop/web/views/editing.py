@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from closeloop.accounts.models import Analyst
 from closeloop.calls import services
 from closeloop.calls.editing import edit_call as edit_call_service
-from closeloop.calls.editing import may_edit_call
+from closeloop.calls.editing import edited_fields, may_edit_call
 from closeloop.calls.models import Call
 from closeloop.closure import ChangedByOther, CloseloopError
 from closeloop.partitions.services import UNSET
@@ -65,8 +65,7 @@ def edit_call(request: HttpRequest, ref: str) -> HttpResponse:
         except CloseloopError as exc:
             status = refuse_in_form(form, exc)
         else:
-            changed = edited.events.filter(action="edit").last()
-            names = ", ".join((changed.details.get("changes") or {}) if changed else [])
+            names = ", ".join(edited_fields(edited))
             messages.success(request, f"{edited.ref} edited ({names.replace('_', ' ')}).")
             return redirect("call", ref=edited.ref)
     elif request.method == "POST" and not finding:
