@@ -5,20 +5,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
-from django.db.models.query import get_related_populators
-from django.db.models.sql.compiler import SQLCompiler
+from django.db import router, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from closeloop.closure import Actor, AdminRight, Directory, InvalidInput, NotAllowed, NotFound, limits
 from closeloop.closure.events import DeskEvent, DirectoryChanged, publish
+from closeloop.prepared import prepared
 
 from .models import Analyst, ApiToken, GeneralAccessRole, IpkRole, Membership
 
@@ -253,65 +252,22 @@ def revoke_token(analyst: Analyst, token_id: int) -> ApiToken:
     return token
 
 
-@dataclass(frozen=True)
-class _TokenLookup:
-    """The token lookup's SQL as Django builds it, and what turns its row into the token with its analyst and
-    their General Access role: built once per process and database, as only the token's hash changes."""
-
-    db: str
-    sql: str
-    params: tuple[Any, ...]
-    slot: int  # where the hash goes among the parameters
-    compiler: SQLCompiler  # set up by building the SQL; turns the row's values into Python values
-    names: list[str]  # the token's columns in the row
-    columns: slice
-    related: list[Any]  # Django's populators of the analyst and their role
-    annotations: dict[str, int]
-
-    @classmethod
-    def build(cls, annotations: dict[str, Callable[[], Any]]) -> _TokenLookup:
-        # unordered: a hash is unique, and compiling the tokens' default order costs more than the query
-        tokens = ApiToken.objects.filter(key_hash=_PROBE, revoked_at__isnull=True).select_related(
-            "analyst", "analyst__general_access_role").annotate(
-            **{name: expression() for name, expression in annotations.items()}).order_by()[:1]
-        compiler = tokens.query.get_compiler(using=tokens.db)
-        sql, params = compiler.as_sql()
-        select, klass_info = compiler.select, compiler.klass_info
-        assert klass_info is not None and compiler.annotation_col_map is not None
-        first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        return cls(tokens.db, sql, tuple(params), list(params).index(_PROBE), compiler,
-                   [column[0].target.attname for column in select[first:last]], slice(first, last),
-                   get_related_populators(klass_info, select, tokens.db), dict(compiler.annotation_col_map))
-
-    def token(self, key_hash: str) -> ApiToken | None:
-        params = list(self.params)
-        params[self.slot] = key_hash
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchmany(1)
-        for row in self.compiler.results_iter([rows]):
-            token = ApiToken.from_db(self.db, self.names, row[self.columns])
-            for populator in self.related:
-                populator.populate(row, token)
-            for name, position in self.annotations.items():
-                setattr(token, name, row[position])
-            return token
-        return None
-
-
 _PROBE = "-"  # never a token's hash (those are 64 hex digits): stands for it while the SQL is built
-_token_lookups: dict[tuple[str, ...], _TokenLookup] = {}
 
 
 def analyst_for_token(key: str, **annotations: Callable[[], Any]) -> Analyst | None:
     """The active analyst a bearer token belongs to, or None for an unknown or revoked token; `annotations`
     (name: a function giving the expression, such as the desk version's) are read in the same query and set on
     the analyst. A name must always stand for the same expression: the query is built once per process."""
-    shape = (router.db_for_read(ApiToken), *sorted(annotations))
-    lookup = _token_lookups.get(shape)
-    if lookup is None:
-        lookup = _token_lookups.setdefault(shape, _TokenLookup.build(annotations))
-    token = lookup.token(_hash_token(key))
+    def lookup() -> QuerySet[ApiToken]:
+        # unordered: a hash is unique, and compiling the tokens' default order costs more than the query
+        return ApiToken.objects.filter(key_hash=_PROBE, revoked_at__isnull=True).select_related(
+            "analyst", "analyst__general_access_role").annotate(
+            **{name: expression() for name, expression in annotations.items()}).order_by()[:1]
+
+    # its SQL built once per process (`closeloop.prepared`): only the hash changes
+    token = prepared(f"accounts.token:{','.join(sorted(annotations))}", router.db_for_read(ApiToken), lookup,
+                     key_hash=_PROBE).first(key_hash=_hash_token(key))
     if token is None or not token.analyst.is_active:
         return None
     for name in annotations:

@@ -11,7 +11,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from closeloop.accounts.models import Analyst
@@ -48,6 +49,7 @@ from closeloop.partitions.catalogue import category_path, find_category, load_ma
 from closeloop.partitions.kept import active_checklist, closure_reasons
 from closeloop.partitions.models import Category, ChecklistItem, ClosureReason, IpkGroup, Partition, RejectionCategory
 from closeloop.partitions.services import UNSET, Unset, get_colleague, load_directory, load_settings
+from closeloop.prepared import prepared
 
 from .closure_sla import decision_met
 from .history import EventEntry, record_events
@@ -93,12 +95,19 @@ def get_call(ref: str, viewer: Analyst | None, *, shown: bool = True) -> Call:
         raise NotFound(f"No call {ref!r} in your partitions", field="ref") from None
 
 
+_REF_PROBE = "\x00ref"  # never a call's reference: stands for it while the lock's SQL is built
+
+
+def _locking() -> QuerySet[Call]:
+    # the call locked, with what the action's handlers and answer read (its contact, whether calls were closed
+    # as its duplicates); unordered: a reference is unique, and the calls' default order would only cost
+    return Call.objects.select_for_update(of=("self",)).select_related(
+        "partition", "contact").with_duplicates_known().filter(ref=_REF_PROBE).order_by()[:1]
+
+
 def _lock(ref: str, viewer: Analyst | None, expected_version: int | None) -> Call:
-    # one query: the call locked, with what the action's handlers and answer read (its contact, whether calls
-    # were closed as its duplicates)
-    # unordered: a reference is unique, and compiling the calls' default order costs more than the query
-    call = next(iter(Call.objects.select_for_update(of=("self",)).select_related(
-        "partition", "contact").with_duplicates_known().filter(ref=ref.strip().upper()).order_by()[:1]), None)
+    # one query, its SQL built once per process (`closeloop.prepared`): only the reference changes
+    call = prepared("calls.lock", router.db_for_write(Call), _locking, ref=_REF_PROBE).first(ref=ref.strip().upper())
     # only the partition's members may see it; the directory is the one the action decides with
     if call is None or (viewer is not None and viewer.id not in load_directory(call.partition).analysts):
         raise NotFound(f"No call {ref!r} in your partitions", field="ref")
