@@ -94,7 +94,30 @@ def _closeloop_runs(engine: str, size: int, args: argparse.Namespace) -> dict[st
 
         measured["throughput"] = _throughput(workflow.steps(), make_client, args.clients, args.seconds)
         measured["memory"] = worker_memory(port)
+    if engine == "postgresql":
+        measured["two_nodes"] = _two_nodes(env, pairs, args)
     return measured
+
+
+def _two_nodes(env: dict[str, str], pairs: list[dict[str, Any]], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The same workflow through two app nodes on the one database (each its own `closeloop serve` with half
+    the workers, its own caches of the desk), the clients taking turns between them."""
+    ports, each = [free_port()], max(1, args.workers // 2)
+    while len(ports) < 2:
+        ports += [port for port in [free_port()] if port not in ports]
+    _log(f"postgresql: workflow through two app nodes ({each} worker(s) each)")
+    servers = [serving([sys.executable, "-m", "closeloop.cli.main", "serve", "--host", "127.0.0.1", "--port",
+                        str(port), "--workers", str(each)], env, port, "/login/") for port in ports]
+    with beside([sys.executable, "-m", "closeloop.cli.main", "worker"], env, "worker"), \
+            servers[0] as first, servers[1] as second:
+        import httpx
+
+        bases = [first, second]
+
+        async def make_client(index: int) -> tuple[httpx.AsyncClient, dict[str, Any]]:
+            return httpx.AsyncClient(base_url=bases[index % 2], timeout=120), {"pair": pairs[index % len(pairs)]}
+
+        return _throughput(workflow.steps(), make_client, [c for c in args.clients if c >= 2] or [2], args.seconds)
 
 
 def _helpdesk_python() -> Path:

@@ -89,6 +89,18 @@ def _throughput(runs: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _two_nodes(runs: list[dict[str, Any]]) -> list[str]:
+    lines = ["| Run | Clients | one node: workflows/s | two nodes: req/s | workflows/s | p95 ms | errors |",
+             "|---|---|---|---|---|---|---|"]
+    for run in runs:
+        one = {t["clients"]: t for t in run["closeloop"]["throughput"]}
+        for two in run["closeloop"].get("two_nodes", []):
+            lines.append(f"| {_run_name(run)} | {two['clients']} | "
+                         f"{one.get(two['clients'], {}).get('workflows_per_s', '-')} | {two['rps']} | "
+                         f"{two['workflows_per_s']} | {two['p95']} | {two['errors']} |")
+    return lines if len(lines) > 2 else ["(not measured in this run)"]
+
+
 def _memory(measured: dict[str, Any]) -> str:
     memory = measured.get("memory") or {}
     return f"{memory['rss_mb']} / {memory['peak_mb']}" if memory else "-"
@@ -210,6 +222,15 @@ def write_report(path: Path, command: str, runs: list[dict[str, Any]], args: arg
         "SQLite in WAL with synchronous=NORMAL as both systems run it, PostgreSQL as configured; four per workflow).",
         "",
         *_throughput(runs),
+        "",
+        "### Two app nodes on one PostgreSQL",
+        "",
+        "The same workflow through two `closeloop serve` nodes on the one database, each with half the workers "
+        "(so the same number of processes as one node) and its own caches of the desk, the clients taking turns "
+        "between them; the worker beside them. On one machine this shows that nodes share the desk correctly "
+        "(0 errors, the same figures), not the gain of a second machine.",
+        "",
+        *_two_nodes(runs),
         "",
         "## Reports",
         "",

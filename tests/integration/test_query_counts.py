@@ -236,7 +236,7 @@ ACTIONS = {
 # has one), and an event that tells analysts reads their addresses before writing its messages: most of the
 # overage.
 OVER_BUDGET = {
-    ("web", "reject"): 7, ("api", "reject"): 7,  # the decision row, and the resolver told
+    ("web", "reject"): 7, ("api", "reject"): 7,  # the decision row, the search document (its reason), the resolver told
     ("web", "edit"): 7,  # the call read for the form, and its categories
 }
 
