@@ -177,7 +177,7 @@ def _take_turns(cursor: Any) -> None:
 def _fold_events(cursor: Any) -> int:
     """Fold the oldest events not counted yet into `CallFlowDay` and `ClosedCallDay`; returns how many."""
     cursor.execute(f"SELECT id, call_id, action, from_status, to_status FROM {_table(CallEvent)} "
-                   f"WHERE rolled_up = %s ORDER BY id LIMIT {BATCH}", [False])
+                   f"WHERE NOT rolled_up ORDER BY id LIMIT {BATCH}")
     events = cursor.fetchall()
     if not events:
         return 0
@@ -189,16 +189,16 @@ def _fold_events(cursor: Any) -> int:
         # is read, not the call, both times: a change committed meanwhile comes with an event the next catch-up
         # folds in.
         calls, call_params = _ids(flowing)
-        counted, params = _flow_select(f"c.id IN {calls} AND e.rolled_up = %s", sign="-")
+        counted, params = _flow_select(f"c.id IN {calls} AND e.rolled_up", sign="-")
         cursor.execute(_upsert(CallFlowDay, _FLOW_COLUMNS, _FLOW_KEY, list(_FLOW_MEASURES), _summed(counted)),
-                       [*params, *call_params, True])
+                       [*params, *call_params])
         cursor.execute(_flow_key_sql(f"c.id IN {calls}"), call_params)
     marked, marked_params = _ids([row[0] for row in events])
     cursor.execute(f"UPDATE {_table(CallEvent)} SET rolled_up = %s WHERE id IN {marked}", [True, *marked_params])
     if flowing:
-        counted, params = _flow_select(f"c.id IN {calls} AND e.rolled_up = %s")
+        counted, params = _flow_select(f"c.id IN {calls} AND e.rolled_up")
         cursor.execute(_upsert(CallFlowDay, _FLOW_COLUMNS, _FLOW_KEY, list(_FLOW_MEASURES), _summed(counted)),
-                       [*params, *call_params, True])
+                       [*params, *call_params])
     if closed:  # a closed call is never reopened: it is counted once, when it closes
         calls, call_params = _ids(closed)
         select, params = _closed_select(f"c.id IN {calls}")
@@ -209,8 +209,7 @@ def _fold_events(cursor: Any) -> int:
 
 def _fold_decisions(cursor: Any) -> int:
     """Fold the oldest closure decisions not counted yet into `DecisionDay` and `ClosureSlaDay`."""
-    cursor.execute(f"SELECT id FROM {_table(ClosureDecision)} WHERE rolled_up = %s ORDER BY id LIMIT {BATCH}",
-                   [False])
+    cursor.execute(f"SELECT id FROM {_table(ClosureDecision)} WHERE NOT rolled_up ORDER BY id LIMIT {BATCH}")
     decisions = [row[0] for row in cursor.fetchall()]
     if not decisions:
         return 0
@@ -226,9 +225,10 @@ def _fold_decisions(cursor: Any) -> int:
 
 
 def pending() -> bool:
-    """Whether some event is not counted in the roll-ups yet (a decision is always recorded with an event)."""
+    """Whether some event is not counted in the roll-ups yet (a decision is always recorded with an event).
+    `NOT rolled_up`, word for word the partial index's condition: SQLite uses the index only then."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {_table(CallEvent)} WHERE rolled_up = %s LIMIT 1", [False])
+        cursor.execute(f"SELECT 1 FROM {_table(CallEvent)} WHERE NOT rolled_up LIMIT 1")
         return cursor.fetchone() is not None
 
 
@@ -257,27 +257,27 @@ def rebuild_rollups() -> None:
 
     Rows that were right stay as they were (every count is set to zero, then set from the calls), so a
     restore of a backup whose roll-ups were current changes nothing and still matches the backup."""
-    closing = (f"NOT EXISTS (SELECT 1 FROM {_table(CallEvent)} e WHERE e.call_id = c.id AND e.rolled_up = %s "
+    closing = (f"NOT EXISTS (SELECT 1 FROM {_table(CallEvent)} e WHERE e.call_id = c.id AND NOT e.rolled_up "
                f"AND e.to_status IN {_in(tuple(sorted(_CLOSED)))} "
                f"AND e.from_status NOT IN {_in(tuple(sorted(_CLOSED)))})")
-    flow, flow_params = _flow_select("e.rolled_up = %s")
-    decisions, decision_params = _decision_select("d.rolled_up = %s")
+    flow, flow_params = _flow_select("e.rolled_up")
+    decisions, decision_params = _decision_select("d.rolled_up")
     closed, closed_params = _closed_select(closing)
-    verdicts, verdict_params = _closure_sla_select("d.rolled_up = %s")
+    verdicts, verdict_params = _closure_sla_select("d.rolled_up")
     with transaction.atomic(), connection.cursor() as cursor:
         _take_turns(cursor)
         # what is committed now is counted; what commits later is pending and a catch-up folds it in
         for model in (CallEvent, ClosureDecision):
-            cursor.execute(f"UPDATE {_table(model)} SET rolled_up = %s WHERE rolled_up = %s", [True, False])
+            cursor.execute(f"UPDATE {_table(model)} SET rolled_up = %s WHERE NOT rolled_up", [True])
         for model, counts in ((CallFlowDay, _FLOW_MEASURES), (DecisionDay, ("decisions",)),
                               (ClosedCallDay, ("calls",)), (ClosureSlaDay, ("verdicts",))):
             cursor.execute(f"UPDATE {_table(model)} SET {', '.join(f'{c} = 0' for c in counts)}")
         cursor.execute(_flow_key_sql("1 = 1"))
         cursor.execute(_upsert(CallFlowDay, _FLOW_COLUMNS, _FLOW_KEY, list(_FLOW_MEASURES), _summed(flow),
-                               replace=True), [*flow_params, True])
+                               replace=True), flow_params)
         cursor.execute(_upsert(DecisionDay, [*_DECISION_KEY, "decisions"], _DECISION_KEY, ["decisions"], decisions,
-                               replace=True), [*decision_params, True])
+                               replace=True), decision_params)
         cursor.execute(_upsert(ClosedCallDay, [*_CLOSED_KEY, "calls"], _CLOSED_KEY, ["calls"], closed,
-                               replace=True), [*closed_params, False])
+                               replace=True), closed_params)
         cursor.execute(_upsert(ClosureSlaDay, [*_SLA_KEY, "verdicts"], _SLA_KEY, ["verdicts"], verdicts,
-                               replace=True), [*verdict_params, True])
+                               replace=True), verdict_params)

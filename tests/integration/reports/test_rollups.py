@@ -12,7 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
@@ -290,3 +291,22 @@ def test_a_reassigned_call_takes_its_history_to_its_new_group_and_auto_closes_co
         "Network": (1, 2, 1, 1), "Service Desk": (1, 0, 0, 0)}
     assert Call.objects.get(ref=history.refs[0]).status == "closed"
     _assert_same_figures(rolling_desk.default, period, history)
+
+
+def test_the_changes_not_counted_yet_are_found_through_their_own_index(rolling_desk):
+    """Each catch-up's reads of the events and decisions not counted yet go through the partial indexes that
+    hold only those: a scan of the history every few seconds would grow with the desk."""
+    history = DeskHistory(rolling_desk)
+    for step in [("log", 0, 0), ("resolve", 0, 0), ("take", 0, 0), ("close", 0, 0)]:
+        history.play(*step)
+    with CaptureQueriesContext(connection) as ctx:
+        catch_up()
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT") and "NOT rolled_up" in q["sql"]]
+    assert len(reads) >= 3  # whether any waits, the events, the decisions
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: only whether the index can serve
+        for sql in reads:
+            cursor.execute(("EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN ") + sql)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert "not_rolled_up" in plan, f"{sql}\n{plan}"
