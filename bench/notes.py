@@ -66,59 +66,50 @@ largest run per engine are below.
 """
 
 WHAT_BOUNDS_US = """
-- **The machine.** 2 cores (`nproc`), shared during the run with the load generator and the other system's
-  database. Both systems were measured back to back in one session under the same conditions; compare
-  columns of the same run, not with other machines. This run's machine (Intel Xeon at 2.0 GHz) is slower
-  per core than the one of the earlier runs below (AMD EPYC): the same code's call API took 14 ms here
-  against 10 ms there, the Calls Outstanding page 63 ms against 34-41 ms.
+- **The machine.** 2 cores (`nproc`), shared during the run with the load generator, the worker and the other
+  system's database. Both systems were measured back to back in one session under the same conditions;
+  compare columns of the same run, not with other runs. This run's machine (AMD EPYC) is faster per core than
+  the morning's (Intel Xeon at 2.0 GHz, under "Earlier runs"): 55,242 one-row commits a second on SQLite
+  against 21,176, and both systems' figures rose with it.
 - **How this run was made**: `make bench BENCH_ARGS="--workers 2 --clients 1,8 --repeat 10 --seconds 15"`
-  (SQLite and PostgreSQL at 10k and 100k, each desk generated afresh; 2 gunicorn workers for each system,
-  as in the issue's own measurements), 2026-12-02 00:42-01:00 UTC. 1M was not run this time.
-- **The disk's ceiling.** `bench/ceiling.py` commits one-row transactions in a tight loop: 21,176 a second
-  on SQLite (WAL, synchronous=NORMAL), 1,350 on PostgreSQL (default configuration, fsync on commit). Four
-  commits a workflow make the ceilings 5,294 and 337 workflows a second; both systems run at 0.1-0.3 % of
-  the SQLite ceiling and 2-5 % of PostgreSQL's. The disk is not what bounds either.
-- **What changed since the previous run** (2026-11-25), measured by counting queries (see the query budget
-  above): a workflow went from 61 queries to 28. SQLite workers keep their connection between requests
-  (closing it checkpointed the write-ahead log and made the next request read the schema again, about 3 ms of
-  CPU a request); an action's UPDATE names only the columns it changed; the API finds the groups and
-  analysts it is given in the directory each node keeps; each node keeps the partitions, the priority
-  matrix and who may be told; single-row reads skip the default order. Through gunicorn (2 workers, 8
-  clients, 10k SQLite, alternating runs of the code before and after in one session on the earlier
-  machine) the server's CPU per request went from 19-27 ms to 12-16 ms and throughput from 30-40 to 47-61
-  requests a second.
-- **Workflow throughput is bound by Python per request.** An in-process profile of the API workflow on the
-  10k SQLite desk after these changes (`cProfile`, 30 workflows, 35 ms of CPU a workflow, about 9 ms a
-  request without HTTP): the database driver's execute and commit 10 %; Django building SQL (compiler
-  `as_sql`, `get_select`, `get_related_selections`, `quote_name_unless_alias`) about 20 %; model instances
-  and django-ninja's schema validation most of the rest. The bearer-token lookup (token, analyst, General
-  Access role and desk version in one query) cost 3.5 ms of a request in that profile, nearly all of it
-  Django building the query; reading and locking the call 5 ms an action. After the run, the token lookup
-  keeps its SQL per process (`accounts.services._TokenLookup`: built by Django once, only the hash changes,
-  the row turned into objects by Django's own converters and populators): 0.42 ms a lookup against
-  2.60 ms (500 lookups on the 10k desk), and a median 44-55 ms of CPU a workflow in-process against
-  55-63 ms (the same script, alternating, three runs each, on a busier machine than the profile; not in
-  the table above). Before the changes the same profile inside a gunicorn worker showed the ORM's compile
-  at 27 % of a request, the token lookup at about 2 ms, and the default ordering 0.3-0.5 ms on every
-  single-row read.
-- **Against django-helpdesk the 5x workflow target is not met**: 1.1-2.6x per workflow (our four requests
-  against its three) with 2 workers, ahead in every row. From 1 to 8 clients ours grows by 1.5-2x while
-  the peer's grows by at most 1.5x (not at all at 100k on SQLite), and our p95 stays below the peer's.
-  Reaching 5x would need a request to cost about 3 ms of CPU: the remaining cost is Django composing SQL
-  and objects for each of 4-9 statements, not the database. Next candidates, in the order the profile
-  ranks them: the call's lock and read built once per process like the token lookup; the report roll-ups
-  moved to the worker (three of close's nine statements).
-- **Memory**: a worker stays at 85 MB (SQLite) and 91 MB (PostgreSQL) after the runs at 10k and at 100k,
-  under the 100 MB target and flat with the desk's size; django-helpdesk's at 69-70 MB. A sign-in's
-  password check (Argon2id at OWASP's 19 MiB, docs/deploy.md) peaks a worker at about 103 MB; with the
-  mmap threshold `closeloop serve` sets, the worker returns to ~84 MB after it (without, it stayed at ~103 MB
-  after two sign-ins: measured with 30 sign-ins against `closeloop serve` on the demo desk, reading
-  `/proc/<pid>/status`).
-- **Lists**: Closeloop's Calls Outstanding page answers 3.2-12.5 times faster than django-helpdesk's ticket
-  list (its page plus the first 50 rows it fetches), the more so the larger the desk: our page's cost does
-  not grow with the desk (SQLite 63 ms at 10k, 49 ms at 100k), the peer's does (200 ms, then 609 ms). The
-  30 ms p95 target at 10k is not met on this machine (49-76 ms p95); the page's time is now mostly its
-  rendering, its SQL four indexed queries.
+  (SQLite and PostgreSQL at 10k and 100k, each desk generated afresh; 2 gunicorn workers for each system),
+  2026-12-02 05:04-05:14 UTC. New in this run: `closeloop worker` runs beside the web server during the
+  workflow, as in production (it delivers the workflow's e-mail and counts its changes in the report
+  roll-ups, on the same two cores), and PostgreSQL is also measured through two app nodes. 1M was not run.
+- **The disk's ceiling.** `bench/ceiling.py`: 55,242 one-row commits a second on SQLite (WAL,
+  synchronous=NORMAL), 1,338 on PostgreSQL (default configuration, fsync on commit): 13,811 and 334
+  workflows a second at four commits a workflow. Both systems run at 0.1-0.3 % of the SQLite ceiling and
+  3-13 % of PostgreSQL's: the disk is not what bounds either.
+- **What changed since the morning's run**, measured by counting queries (the query budget above) and
+  in-process timing: a workflow went from 28 queries to 22, as the report roll-ups are counted by the worker
+  after the change (docs/reports.md); the queries read on every request keep the SQL Django built for them
+  once per process (`closeloop.prepared`): the call's lock 0.2 ms against 1.3 ms (500 locks on a 20k desk,
+  alternating, three rounds), the queue counts 0.8-1.2 ms against 3-4 ms (their SQL runs in 0.05 ms), the
+  signed-in analyst and the API token likewise.
+- **Against django-helpdesk the 5x workflow target is not met**: 1.3-2.6x per workflow (our four requests
+  against its three), ahead in every row, with our p95 below the peer's in every row. The morning's run gave
+  1.1-2.6x on the slower machine; run-to-run drift here is 5-25 %, so the change this round is within it at
+  SQLite 100k and shows at PostgreSQL (1.1/1.7x at 10k and 1.1/1.4x at 100k in the morning, 1.6/1.7x and
+  2.4/2.6x now). Reaching 5x would need a request to cost about 3 ms of CPU: what remains is Django
+  composing objects and SQL for the writes (the prepared reads above cost a fifth of what they did) and
+  django-ninja's validation, not the database.
+- **Calls Outstanding and the call page**: the busy analyst's page answers in 12.0 ms p95 at 10k and
+  19.5 ms at 100k on SQLite, 28.1 and 30.2 ms on PostgreSQL: within the 30 ms target at 10k on both engines
+  on this machine (the morning's slower machine: 49-76 ms). The call page is at 16.5-22.1 ms p95 (the
+  20 ms target met on PostgreSQL at 10k, 1-2 ms over elsewhere; SQLite 10k's 61 ms p95 is one slow sample of
+  ten against a 9.8 ms median). 9.4-10.4x faster than the peer's ticket list at the same sizes.
+- **Two app nodes** on one PostgreSQL give the same throughput as one node with the same number of worker
+  processes (27.4 against 24.4 workflows a second at 10k, 39.7 against 42.8 at 100k, within the drift) with
+  0 errors: nodes keep their own caches of the desk and stay correct (`tests/integration/test_multinode.py`
+  checks the same through two live servers). On one machine this cannot show a second machine's gain.
+- **Memory**: a worker stays at 85 MB (SQLite) and 91-92 MB (PostgreSQL) after the runs at 10k and at
+  100k, under the 100 MB target and flat with the desk's size; django-helpdesk's at 70-72 MB. A sign-in's
+  password check (Argon2id at OWASP's 19 MiB, docs/deploy.md) peaks a worker at about 103 MB; with the mmap
+  threshold `closeloop serve` sets, the worker returns to ~84 MB after it.
+- **Bulk load**: `closeloop generate` wrote 100k calls with full history in 37.5 s on SQLite and 42.0 s on
+  PostgreSQL (2,400-2,700 calls a second; 10k in 6-8 s). At that rate 1M takes about 6-7 minutes, not the
+  2 minutes of the target: the time is the closure core playing each call's life forward (0.28 ms a call)
+  and the inserts, one process on one core.
 """
 
 QUERY_BUDGET = """
@@ -138,8 +129,8 @@ run:
 | resolve | 15 | 7 | 6 | 15 | 7 | 6 | |
 | take | 14 | 4 | 4 | 13 | 4 | 4 | |
 | close | 18 | 9 | 6 | 15 | 9 | 6 | |
-| reject | | 8 | 7 | | 8 | 7 | the decision row, the search document (the reason is found by search), the resolver told |
-| forward / assign / edit | | 6 / 7 / 8 | 6 / 5 / 7 | | 6 / 6 / 5 | 6 / 4 / 5 | web edit: the form reads the call and its categories before the edit locks it |
+| reject | | 8 | 7 | | 8 | 7 | the decision, its reason in search, the resolver told |
+| forward / assign / edit | | 6 / 7 / 8 | 6 / 5 / 7 | | 6 / 6 / 5 | 6 / 4 / 5 | web edit: the form's reads |
 | note / hold / resume / close as unresolved | | 5 / 5 / 5 / 6 | 5 / 5 / 5 / 5 | | 5 / 5 / 5 / 6 | 5 / 5 / 5 / 5 | |
 | **workflow log → resolve → take → close** | **61** | **28** | **22** | **61** | **28** | **22** | |
 
