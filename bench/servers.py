@@ -93,55 +93,52 @@ def run_json(argv: list[str], env: dict[str, str], cwd: Path | None = None, time
 
 
 @contextmanager
-def beside(argv: list[str], env: dict[str, str], name: str) -> Iterator[None]:
-    """Run a background program (its own process group) while the block runs, as production runs the worker
-    beside the web server; stop it afterwards."""
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    log = open(BENCH_DIR / f"{name}.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        yield
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
+def _running(argv: list[str], env: dict[str, str], log_path: Path,
+             cwd: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A program in its own process group, its output in `log_path`, while the block runs; stopped afterwards
+    (SIGTERM to the group, SIGKILL after a minute)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
         try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+            yield process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@contextmanager
+def beside(argv: list[str], env: dict[str, str], name: str) -> Iterator[None]:
+    """Run a background program while the block runs, as production runs the worker beside the web server."""
+    with _running(argv, env, BENCH_DIR / f"{name}.log"):
+        yield
 
 
 @contextmanager
 def serving(argv: list[str], env: dict[str, str], port: int, ready_path: str,
             cwd: Path | None = None, log_dir: Path | None = None) -> Iterator[str]:
     """Start a server process (its own process group), wait until it answers, stop it afterwards."""
-    log_dir = log_dir or BENCH_DIR
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = open(log_dir / f"server-{port}.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log_path = (log_dir or BENCH_DIR) / f"server-{port}.log"
     base = f"http://127.0.0.1:{port}"
-    try:
+    with _running(argv, env, log_path, cwd) as process:
         deadline = time.monotonic() + 120
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}; see {log.name}")
+                raise RuntimeError(f"server exited with {process.returncode}; see {log_path}")
             try:
                 if httpx.get(base + ready_path, timeout=5).status_code < 500:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"server on port {port} did not answer within 120s; see {log.name}")
+                raise RuntimeError(f"server on port {port} did not answer within 120s; see {log_path}")
             time.sleep(0.5)
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
 
 
 def _status(pid: int) -> dict[str, str]:
