@@ -237,7 +237,6 @@ ACTIONS = {
 # overage.
 OVER_BUDGET = {
     ("web", "reject"): 7, ("api", "reject"): 7,  # the decision row, the search document (its reason), the resolver told
-    ("web", "edit"): 7,  # the call read for the form, and its categories
 }
 
 

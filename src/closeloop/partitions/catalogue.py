@@ -129,8 +129,13 @@ class CategoryNode:
 
 
 def category_tree(partition: Partition | int, *, active_only: bool = False) -> list[CategoryNode]:
-    """The partition's categories depth first, each parent before its children, siblings by name (one query)."""
-    rows = list(Category.objects.filter(partition=partition).order_by("name", "id"))
+    """The partition's categories depth first, each parent before its children, siblings by name (one query, kept
+    by each node while the desk version stays the same; each call gets instances of its own)."""
+    partition_id = partition if isinstance(partition, int) else partition.id
+    names = [f.attname for f in Category._meta.concrete_fields]
+    kept = remembered(("categories", partition_id), lambda: tuple(
+        Category.objects.filter(partition=partition_id).order_by("name", "id").values_list(*names)), shared=True)
+    rows = [Category.from_db(None, names, values) for values in kept]
     children: dict[int | None, list[Category]] = {}
     for row in rows:
         children.setdefault(row.parent_id, []).append(row)

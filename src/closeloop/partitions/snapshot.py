@@ -137,6 +137,7 @@ def watch_desk_models() -> None:
     from closeloop.accounts.models import Analyst, IpkRole, Membership
 
     from .models import (
+        Category,
         ChecklistItem,
         ClosureReason,
         ClosureReasonType,
@@ -152,7 +153,7 @@ def watch_desk_models() -> None:
 
     for model in (Analyst, IpkRole, Membership, IpkGroup, ClosureSettings, Partition, ClosureReason, ClosureReasonType,
                   ChecklistItem, RejectionCategory, SamplingSettings, PartitionCalendar, ClosureSlaTargets,
-                  PriorityMatrix):
+                  PriorityMatrix, Category):
         watch_desk_model(model)
     m2m_changed.connect(_desk_changed, sender=IpkGroup.members.through, dispatch_uid="desk-snapshot-members")
 
