@@ -15,8 +15,9 @@ from closeloop.calls import services as calls
 from closeloop.calls.filters import EXACT_COUNT_LIMIT, SORT_FIELDS, count_calls, filter_calls, list_calls
 from closeloop.calls.history import record_event
 from closeloop.calls.models import Call
+from closeloop.calls.notes import add_note
 from closeloop.calls.saved_searches import delete_saved_search, get_saved_search, save_search, saved_searches
-from closeloop.calls.search import SEARCH_TABLE, parse_search, rebuild_search_index
+from closeloop.calls.search import SEARCH_TABLE, parse_search, rebuild_search_index, search_trigger_sql
 from closeloop.closure import Action, InvalidInput, NotAllowed, NotFound
 from closeloop.contacts.models import Contact
 from closeloop.contacts.services import add_contact, update_contact
@@ -163,6 +164,33 @@ def test_a_rolled_back_change_leaves_the_index_as_it_was(scene):
         assert refs(d.carol, q="quokka") == [scene["printer"]]  # in step inside the transaction
         raise RuntimeError("the change is refused")
     assert refs(d.carol, q="quokka") == []
+
+
+def test_a_change_written_past_the_actions_is_found_too(scene):
+    """The database keeps the documents: a queryset update of a call's words or of a note is found like an
+    action's change."""
+    d = scene["desk"]
+    Call.objects.filter(ref=scene["vpn"]).update(summary="Wombat tunnel drops")
+    assert refs(d.carol, q="wombat") == [scene["vpn"]] and refs(d.carol, q="vpn drops") == []
+    Call.objects.get(ref=scene["printer"]).events.filter(note="").update(note="Numbat chewed the cable")
+    assert refs(d.carol, q="numbat") == [scene["printer"]]
+
+
+def test_a_migration_puts_back_the_triggers_a_rebuilt_table_lost(scene):
+    """SQLite rebuilds a table for many migrations, dropping its triggers: every migration ends by putting them
+    back."""
+    from django.core.management.sql import emit_post_migrate_signal
+
+    d = scene["desk"]
+    with connection.cursor() as cursor:
+        for statement in search_trigger_sql(connection.vendor):
+            if statement.startswith("DROP TRIGGER"):
+                cursor.execute(statement)
+    add_note(scene["printer"], d.rita, "Quoll nesting in tray two")
+    assert refs(d.carol, q="quoll") == []  # no trigger, no document
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+    add_note(scene["printer"], d.rita, "Quoll moved out")
+    assert refs(d.carol, q="quoll") == [scene["printer"]]
 
 
 def test_the_index_is_rebuilt_from_the_calls(scene):

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from closeloop.closure.events import (
     ADDITIONS,
-    CallChanged,
-    ContactChanged,
     DeskEvent,
     DirectoryChanged,
     SettingsChanged,
@@ -20,7 +18,6 @@ from closeloop.closure.guards import check_directory_change, validate_settings
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import load_directory, load_settings
 
-from .search import index_on_call_changed, index_on_contact_changed
 from .services import awaiting_closure, reroute_stranded_calls
 
 __all__ = ["guard_directory_change", "guard_settings_change", "subscribe_handlers"]
@@ -50,5 +47,3 @@ def guard_settings_change(event: SettingsChanged) -> int:
 def subscribe_handlers() -> None:
     subscribe(DirectoryChanged, guard_directory_change)
     subscribe(SettingsChanged, guard_settings_change)
-    subscribe(CallChanged, index_on_call_changed)  # the call's search document, in the same transaction
-    subscribe(ContactChanged, index_on_contact_changed)  # and the documents of a corrected contact's calls

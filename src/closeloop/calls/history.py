@@ -5,8 +5,7 @@ handlers (the notifications outbox, among others) write in the same transaction:
 action notifies nobody.
 
 An action that makes several changes at once (logging a call with its assignment) writes the call once and
-records all its events in one statement before publishing the first: a handler whose work is per call (the
-search document) does it once, for the first of them (`published_together`).
+records all its events in one statement before publishing the first.
 """
 
 from __future__ import annotations
@@ -22,10 +21,9 @@ from closeloop.closure.events import CallChanged, publish
 
 from .models import Call, CallEvent
 
-__all__ = ["EventEntry", "record_event", "record_events", "call_being_published", "published_together"]
+__all__ = ["EventEntry", "record_event", "record_events", "call_being_published"]
 
 _publishing: ContextVar[Call | None] = ContextVar("closeloop_call_being_published", default=None)
-_together: ContextVar[tuple[CallChanged, ...]] = ContextVar("closeloop_events_published_together", default=())
 
 
 class EventEntry(NamedTuple):
@@ -44,13 +42,6 @@ def call_being_published(call_id: int) -> Call | None:
     read it again); None if the event is about another call."""
     call = _publishing.get()
     return call if call is not None and call.id == call_id else None
-
-
-def published_together(event: CallChanged) -> tuple[CallChanged, ...]:
-    """The events one action recorded for the event's call, in order and the event among them (the call and all
-    of them were written before the first was published); the event alone if it was recorded by itself."""
-    together = _together.get()
-    return together if any(e is event for e in together) else (event,)
 
 
 def record_event(call: Call, actor: Any, action: Action | str, from_status: Status | str | None,
@@ -74,12 +65,11 @@ def record_events(call: Call, actor: Any, entries: Sequence[EventEntry], at: Any
     else:
         CallEvent.objects.bulk_create(events)
     published = tuple(_changed(call, event) for event in events)
-    token, together = _publishing.set(call), _together.set(published)
+    token = _publishing.set(call)
     try:
         for changed in published:
             publish(changed)
     finally:
-        _together.reset(together)
         _publishing.reset(token)
     return events
 

@@ -8,9 +8,12 @@ separates words, nothing is stemmed), so a search finds the same calls on either
 word is stored with its call's partition before it ("p2xprinter"), so that the index answers a search within
 the searcher's partitions only, however common the word is elsewhere.
 
-The document is rewritten by the `CallChanged` handler (`reindex_call`) in the transaction that changes
-the call, so a rolled-back change leaves the index as it was. Bulk loads (`closeloop generate`, restore,
-the demo) call `rebuild_search_index` once at the end; `closeloop search-index rebuild` does the same.
+The document is rewritten by the database itself, by a trigger on the change that alters what the call is
+found by (`search_trigger_sql`): in the statement that makes the change, so a rolled-back change leaves the
+index as it was, a change made in bulk (a queryset update) is found like one made by an action, and keeping
+the index costs an action no statement of its own. The triggers are put back after every migration (SQLite
+loses a table's triggers when a migration rebuilds the table). Bulk loads (`closeloop generate`, restore)
+pause them and call `rebuild_search_index` once at the end; `closeloop search-index rebuild` does the same.
 
 Query syntax: words are all required and each matches the start of a word ("print" finds "printer");
 "quoted words" must appear together in that order.
@@ -20,21 +23,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection as default_connection
+from django.db import connections, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from closeloop.closure import Action, InvalidInput
-from closeloop.closure.events import CallChanged, ContactChanged
+from closeloop.closure import InvalidInput
 from closeloop.partitions.models import Partition
 
-from .history import published_together
-
-__all__ = ["SEARCH_TABLE", "create_search_index_sql", "drop_search_index_sql", "reindex_call",
-           "rebuild_search_index", "text_search", "RARE_MATCHES", "parse_search", "index_on_call_changed",
-           "index_on_contact_changed"]
+__all__ = ["SEARCH_TABLE", "create_search_index_sql", "drop_search_index_sql",
+           "rebuild_search_index", "text_search", "RARE_MATCHES", "parse_search", "search_trigger_sql",
+           "keep_search_triggers", "search_triggers_paused", "keep_search_triggers_after_migrating"]
 
 SEARCH_TABLE = "calls_search"
 _MAX_TERMS = 12
@@ -67,31 +70,23 @@ def create_search_index_sql(vendor: str) -> list[str]:
             _NEWEST_FIRST,
             f"CREATE TABLE IF NOT EXISTS {SEARCH_TABLE} (call_id bigint PRIMARY KEY, document tsvector NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE} USING gin (document)",
-            # a deleted call leaves no document behind (a restore wipes calls before loading them)
-            f"""CREATE OR REPLACE FUNCTION {SEARCH_TABLE}_forget() RETURNS trigger AS $$
-                BEGIN DELETE FROM {SEARCH_TABLE} WHERE call_id = OLD.id; RETURN OLD; END $$ LANGUAGE plpgsql""",
-            f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_forget ON calls_call",
-            f"""CREATE TRIGGER {SEARCH_TABLE}_forget AFTER DELETE ON calls_call
-                FOR EACH ROW EXECUTE FUNCTION {SEARCH_TABLE}_forget()""",
         ]
     if vendor == "sqlite":
         return [
             _NEWEST_FIRST,
             f"""CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5(document,
                 tokenize = 'unicode61 remove_diacritics 0')""",
-            f"""CREATE TRIGGER IF NOT EXISTS {SEARCH_TABLE}_forget AFTER DELETE ON calls_call
-                BEGIN DELETE FROM {SEARCH_TABLE} WHERE rowid = OLD.id; END""",
         ]
     raise InvalidInput(f"Full-text search supports PostgreSQL and SQLite, not {vendor}", field="DATABASE_URL")
 
 
 def drop_search_index_sql(vendor: str) -> list[str]:
     if vendor == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_forget ON calls_call",
-                f"DROP FUNCTION IF EXISTS {SEARCH_TABLE}_forget()", f"DROP TABLE IF EXISTS {SEARCH_TABLE}",
-                "DROP INDEX IF EXISTS call_logged_newest"]
-    return [f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_forget", f"DROP TABLE IF EXISTS {SEARCH_TABLE}",
-            "DROP INDEX IF EXISTS call_logged_newest"]
+        triggers = [s for name, table, *_ in _TRIGGERS
+                    for s in (f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()")]
+    else:
+        triggers = [f"DROP TRIGGER IF EXISTS {name}" for name, *_ in _TRIGGERS]
+    return [*triggers, f"DROP TABLE IF EXISTS {SEARCH_TABLE}", "DROP INDEX IF EXISTS call_logged_newest"]
 
 
 def _write_sql(vendor: str, where: str) -> str:
@@ -106,13 +101,6 @@ def _write_sql(vendor: str, where: str) -> str:
     return f"INSERT OR REPLACE INTO {SEARCH_TABLE} (rowid, document) SELECT c.id, {_SQLITE_TEXT} {_FROM} {where}"
 
 
-def reindex_call(call_id: int, using: Any = None) -> None:
-    """Rewrite one call's search document from its row, its notes and its contact (one statement)."""
-    connection = using or default_connection
-    with connection.cursor() as cursor:
-        cursor.execute(_write_sql(connection.vendor, "WHERE c.id = %s"), [call_id])
-
-
 def rebuild_search_index(using: Any = None) -> None:
     """Rewrite every call's search document (after a bulk load, a restore, or to repair the index)."""
     connection = using or default_connection
@@ -121,24 +109,99 @@ def rebuild_search_index(using: Any = None) -> None:
         cursor.execute(_write_sql(connection.vendor, "WHERE 1 = 1"))
 
 
-def index_on_contact_changed(event: ContactChanged) -> None:
-    """A contact's corrected name or address is found in every call of theirs, in the same transaction."""
-    with default_connection.cursor() as cursor:
-        cursor.execute(_write_sql(default_connection.vendor, "WHERE c.contact_id = %s"), [event.contact_id])
+# The changes that alter what a call is found by, each kept in step by a trigger in the same statement: (name,
+# table, event, condition, the calls to rewrite). A call logged; a note recorded (or corrected) in its history;
+# one of its own words, its contact or its partition changed; a contact's name or address corrected (every call
+# of theirs). A deleted call leaves no document behind (`_FORGET`).
+_CALL_WORDS = ("ref", "summary", "description", "resolution", "closure_comments", "contact_id", "partition_id")
+_FORGET = "calls_search_forget"
+_PAUSED = "closeloop.search_paused"  # PostgreSQL: this session's bulk load writes past the triggers
+_TRIGGERS = (
+    (_FORGET, "calls_call", "DELETE", "", ""),
+    ("calls_search_call_logged", "calls_call", "INSERT", "", "c.id = NEW.id"),
+    ("calls_search_call_changed", "calls_call", "UPDATE OF " + ", ".join(_CALL_WORDS),
+     " OR ".join(f"OLD.{c} {{differs}} NEW.{c}" for c in _CALL_WORDS), "c.id = NEW.id"),
+    ("calls_search_note", "calls_callevent", "INSERT", "NEW.note <> ''", "c.id = NEW.call_id"),
+    ("calls_search_note_corrected", "calls_callevent", "UPDATE OF note", "OLD.note {differs} NEW.note",
+     "c.id = NEW.call_id"),
+    ("calls_search_contact", "contacts_contact", "UPDATE OF name, email",
+     "OLD.name {differs} NEW.name OR OLD.email {differs} NEW.email", "c.contact_id = NEW.id"),
+)
 
 
-# Actions that change none of the words a call is found by: without a note, its document stays as it was.
-_WORDLESS = frozenset({Action.ASSIGN.value, Action.TAKE.value, Action.HOLD.value, Action.RESUME.value,
-                       Action.FORWARD_TO_ANALYST.value, Action.FORWARD_TO_GROUP.value})
+def search_trigger_sql(vendor: str) -> list[str]:
+    """The statements that (re)create the triggers keeping each call's document in step with its call: run after
+    every migration (a table SQLite rebuilds for a migration loses its triggers), each dropped first so that a
+    changed definition replaces the old one."""
+    statements = []
+    for name, table, event, condition, calls in _TRIGGERS:
+        if name == _FORGET:
+            body = (f"DELETE FROM {SEARCH_TABLE} WHERE call_id = OLD.id" if vendor == "postgresql"
+                    else f"DELETE FROM {SEARCH_TABLE} WHERE rowid = OLD.id")
+        else:
+            body = _write_sql(vendor, "WHERE " + calls)
+        if vendor == "postgresql":
+            when = f"WHEN ({condition.format(differs='IS DISTINCT FROM')})" if condition else ""
+            statements += [
+                f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN
+                    IF current_setting('{_PAUSED}', true) = 'on' THEN RETURN NULL; END IF;
+                    {body}; RETURN NULL; END $$ LANGUAGE plpgsql""",
+                f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW {when} EXECUTE FUNCTION {name}()",
+            ]
+        else:
+            when = f"WHEN {condition.format(differs='IS NOT')}" if condition else ""
+            statements += [f"DROP TRIGGER IF EXISTS {name}",
+                           f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW {when} BEGIN {body}; END"]
+    return statements
 
 
-def index_on_call_changed(event: CallChanged) -> None:
-    """Every change to a call is a call event: keep its search document in step, in the same transaction (once
-    for the events an action recorded together: the call and all of them are written by the first; not at all
-    for an assignment, a take, a hold, a resume or a forward without a note)."""
-    together = published_together(event)
-    if event is together[0] and any(e.note or e.action not in _WORDLESS for e in together):
-        reindex_call(event.call_id)
+def keep_search_triggers(using: Any = None) -> None:
+    """Create (or replace) the triggers that keep the search documents in step, in one transaction."""
+    connection = using or default_connection
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        for statement in search_trigger_sql(connection.vendor):
+            cursor.execute(statement)
+
+
+@contextmanager
+def search_triggers_paused(using: Any = None) -> Iterator[None]:
+    """Rows written in bulk (`closeloop generate`, a restore) skip the per-row triggers, and the index is rebuilt
+    once at the end instead. PostgreSQL pauses them for this session only (a setting their functions read; for
+    the transaction when inside one); SQLite, whose writers take turns anyway, drops them and puts them back.
+    Inside a transaction the pause is part of it (a rollback ends it); outside, it ends even if the load fails
+    (and every migration puts the triggers back in any case)."""
+    connection = using or default_connection
+    _pause(connection, True)
+    try:
+        yield
+    except BaseException:
+        if not connection.in_atomic_block:
+            _pause(connection, False)
+        raise
+    _pause(connection, False)
+
+
+def _pause(connection: Any, paused: bool) -> None:
+    if connection.vendor != "postgresql":
+        if paused:
+            with connection.cursor() as cursor:
+                for name, *_ in _TRIGGERS:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        else:
+            keep_search_triggers(using=connection)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, %s)", [_PAUSED, "on" if paused else "off",
+                                                          connection.in_atomic_block])
+
+
+def keep_search_triggers_after_migrating(using: str, **kwargs: Any) -> None:
+    """`post_migrate`: the triggers of a migrated database (not one migrated back before the search index)."""
+    connection = connections[using]
+    if {"calls_call", "calls_callevent", "contacts_contact", SEARCH_TABLE} <= set(
+            connection.introspection.table_names()):
+        keep_search_triggers(using=connection)
 
 
 _TOKEN = re.compile(r"\"([^\"]*)\"?|([^\W_]+)")

@@ -26,7 +26,6 @@ __all__ = [
     "DirectoryChanged",
     "SettingsChanged",
     "CallChanged",
-    "ContactChanged",
     "subscribe",
     "unsubscribe",
     "publish",
@@ -111,16 +110,7 @@ class CallChanged:
     visible_to_contact: bool = False
 
 
-@dataclass(frozen=True)
-class ContactChanged:
-    """A contact's name or e-mail address was corrected (already written, not yet committed): what the
-    contact's calls show and are found by changed with it."""
-
-    contact_id: int
-    partition_id: int
-
-
-E = TypeVar("E", DirectoryChanged, SettingsChanged, CallChanged, ContactChanged)
+E = TypeVar("E", DirectoryChanged, SettingsChanged, CallChanged)
 # A handler returns how many calls it moved (re-routed), or None when it moves none by nature.
 Handler = Callable[[E], int | None]
 _handlers: dict[type[Any], list[Callable[[Any], int | None]]] = {}
@@ -141,7 +131,7 @@ def unsubscribe(event_type: type[E], handler: Handler[E]) -> None:
         handlers.remove(handler)
 
 
-def publish(event: DirectoryChanged | SettingsChanged | CallChanged | ContactChanged) -> int:
+def publish(event: DirectoryChanged | SettingsChanged | CallChanged) -> int:
     """Hand the event to each of its handlers in turn; a handler that raises refuses the change.
 
     Returns how many calls the handlers moved because of it (shown to the administrator).

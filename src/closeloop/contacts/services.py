@@ -23,7 +23,6 @@ from closeloop.accounts.models import Analyst
 from closeloop.accounts.services import actor_in, require_admin
 from closeloop.closure import AdminRight, CloseloopError, InvalidInput, NotFound, Right, guards, limits
 from closeloop.closure.contacts import ContactFacts, clean_phone
-from closeloop.closure.events import ContactChanged, publish
 from closeloop.partitions.models import Partition
 from closeloop.partitions.services import UNSET, Unset, get_partition, load_directory
 
@@ -205,12 +204,9 @@ def update_contact(contact_id: int | str, actor: Analyst | None, *, name: str | 
         raise errors[0]
     if "email" in cleaned:
         _check_email_free(contact.partition, cleaned["email"], contact.pk)
-    found_by = (contact.name, contact.email)
     for field, value in cleaned.items():
         setattr(contact, field, value)
-    _save(contact)
-    if (contact.name, contact.email) != found_by:
-        publish(ContactChanged(contact.pk, contact.partition_id))
+    _save(contact)  # the contact's calls are found by the corrected name and address (a trigger rewrites them)
     return contact
 
 

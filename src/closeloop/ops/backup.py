@@ -308,7 +308,7 @@ def _verify(expected: dict[str, TableCheck]) -> None:
 def restore_desk(path: str | Path, *, force: bool = False,
                  progress: Callable[[str, int], None] | None = None) -> RestoreResult:
     """Load a backup into this database (migrated first); verified, or rolled back entirely."""
-    from closeloop.calls.search import rebuild_search_index
+    from closeloop.calls.search import rebuild_search_index, search_triggers_paused
     from closeloop.desk import migrate_database
     from closeloop.reports.rollups import rebuild_rollups
 
@@ -320,7 +320,7 @@ def restore_desk(path: str | Path, *, force: bool = False,
         with tempfile.TemporaryDirectory(prefix="closeloop-restore-") as folder:
             files = _StagedFiles(Path(folder))
             try:
-                with transaction.atomic():
+                with transaction.atomic(), search_triggers_paused():
                     if not desk_is_empty():
                         if not force:
                             raise InvalidInput("This database already holds a desk: restore into an empty "

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from closeloop.accounts.services import check_password
 from closeloop.calls.models import Call, CallEvent, ClosureDecision, RefCounter
-from closeloop.calls.search import rebuild_search_index
+from closeloop.calls.search import rebuild_search_index, search_triggers_paused
 from closeloop.closure import InvalidInput
 from closeloop.closure.unresolved import Original
 from closeloop.reports.rollups import rebuild_rollups
@@ -33,7 +33,7 @@ from .synthetic_calls import (
     pick_status,
     pick_type,
 )
-from .synthetic_desk import build_synthetic_desk
+from .synthetic_desk import PartitionPlan, build_synthetic_desk
 
 __all__ = ["GenerateResult", "generate_desk", "BATCH"]
 
@@ -81,17 +81,9 @@ def _analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, days: int = 3 * 365,
-                  password: str | None = None, progress: Callable[[int], None] | None = None) -> GenerateResult:
-    """Load `calls` synthetic calls spread over `days` of history into P partitions with A analysts."""
-    for name, value, low in (("calls", calls, 1), ("partitions", partitions, 1), ("analysts", analysts, 1),
-                             ("days", days, 56)):
-        if value < low:
-            raise InvalidInput(f"--{name} must be at least {low} (got {value})", field=name)
-    if password:
-        check_password(password)
-    # The desk's people get their own random stream, so topping up a desk replays the same calls.
-    plans = build_synthetic_desk(partitions, analysts, random.Random(f"desk-{seed}"), password)
+def _write_calls(plans: list[PartitionPlan], calls: int, seed: int, days: int,
+                 progress: Callable[[int], None] | None) -> Counter[str]:
+    """Live and write the calls, a batch per transaction: how many of each reference prefix, events, decisions."""
     rng = random.Random(seed)
     now = timezone.now()
     span = timedelta(days=days).total_seconds()
@@ -138,8 +130,24 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
                 writer.write(rows[model])
         if progress:
             progress(min(start + BATCH, calls))
-    reset_sequences([Call, CallEvent, ClosureDecision])
-    rebuild_search_index()  # the rows were written in bulk, past the handler that indexes each change
+    return counts
+
+
+def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, days: int = 3 * 365,
+                  password: str | None = None, progress: Callable[[int], None] | None = None) -> GenerateResult:
+    """Load `calls` synthetic calls spread over `days` of history into P partitions with A analysts."""
+    for name, value, low in (("calls", calls, 1), ("partitions", partitions, 1), ("analysts", analysts, 1),
+                             ("days", days, 56)):
+        if value < low:
+            raise InvalidInput(f"--{name} must be at least {low} (got {value})", field=name)
+    if password:
+        check_password(password)
+    # The desk's people get their own random stream, so topping up a desk replays the same calls.
+    plans = build_synthetic_desk(partitions, analysts, random.Random(f"desk-{seed}"), password)
+    with search_triggers_paused():  # the rows written in bulk are indexed once, at the end
+        counts = _write_calls(plans, calls, seed, days, progress)
+        reset_sequences([Call, CallEvent, ClosureDecision])
+        rebuild_search_index()
     rebuild_rollups()  # and past the one that counts each change in the reports' daily roll-ups
     _analyze()
     return GenerateResult(calls, counts["events"], counts["decisions"], len(plans),

@@ -59,6 +59,15 @@ def test_backup_restored_into_a_fresh_database_shows_the_same_desk(engine, tmp_p
         assert _desk_view(target, at) == before
         again = closeloop(target, "restore", str(file))
         assert again.returncode == 2 and "--force" in again.stderr
+        for url in (source, target):  # generate and restore paused the search triggers, and put them back
+            assert _found(url, "printer") >= 1  # the loaded calls were indexed once, at the end
+            logged = closeloop_json(url, "call", "log", "--as", "p1.analyst0001", "--type", "incident",
+                                    "--summary", "Quokka in the server room")
+            assert _found(url, "quokka") == 1, f"{logged['ref']} was not indexed when logged"
+
+
+def _found(url: str, words: str) -> int:
+    return int(closeloop_json(url, "call", "list", "--as", "p1.analyst0001", "--search", words)["count"])
 
 
 def test_restore_refuses_a_database_that_holds_a_desk_unless_forced(desk, tmp_path):
