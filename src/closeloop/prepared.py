@@ -36,6 +36,8 @@ class PreparedQuery(Generic[M]):
         self.compiler = queryset.query.get_compiler(using=self.db)
         sql, params = self.compiler.as_sql()
         self.sql, self.params = sql, list(params)
+        # the converters of its columns (e.g. text to datetime), found once: Django finds them on every run
+        self.converters = self.compiler.get_converters([s[0] for s in self.compiler.select[:self.compiler.col_count]])
         self.slots: dict[str, list[int]] = {}
         for name, probe in probes.items():
             self.slots[name] = [n for n, param in enumerate(self.params) if type(param) is type(probe)
@@ -75,7 +77,7 @@ class PreparedQuery(Generic[M]):
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         found: list[Any] = []
-        for row in self.compiler.results_iter([rows]):
+        for row in self.compiler.apply_converters(rows, self.converters) if self.converters else rows:
             if not self.instances:
                 found.append(dict(zip(self.names, row[self.columns], strict=True)))
                 continue

@@ -6,6 +6,7 @@ An action that is not in the table raises `InvalidTransition`; there is no defau
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 from .errors import InvalidTransition
 from .model import Status
@@ -126,6 +127,7 @@ def next_status(status: Status | None, action: Action, ref: str = "the call") ->
         raise InvalidTransition(f"{ref} is {label}: you cannot {action.verb} it now") from None
 
 
+@cache  # the table is fixed: each status's actions are found once
 def allowed_actions(status: Status) -> frozenset[Action]:
     """Actions the lifecycle allows from `status` (rights are checked separately)."""
     return frozenset(a for (s, a) in TRANSITIONS if s == status)
