@@ -183,6 +183,9 @@ def _database(url: str, variable: str = "DATABASE_URL") -> dict[str, object]:
             "postgresql://user:password@127.0.0.1:5432/closeloop or sqlite:////path/to/closeloop.sqlite3"
         ) from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's backend, its writers taking turns through a lock file instead of sleeping in SQLite's busy
+        # handler (closeloop/site/sqlite/base.py)
+        config["ENGINE"] = "closeloop.site.sqlite"
         # IMMEDIATE makes every transaction take the write lock first, so concurrent actions on
         # the same call queue up instead of failing with "database is locked".
         config["OPTIONS"] = {
