@@ -160,11 +160,8 @@ def _helpdesk_runs(engine: str, size: int, args: argparse.Namespace) -> dict[str
                                         cwd=site)  # type: ignore[assignment]
     port = free_port()
     _log(f"{engine} {size:,}: django-helpdesk workflow through HTTP on gunicorn ({args.workers} workers)")
-    # the same gunicorn worker as `closeloop serve` (gthread, one thread: connections kept alive), so the two
-    # differ only in the application
     with serving([str(python), "-m", "gunicorn", "hd_wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
-                  str(args.workers), "--worker-class", "gthread", "--threads", "1", "--timeout", "120"],
-                 env, port, "/helpdesk/login/", cwd=site) as base:
+                  str(args.workers), "--timeout", "120"], env, port, "/helpdesk/login/", cwd=site) as base:
         import httpx
 
         users = accounts["users"]

@@ -59,13 +59,8 @@ def serve(args: Namespace, actor: Actor) -> Output:
     # blocks and gives them back at once. Left to glibc's sliding threshold, every worker kept each sign-in's
     # 19 MiB for good (docs/deploy.md, "Memory"); an operator's own setting wins.
     os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", str(1024 * 1024))
-    # One request at a time per worker, as a sync worker serves them, but the connection kept open between
-    # requests (HTTP keep-alive; an idle one waits in the worker's poller, not in its thread): a sync worker
-    # closes every connection after its response, so each request of a browser or script opened a new one
-    # (docs/deploy.md). One thread: the node's caches and the database connection stay the worker's own.
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "closeloop.site.wsgi:application",
                                "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-                               "--worker-class", "gthread", "--threads", "1",
                                "--access-logfile", "-", "--timeout", "60"])
     raise AssertionError("exec does not return")
 

@@ -200,8 +200,8 @@ def _database(url: str, variable: str = "DATABASE_URL") -> dict[str, object]:
     else:
         # PostgreSQL: each worker keeps its connection for a minute between requests (no connect and
         # authentication per request), checked before reuse so a restarted server costs no failed request. Not
-        # psycopg's pool: a gunicorn worker serves one request at a time (one thread), so a pool per worker
-        # would hold one connection anyway (docs/deploy.md).
+        # psycopg's pool: a sync gunicorn worker serves one request at a time, so a pool per worker would hold
+        # one connection anyway (docs/deploy.md).
         config["CONN_HEALTH_CHECKS"] = True
         # The planner's cost of a random page read: 1.1 for SSDs and a desk that fits in memory, as PostgreSQL's
         # documentation suggests for them, instead of 4 for spinning disks. At 4 the planner prefers combining a
