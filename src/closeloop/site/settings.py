@@ -186,6 +186,9 @@ def _database(url: str, variable: str = "DATABASE_URL") -> dict[str, object]:
         # Django's backend, its writers taking turns through a lock file instead of sleeping in SQLite's busy
         # handler (closeloop/site/sqlite/base.py)
         config["ENGINE"] = "closeloop.site.sqlite"
+        # tests in memory, as Django's own SQLite backend has them by default (pytest-django knows that
+        # backend by its name only: under ours it would name a test database file after this one)
+        config["TEST"] = {"NAME": ":memory:"}
         # IMMEDIATE makes every transaction take the write lock first, so concurrent actions on
         # the same call queue up instead of failing with "database is locked".
         config["OPTIONS"] = {
