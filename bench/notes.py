@@ -66,53 +66,23 @@ largest run per engine are below.
 """
 
 WHAT_BOUNDS_US = """
-- **The machine.** 2 cores (`nproc`), shared during the run with the load generator, the worker and the other
-  system's database. Both systems were measured back to back in one session under the same conditions;
-  compare columns of the same run, not with other runs. This run's machine (Intel Xeon) is not the morning's
-  (AMD EPYC, under "Earlier runs"): 117,028 one-row commits a second on SQLite against 55,242, and
-  django-helpdesk's SQLite workflow at 8 clients 42-44 a second against 20-28.
-- **How this run was made**: `make bench BENCH_ARGS="--workers 2 --clients 1,8 --repeat 10 --seconds 15"`
-  (SQLite and PostgreSQL at 10k and 100k, each desk generated afresh; 2 gunicorn sync workers for each
-  system, `closeloop worker` beside the web server), 2026-12-02 11:27-11:35 UTC. 1M was not run.
-- **The disk's ceiling.** `bench/ceiling.py`: 117,028 one-row commits a second on SQLite (WAL,
-  synchronous=NORMAL), 2,510 on PostgreSQL (default configuration, fsync on commit): 29,257 and 627
-  workflows a second at four commits a workflow. Closeloop runs at 0.2-0.3 % of the SQLite ceiling and
-  6-10 % of PostgreSQL's: the disk is not what bounds it.
-- **What changed since the morning's run** (each measured alone, alternating with the code before it, on a
-  20k SQLite desk): the search documents are kept by the database's triggers, so a workflow runs 19 queries
-  instead of 22 and every action is within 6 (the query budget above); a prepared query finds its columns'
-  converters once and the lifecycle its actions per status once: an API workflow in-process costs 9.7 ms of
-  CPU against 10.2 ms (3 runs of 400 workflows each); SQLite's writers take turns through a lock file
-  (`closeloop.site.sqlite`, docs/deploy.md) instead of sleeping in SQLite's busy handler: 78.2/81.9/82.0
-  workflows a second at 8 clients on two workers against 75.4/75.8/74.0 (with SQLite's handler, two
-  workers served no more than one: 74.5 with one worker, 73.8 with two).
-- **Tried and left out: gunicorn's gthread worker** (one thread, connections kept alive). It was 8-15 %
-  faster when the clients split evenly between the workers, but a kept-alive connection stays with the
-  worker that accepted it: in one of three runs of 8 clients on PostgreSQL one worker served nearly all of
-  them (35 against 932 CPU ticks, 40 workflows a second against 60), and django-helpdesk served under it
-  fell from 126 to 67 requests a second on SQLite at 8 clients. A sync worker takes each request only when it
-  is free, so both systems stay on it.
-- **Against django-helpdesk the 5x workflow target is not met**: 1.8-2.5x per workflow (our four requests
-  against its three), ahead in every row, with our p95 a half to a third of the peer's in every row. An API
-  workflow costs about 12 ms of server CPU through gunicorn (9.7 ms in-process: Django composing the writes'
-  objects and SQL, django-ninja's validation, the notices' e-mail rendered in the transaction) and the load
-  generator about 6 ms more on the same two cores; 5x would need a request to cost about a third of that.
-- **Calls Outstanding and the call page**: the busy analyst's page answers in 8.9 ms p95 at 10k and 9.5 ms
-  at 100k on SQLite, 14.2 and 14.6 ms on PostgreSQL, within the 30 ms target at 10k on both engines. The call
-  page is at 9.0-13.5 ms p95 (SQLite 10k's 34.2 ms p95 is one slow sample of ten against an 8.2 ms median).
-- **Two app nodes** on one PostgreSQL give the same throughput as one node with the same number of worker
-  processes (58.7 against 59.0 workflows a second at 10k, 59.4 against 60.4 at 100k) with 0 errors: nodes keep
-  their own caches of the desk and stay correct (`tests/integration/test_multinode.py` checks the same
-  through two live servers). On one machine this cannot show a second machine's gain.
-- **Memory**: a worker stays at 86.5-87.1 MB (SQLite) and 92.5-92.6 MB (PostgreSQL) after the runs at 10k
-  and at 100k, under the 100 MB target and flat with the desk's size; django-helpdesk's at 71-74 MB. A
-  sign-in's password check (Argon2id at OWASP's 19 MiB, docs/deploy.md) peaks a worker at about 103 MB; with
-  the mmap threshold `closeloop serve` sets, the worker returns to ~84 MB after it.
-- **Bulk load**: `closeloop generate` wrote 100k calls with full history in 31 s on SQLite and 42 s on
-  PostgreSQL (2,400-3,200 calls a second; 10k in 5-8 s). At that rate 1M takes about 5-7 minutes, not the
-  2 minutes of the target: the time is the closure core playing each call's life forward (0.28 ms a call)
-  and the inserts, one process on one core. Its search index is now written once at the end with the
-  triggers paused (per row they would rewrite a call's document for every note).
+- **This run is the 1M desk on PostgreSQL**, made right after the 10k/100k run below ("The run of 2026-12-02
+  11:36 UTC", same machine and code; its notes say what each change of the day bought):
+  `make bench BENCH_SIZES=1000000 BENCH_ENGINES=postgresql BENCH_ARGS="--workers 2 --clients 1,8 --repeat 10
+  --seconds 15"`, 2026-12-02 12:03-12:16 UTC. 2 cores (Intel Xeon), shared with the load generator, the worker
+  and PostgreSQL; 2 gunicorn sync workers for each system.
+- **Flat from 10k to 1M, as the targets ask**: Calls Outstanding of the busy analyst (1,718 calls
+  outstanding) 18.1 ms p95 and of the closure-group member 21.2 ms (target 50 ms at 1M), their API 27.8-29.0
+  ms; the call page 13.8 ms (target 20 ms at every size); every call list and filter within 50 ms p95 except
+  the text search of the list API at 61 ms (within the 100 ms the search's own target allows, over the 50 ms
+  of a list endpoint); every report within 120 ms p95 for a year (target 1 s), from the daily roll-ups.
+- **Against django-helpdesk at 1M the 5x workflow target is not met**: 2.1x at 1 client (32.0 against 15.0
+  workflows a second) and 1.9x at 8 (47.4 against 25.1), 0 errors, our p95 half the peer's. Two app nodes on
+  the one database give the same (48.7). The disk is not the bound: 2,579 commits a second, 645 workflows.
+- **Memory**: a worker at 92.2 MB after the runs, as at 10k and 100k (92.5-92.6 MB): flat with the desk.
+- **Bulk load**: `closeloop generate` wrote the 1M calls with full history in 413 s (2,420 calls a second),
+  not the 2 minutes of the target: one process plays each call's life through the closure core (0.28 ms a
+  call) and writes it. A restore of a 1M desk was not timed.
 """
 
 QUERY_BUDGET = """
