@@ -133,3 +133,17 @@ def test_the_lock_file_is_the_owners_alone(database):
     holder.close()
     turns = Path(f"{database}-writers")
     assert turns.exists() and stat.S_IMODE(os.stat(turns).st_mode) == 0o600
+
+
+def test_a_connection_takes_its_turns_on_the_database_it_is_connected_to(database, tmp_path):
+    """A connection closed and opened again on another database file locks that file's turns, not the first's."""
+    writer = _writer(database)
+    _begin(writer)
+    _end(writer)
+    writer.close()
+    other = tmp_path / "other.sqlite3"
+    writer.settings_dict["NAME"] = str(other)
+    _begin(writer)
+    assert _turn_taken(other) and not _turn_taken(database)
+    _end(writer)
+    writer.close()

@@ -27,7 +27,7 @@ _FIRST_WAIT, _LONGEST_WAIT = 0.00005, 0.0005  # seconds between tries for the tu
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._turns: int | None = None  # the lock file's descriptor, opened by this connection
+        self._turns: int | None = None  # the lock file's descriptor, open while the connection is
         self._has_turn = False
 
     def _start_transaction_under_autocommit(self) -> None:
@@ -55,6 +55,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._close()
         finally:
             self._end_turn()
+            if self._turns is not None:  # the next connection opens the lock file of the database it is to
+                os.close(self._turns)
+                self._turns = None
 
     def _take_turn(self) -> None:
         if self.transaction_mode != "IMMEDIATE" or self.is_in_memory_db():
