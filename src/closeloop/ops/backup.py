@@ -32,7 +32,7 @@ from django.utils import timezone
 from closeloop.closure import InvalidInput
 from closeloop.reports.rollups import catch_up
 
-from .bulkload import TableWriter, reset_sequences
+from .bulkload import TableWriter, indexes_built_after, reset_sequences
 from .tables import attnames, desk_models, label_of, row_line, table_digest, table_rows
 
 __all__ = ["FORMAT", "TableCheck", "BackupResult", "RestoreResult", "backup_desk", "restore_desk",
@@ -327,7 +327,8 @@ def restore_desk(path: str | Path, *, force: bool = False,
                                                "database, or add --force to replace everything in it with the "
                                                "backup", field="force")
                         _wipe()
-                    expected = _load(source, progress, files)
+                    with indexes_built_after(desk_models()):  # each table's indexes built once, at the end
+                        expected = _load(source, progress, files)
                     reset_sequences(desk_models())
                     _verify(expected)
                     rebuild_search_index()  # the search index is not in a backup: it is rebuilt from the calls

@@ -1,8 +1,9 @@
-"""`closeloop generate`: a realistic synthetic desk of N calls, bulk-loaded in batches.
+"""`closeloop generate`: a realistic synthetic desk of N calls, bulk-loaded in one transaction.
 
 Directory and settings go through the services; calls, history and closure decisions are played
-forward by the closure core and written in bulk (COPY on PostgreSQL), references reserved from
-RefCounter first so they stay unique and in logging order.
+forward by the closure core and written in bulk (COPY on PostgreSQL) with the tables' secondary indexes
+built once at the end, references reserved from RefCounter first so they stay unique and in logging order.
+The calls tables are locked while they load.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from closeloop.closure import InvalidInput
 from closeloop.closure.unresolved import Original
 from closeloop.reports.rollups import rebuild_rollups
 
-from .bulkload import TableWriter, next_ids, reset_sequences
+from .bulkload import TableWriter, indexes_built_after, next_ids, reset_sequences
 from .synthetic_calls import (
     CALL_COLUMNS,
     DECISION_COLUMNS,
@@ -83,7 +84,7 @@ def _analyze() -> None:
 
 def _write_calls(plans: list[PartitionPlan], calls: int, seed: int, days: int,
                  progress: Callable[[int], None] | None) -> Counter[str]:
-    """Live and write the calls, a batch per transaction: how many of each reference prefix, events, decisions."""
+    """Live and write the calls a batch at a time: how many of each reference prefix, events, decisions."""
     rng = random.Random(seed)
     now = timezone.now()
     span = timedelta(days=days).total_seconds()
@@ -125,9 +126,8 @@ def _write_calls(plans: list[PartitionPlan], calls: int, seed: int, days: int,
                 rows[ClosureDecision].append([ids[ClosureDecision] + counts["decisions"], call_id,
                                               plan.partition.id, *decision])
                 counts["decisions"] += 1
-        with transaction.atomic():
-            for model, writer in writers.items():
-                writer.write(rows[model])
+        for model, writer in writers.items():
+            writer.write(rows[model])
         if progress:
             progress(min(start + BATCH, calls))
     return counts
@@ -144,11 +144,15 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
         check_password(password)
     # The desk's people get their own random stream, so topping up a desk replays the same calls.
     plans = build_synthetic_desk(partitions, analysts, random.Random(f"desk-{seed}"), password)
-    with search_triggers_paused():  # the rows written in bulk are indexed once, at the end
-        counts = _write_calls(plans, calls, seed, days, progress)
-        reset_sequences([Call, CallEvent, ClosureDecision])
+    # One transaction: a load that fails leaves the desk as it was. The rows written in bulk skip the search
+    # triggers and the tables' secondary indexes, each built once at the end; the roll-ups are counted afresh.
+    tables = [Call, CallEvent, ClosureDecision]
+    with transaction.atomic(), search_triggers_paused():
+        with indexes_built_after(tables):
+            counts = _write_calls(plans, calls, seed, days, progress)
+        reset_sequences(tables)
         rebuild_search_index()
-    rebuild_rollups()  # and past the one that counts each change in the reports' daily roll-ups
+        rebuild_rollups()
     _analyze()
     return GenerateResult(calls, counts["events"], counts["decisions"], len(plans),
                           sum(len(p.directory.analysts) for p in plans))
