@@ -55,6 +55,10 @@ def _table(model: Any) -> str:
 
 def _day(column: str) -> tuple[str, list[Any]]:
     """SQL for the day (desk's time zone) of a timestamp column or parameter."""
+    if connection.vendor == "sqlite" and timezone.get_current_timezone_name() == "UTC":
+        # SQLite keeps times as UTC text: its own date() reads the day where Django's function (Python, called
+        # for each row) would parse and convert each one: a rebuild of 1M calls' roll-ups spent most of its time there
+        return f"date({column})", []
     sql, params = connection.ops.datetime_cast_date_sql(column, (), timezone.get_current_timezone_name())
     return sql, list(params)
 
