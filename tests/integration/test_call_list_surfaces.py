@@ -9,6 +9,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -122,6 +123,27 @@ def test_the_api_lists_open_and_closed_calls_with_the_total(scene):
     assert (body["count"], body["count_exact"], body["pages"], len(body["items"])) == (9, True, 3, 4)
     closed = _api(scene, "carol").get("/api/v1/calls?status=closed").json()
     assert {c["status"] for c in closed["items"]} == {"closed"} and closed["count"] == 2
+
+
+def test_past_the_counts_limits_each_surface_says_the_total_is_not_exact(scene, monkeypatch, capsys):
+    monkeypatch.setattr("closeloop.calls.filters.EXACT_COUNT_LIMIT", 2)
+    monkeypatch.setattr("closeloop.calls.filters.COUNT_LIMIT_WITHOUT_ESTIMATE", 4)
+    body = _api(scene, "carol").get("/api/v1/calls?page_size=4").json()
+    page = _web(scene, "carol").get("/calls/?page_size=25").content.decode()
+    code, out = _cli(capsys, "carol", "call", "list")
+    assert code == 0 and (out["count"], out["count_exact"], out["count_at_least"]) == (
+        body["count"], body["count_exact"], body["count_at_least"])
+    if connection.vendor == "postgresql":  # PostgreSQL's estimate, said as "about"
+        assert not body["count_exact"] and not body["count_at_least"]
+        assert f"about {body['count']} calls" in page
+        return
+    # SQLite counts no further than its limit (4 of carol's 9 calls here) and says so
+    assert (body["count"], body["count_exact"], body["count_at_least"], len(body["items"])) == (4, False, True, 4)
+    assert "more than 4 calls" in page
+    second = _web(scene, "carol").get("/calls/?page_size=4&page=2").content.decode()
+    assert 'rel="next"' in second and "Page 2<" in second  # a full page past the floor: Next goes on
+    third = _web(scene, "carol").get("/calls/?page_size=4&page=3").content.decode()
+    assert 'rel="next"' not in third and len(_REF.findall(third)) == 1
 
 
 def test_the_api_searches_text_and_keeps_to_the_callers_partitions(scene):

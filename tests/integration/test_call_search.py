@@ -12,7 +12,15 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from closeloop.calls import services as calls
-from closeloop.calls.filters import EXACT_COUNT_LIMIT, SORT_FIELDS, count_calls, filter_calls, list_calls
+from closeloop.calls.filters import (
+    COUNT_LIMIT_WITHOUT_ESTIMATE,
+    EXACT_COUNT_LIMIT,
+    SORT_FIELDS,
+    CallCount,
+    count_calls,
+    filter_calls,
+    list_calls,
+)
 from closeloop.calls.history import record_event
 from closeloop.calls.models import Call
 from closeloop.calls.notes import add_note
@@ -321,12 +329,28 @@ def test_pages_hold_the_page_size_and_the_total(scene):
     assert refused.value.field == "page_size"
 
 
-def test_a_count_beyond_the_limit_is_an_estimate_where_the_engine_has_one(scene, monkeypatch):
+def test_a_count_beyond_the_limit_is_an_estimate_where_the_engine_has_one_and_a_floor_where_not(scene, monkeypatch):
     monkeypatch.setattr("closeloop.calls.filters.EXACT_COUNT_LIMIT", 2)
-    count, exact = count_calls(filter_calls(scene["desk"].carol, {}))
-    assert count >= 3  # PostgreSQL's estimate is never below what was counted
-    assert exact == (connection.vendor != "postgresql")
-    assert EXACT_COUNT_LIMIT == 1_000
+    carol = scene["desk"].carol
+    total = filter_calls(carol, {}).count()
+    assert total == 4
+    monkeypatch.setattr("closeloop.calls.filters.COUNT_LIMIT_WITHOUT_ESTIMATE", 4)
+    counted = count_calls(filter_calls(carol, {}))
+    if connection.vendor == "postgresql":
+        assert not counted.exact and not counted.at_least and counted.value >= 3  # never below what was counted
+        assert counted.text == f"about {counted.value}"
+        return
+    assert counted == CallCount(4, exact=True)  # SQLite: no estimate, but counted on up to its own limit
+    monkeypatch.setattr("closeloop.calls.filters.COUNT_LIMIT_WITHOUT_ESTIMATE", 3)
+    counted = count_calls(filter_calls(carol, {}))
+    assert counted == CallCount(3, exact=False, at_least=True) and counted.text == "more than 3"
+    # a page past the floor is full, so it offers the next one, which holds the rest
+    first = list_calls(carol, {"page_size": "3"})
+    assert (first.count_text, first.pages, first.has_next) == ("more than 3", 1, True)
+    second = list_calls(carol, {"page_size": "3", "page": "2"})
+    assert (len(second.calls), second.has_next) == (1, False)
+    assert {c.ref for c in first.calls + second.calls} == set(refs(carol))
+    assert (EXACT_COUNT_LIMIT, COUNT_LIMIT_WITHOUT_ESTIMATE) == (1_000, 10_000)
 
 
 # --- saved searches ----------------------------------------------------------------------------

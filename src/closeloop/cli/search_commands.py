@@ -76,8 +76,7 @@ def _query(args: Namespace, start: str = "") -> QueryDict:
 def call_list(args: Namespace, actor: Actor) -> Output:
     start = get_saved_search(actor, args.saved).query if args.saved else ""
     page = list_calls(actor, _query(args, start))
-    total = f"{page.count}" if page.count_exact else f"about {page.count}"
-    lines = [f"{total} call{'s' if page.count != 1 else ''} (page {page.page} of {page.pages})"]
+    lines = [f"{page.count_text} call{'s' if page.count != 1 else ''} (page {page.page} of {page.pages})"]
     lines += [f"  {c.ref:<11} {c.status_headline:<25} {priority_label(c.priority):<11} {c.summary}"
               for c in page.calls]
     return Output("\n".join(lines), page.as_dict())

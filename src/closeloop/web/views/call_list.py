@@ -58,10 +58,12 @@ def _sort_links(query: QueryDict) -> list[dict[str, Any]]:
 
 
 def _page_numbers(page: CallPage) -> list[int | None]:
-    """Page numbers to offer: the first, the last and two either side of this one (None: a gap)."""
-    wanted = {1, page.pages, *range(page.page - 2, page.page + 3)}
+    """Page numbers to offer: the first, the last and two either side of this one (None: a gap). Past a floor
+    (SQLite's "more than") the last page is not known: the pages counted, and "Next" beyond them."""
+    wanted = {1, *range(page.page - 2, page.page + 3)} | ({page.pages} if not page.count_at_least else set())
+    upper = max(page.pages, page.page) if page.count_at_least else page.pages
     numbers: list[int | None] = []
-    for n in sorted(x for x in wanted if 1 <= x <= page.pages):
+    for n in sorted(x for x in wanted if 1 <= x <= upper):
         if numbers and numbers[-1] is not None and n - numbers[-1] > 1:  # type: ignore[operator]
             numbers.append(None)
         numbers.append(n)
