@@ -201,6 +201,15 @@ def test_a_migration_puts_back_the_triggers_a_rebuilt_table_lost(scene):
     assert refs(d.carol, q="quoll") == [scene["printer"]]
 
 
+def test_the_newest_first_index_of_calls_is_on_every_migrated_desk(db):
+    """Made by the search migration in SQL of its own, SQLite lost it when a later migration rebuilt the calls
+    table (it keeps only the indexes Django knows of); declared on the model, every engine has it, newest first."""
+    with connection.cursor() as cursor:
+        index = connection.introspection.get_constraints(cursor, "calls_call").get("call_logged_newest")
+    assert index is not None and index["index"]
+    assert index["columns"] == ["logged_at", "id"] and index.get("orders", ["DESC", "DESC"]) == ["DESC", "DESC"]
+
+
 def test_the_index_is_rebuilt_from_the_calls(scene):
     d = scene["desk"]
     with connection.cursor() as cursor:

@@ -209,6 +209,9 @@ class Call(models.Model):
             models.Index(fields=["partition", "closed_at"], name="call_partition_closed"),
             # the auto-close pass: calls in a watched status, idle the longest first
             models.Index(fields=["status", "last_action_at"], name="call_status_idle"),
+            # the calls list's default order, newest first, across partitions: a search or filter walks this
+            # index and stops at the page's last call instead of sorting every call the analyst may see
+            models.Index(fields=["-logged_at", "-id"], name="call_logged_newest"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=4), name="call_priority_1_to_4"),

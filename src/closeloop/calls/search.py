@@ -58,22 +58,15 @@ _SQLITE_TEXT = """c.ref || ' ' || c.summary || ' ' || c.description || ' ' || c.
 _FROM = "FROM calls_call c LEFT JOIN contacts_contact ct ON ct.id = c.contact_id"
 
 
-# The calls list's default order, newest first, across partitions: a search or filter walks this index and
-# stops at the page's last call instead of sorting every call the analyst may see.
-_NEWEST_FIRST = "CREATE INDEX IF NOT EXISTS call_logged_newest ON calls_call (logged_at DESC, id DESC)"
-
-
 def create_search_index_sql(vendor: str) -> list[str]:
     """The statements that create the search table on this engine (for the migration)."""
     if vendor == "postgresql":
         return [
-            _NEWEST_FIRST,
             f"CREATE TABLE IF NOT EXISTS {SEARCH_TABLE} (call_id bigint PRIMARY KEY, document tsvector NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {SEARCH_TABLE}_document ON {SEARCH_TABLE} USING gin (document)",
         ]
     if vendor == "sqlite":
         return [
-            _NEWEST_FIRST,
             f"""CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5(document,
                 tokenize = 'unicode61 remove_diacritics 0')""",
         ]
@@ -86,7 +79,7 @@ def drop_search_index_sql(vendor: str) -> list[str]:
                     for s in (f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()")]
     else:
         triggers = [f"DROP TRIGGER IF EXISTS {name}" for name, *_ in _TRIGGERS]
-    return [*triggers, f"DROP TABLE IF EXISTS {SEARCH_TABLE}", "DROP INDEX IF EXISTS call_logged_newest"]
+    return [*triggers, f"DROP TABLE IF EXISTS {SEARCH_TABLE}"]
 
 
 def _write_sql(vendor: str, where: str) -> str:
