@@ -87,11 +87,16 @@ WHAT_BOUNDS_US = """
   38 ms (149 ms and 244 ms before).
 - **Not fixed: the text search on SQLite at 1M** (`q=` on the list API, 270-650 ms p95 here): SQLite's FTS5
   gives every matching call (50,000-120,000 for a common word) and the list then sorts them by time logged to
-  show the newest 50. PostgreSQL walks the newest calls instead when matches are common (`calls.search`); on
-  SQLite the same condition (`+id IN (matches)`, tried on this desk) is planned through the partition's calls
-  and still sorts, so it bought nothing for common words (and cut "a word, open calls only", 2,710 matches,
-  from 480-560 ms to 105 ms when they are read as a list first). A word's partition in the FTS5 document, as
-  on PostgreSQL, and a walk forced along `call_logged_newest` are the next things to try.
+  show the newest 50. PostgreSQL walks the newest calls instead when matches are common (`calls.search`).
+  Found on the way: **SQLite desks had lost the newest-first index** `call_logged_newest` (made by the search
+  migration in SQL of its own, dropped when a later migration rebuilt the calls table); it is now declared on
+  the model (migration `calls/0017`), so every desk has it. With it, the SQL alone on this desk: the newest
+  calls walked with the searcher's partitions as constants and the matches as a list (`+partition_id IN (...)
+  AND +id IN (matches) ORDER BY logged_at DESC, id DESC LIMIT 50`) takes 21-46 ms for "printer", "netw",
+  "vpn" and "password", against 180-330 ms for the list's present join through the analyst's memberships,
+  which SQLite plans by partition and sorts. Writing the list's visibility as constants on SQLite, for common
+  matches (rare ones are cheaper read as a list: "a word, open calls only" 480-560 -> 105 ms), is the next
+  change.
 - **Bulk load, this machine**: `closeloop generate` of the 1M calls on SQLite took 426 s (the calls 271 s, then
   building the indexes, the search index and the roll-ups), against 530 s before the changes of this run on
   the same machine. What the changes bought, 100k calls in alternating runs: the calls tables loaded without
