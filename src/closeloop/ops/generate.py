@@ -144,7 +144,8 @@ def generate_desk(calls: int, partitions: int, analysts: int, *, seed: int = 1, 
         check_password(password)
     # The desk's people get their own random stream, so topping up a desk replays the same calls.
     plans = build_synthetic_desk(partitions, analysts, random.Random(f"desk-{seed}"), password)
-    # One transaction: a load that fails leaves the desk as it was. The rows written in bulk skip the search
+    # One transaction: a load that fails leaves no calls of it behind (the synthetic directory made above stays,
+    # and a re-run reuses it). The rows written in bulk skip the search
     # triggers and the tables' secondary indexes, each built once at the end; the roll-ups are counted afresh.
     tables = [Call, CallEvent, ClosureDecision]
     with transaction.atomic(), search_triggers_paused():
