@@ -82,21 +82,26 @@ WHAT_BOUNDS_US = """
 - **Fixed after this run: SQLite counted every match of a list.** PostgreSQL answers a list of more than 1,000
   calls with its planner's estimate; SQLite has none, and counted all of them: 150-250 ms for "a group's
   closed calls" (116,454) and "incidents in a partition, P1 and P2" (100,004), against 6-8 ms for the page
-  itself (the two rows over 180 ms in the tables above). SQLite now counts up to 10,000 and beyond says "more
-  than 10,000" (`count_at_least` in the API): measured in-process on this desk, the whole list 30 ms and
-  38 ms (149 ms and 244 ms before).
-- **Not fixed: the text search on SQLite at 1M** (`q=` on the list API, 270-650 ms p95 here): SQLite's FTS5
-  gives every matching call (50,000-120,000 for a common word) and the list then sorts them by time logged to
-  show the newest 50. PostgreSQL walks the newest calls instead when matches are common (`calls.search`).
-  Found on the way: **SQLite desks had lost the newest-first index** `call_logged_newest` (made by the search
-  migration in SQL of its own, dropped when a later migration rebuilt the calls table); it is now declared on
-  the model (migration `calls/0017`), so every desk has it. With it, the SQL alone on this desk: the newest
-  calls walked with the searcher's partitions as constants and the matches as a list (`+partition_id IN (...)
-  AND +id IN (matches) ORDER BY logged_at DESC, id DESC LIMIT 50`) takes 21-46 ms for "printer", "netw",
-  "vpn" and "password", against 180-330 ms for the list's present join through the analyst's memberships,
-  which SQLite plans by partition and sorts. Writing the list's visibility as constants on SQLite, for common
-  matches (rare ones are cheaper read as a list: "a word, open calls only" 480-560 -> 105 ms), is the next
-  change.
+  itself (the two rows over 180 ms in the tables above). SQLite first counted on to 10,000 (the whole list
+  30 and 38 ms in-process), then, as the count of "incidents in a partition, P1 and P2" to 10,000 still took
+  80 ms on a regenerated desk, to 1,000 like PostgreSQL's exact count: beyond it says "more than 1,000"
+  (`count_at_least` in the API); that list 104-107 -> 34-38 ms in-process (alternating runs, as below).
+- **Fixed after this run: the text search on SQLite at 1M** (`q=` on the list API, 270-650 ms p95 here).
+  SQLite's FTS5 gave every match in the desk (50,000-150,000 for a common word) and the list, joined through
+  the analyst's memberships, read every call of their partitions and sorted the matches. Found on the way:
+  **SQLite desks had lost the newest-first index** `call_logged_newest` (made by the search migration in SQL
+  of its own, dropped when a later migration rebuilt the calls table); it is now declared on the model
+  (migration `calls/0017`). Then (migration `calls/0018`): SQLite's search table holds each call's partition
+  as a word of its own column (`p2`), ANDed with the search's words, so FTS5 yields only the matches in the
+  searcher's partitions, as PostgreSQL's index does; the matches are read up to 5,000 to tell rare from
+  common; a common word's condition is written so no index serves it (`+id IN`), and a search names the
+  searcher's partitions as constants rather than joining the memberships, so SQLite walks the newest calls,
+  or a status's calls of the partition, whichever its statistics (or, without them, its rules) find cheaper.
+  In-process on a regenerated 1M desk, the code before (c1586e2) and after in alternating runs (the whole list
+  service, median of 7): "printer" 492-599 -> 90-103 ms; a word's start common elsewhere and absent from the
+  searcher's partition ("netw") 492-507 -> 26-37 ms; "password" with `status=open` 836-917 -> 157 ms; "two
+  words" and "a phrase" 7-27 ms either way. Still over 50 ms: the count and the page each evaluate the FTS5
+  query (25,000 matches of "printer" in one partition, about 20 ms each), and the 50 rows shown cost 30 ms.
 - **Bulk load, this machine**: `closeloop generate` of the 1M calls on SQLite took 426 s (the calls 271 s, then
   building the indexes, the search index and the roll-ups), against 530 s before the changes of this run on
   the same machine. What the changes bought, 100k calls in alternating runs: the calls tables loaded without

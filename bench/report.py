@@ -142,8 +142,9 @@ with a status filter) and five filter combinations the calls page offers (waitin
 open calls by priority, a group's closed calls, a partition's P1/P2 incidents, calls closed in a month),
 each through the API (rows "Calls list Search, ..." and "Calls list Filter, ..." above), with their query
 plans below. The targets at 1M calls on PostgreSQL are a p95 of at most 100 ms for a text search and 50 ms
-for an indexed filter; the total is counted exactly up to 10,000 calls and estimated beyond (shown as
-"about N"), so the count never costs more than the page. To measure one size on its own, also through the
+for an indexed filter; the total is counted exactly up to 1,000 calls and beyond estimated on PostgreSQL
+(shown as "about N") and said as a floor on SQLite ("more than 1,000"), so the count never costs more than
+the page. To measure one size on its own, also through the
 calls page and the service, run `python -m bench.search --size 1000000 --engine postgresql` (it generates
 the desk once and reuses it; `--repeat`, `--keep`).
 """

@@ -126,8 +126,7 @@ def test_the_api_lists_open_and_closed_calls_with_the_total(scene):
 
 
 def test_past_the_counts_limits_each_surface_says_the_total_is_not_exact(scene, monkeypatch, capsys):
-    monkeypatch.setattr("closeloop.calls.filters.EXACT_COUNT_LIMIT", 2)
-    monkeypatch.setattr("closeloop.calls.filters.COUNT_LIMIT_WITHOUT_ESTIMATE", 4)
+    monkeypatch.setattr("closeloop.calls.filters.EXACT_COUNT_LIMIT", 4)
     body = _api(scene, "carol").get("/api/v1/calls?page_size=4").json()
     page = _web(scene, "carol").get("/calls/?page_size=25").content.decode()
     code, out = _cli(capsys, "carol", "call", "list")

@@ -205,11 +205,11 @@ class CallFilters(Schema):
 
 class CallPageOut(Page[CallOut]):
     """One page of the call list; above 1,000 calls `count` is PostgreSQL's estimate (`count_exact` false), and
-    on SQLite, above 10,000, a floor (`count_at_least` true)."""
+    on SQLite a floor (`count_at_least` true)."""
 
     count_exact: bool = Field(True, description="False when count is not exact: an estimate, or a floor")
     count_at_least: bool = Field(False, description="True when more calls match than count (SQLite counts up to "
-                                                    "10,000 and no further)")
+                                                    "1,000 and no further)")
 
 
 class VersionIn(Schema):

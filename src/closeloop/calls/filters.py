@@ -23,22 +23,21 @@ from closeloop.closure import CLOSURE_STATUSES, OPEN_STATUSES, CallType, Invalid
 from closeloop.closure.priority import priority_label
 from closeloop.partitions.models import IpkGroup, Partition
 
-from .models import Call
+from .models import Call, visible_partition_ids
 from .present import call_as_dict
 from .search import text_search
 
 __all__ = ["CallFilterSet", "CallPage", "list_calls", "filter_calls", "SORT_FIELDS", "STATUS_CHOICES",
-           "PAGE_SIZES", "MAX_PAGE_SIZE", "EXACT_COUNT_LIMIT", "COUNT_LIMIT_WITHOUT_ESTIMATE",
+           "PAGE_SIZES", "MAX_PAGE_SIZE", "EXACT_COUNT_LIMIT",
            "CallCount", "count_calls", "normalise_query", "FILTER_NAMES"]
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 PAGE_SIZES = (25, 50, 100, 200)
-# Counting more calls than this costs more than the page itself: above it the total is an estimate ("about").
+# Counting more calls than this costs more than the page itself: above it the total is PostgreSQL's estimate
+# ("about"). SQLite keeps no estimate, and counting every match walks them all (150-250 ms for 100k of 1M calls):
+# beyond this many it says "more than" (counting to 10,000 cost it 80 ms for a partition's P1/P2 incidents).
 EXACT_COUNT_LIMIT = 1_000
-# SQLite keeps no estimate, and counting every match walks them all (150-250 ms for 100k of 1M calls): it counts
-# this far (an index range of 10,000 entries, about 15 ms) and beyond says "more than" this many.
-COUNT_LIMIT_WITHOUT_ESTIMATE = 10_000
 
 # Pseudo-statuses: the groups of statuses analysts ask for, beside each status itself.
 STATUS_GROUPS: dict[str, tuple[str, frozenset[Status]]] = {
@@ -157,14 +156,22 @@ class CallFilterSet(filters.FilterSet):
     def __init__(self, data: QueryDict | None = None, *, viewer: Analyst | None, **kwargs: Any) -> None:
         query = normalise_query(data)
         self.viewer = viewer
-        super().__init__(query, queryset=Call.objects.visible_to(viewer), **kwargs)
+        # a text search reads the viewer's partitions once: the index looks its words up in them, and on SQLite
+        # the list names them as constants, for its planner to weigh against the other filters (`visible_to`)
+        searching = any(character.isalnum() for character in query.get("q", ""))
+        self.partition_ids = visible_partition_ids(viewer) if searching and viewer is not None else None
+        super().__init__(query, queryset=Call.objects.visible_to(viewer, listed=self.partition_ids), **kwargs)
+
+    @property
+    def newest_first(self) -> bool:
+        return (self.form.cleaned_data.get("sort") or [DEFAULT_SORT]) == [DEFAULT_SORT]
 
     # -- the filters that look names up among the viewer's partitions
     def _partitions(self) -> QuerySet[Partition]:
         return Partition.objects.visible_to(self.viewer)
 
     def filter_text(self, qs: QuerySet[Call], name: str, value: str) -> QuerySet[Call]:
-        condition = text_search(value, None if self.viewer is None else self._partitions())
+        condition = text_search(value, self.partition_ids, newest_first=self.newest_first)
         return qs.filter(condition) if condition is not None else qs
 
     def filter_status(self, qs: QuerySet[Call], name: str, value: list[str]) -> QuerySet[Call]:
@@ -221,9 +228,11 @@ class CallFilterSet(filters.FilterSet):
         return InvalidInput(f"{label}: {' '.join(str(m) for m in messages)}", field=name)
 
 
-def filter_calls(viewer: Analyst | None, data: QueryDict | dict[str, Any] | None) -> QuerySet[Call]:
-    """The calls the viewer may see that match the filters, sorted; raises InvalidInput for a bad filter."""
-    filterset = CallFilterSet(data, viewer=viewer)
+def filter_calls(viewer: Analyst | None, data: QueryDict | dict[str, Any] | None, *,
+                 filterset: CallFilterSet | None = None) -> QuerySet[Call]:
+    """The calls the viewer may see that match the filters, sorted; raises InvalidInput for a bad filter.
+    `filterset`: the one made of the same viewer and data for a form already, used rather than made again."""
+    filterset = filterset or CallFilterSet(data, viewer=viewer)
     if (error := filterset.first_error()) is not None:
         raise error
     return filterset.qs
@@ -245,20 +254,30 @@ class CallCount:
 
 @dataclass
 class CallPage:
-    """One page of the calls list, with the total (an estimate above EXACT_COUNT_LIMIT, said as "about", or on
-    SQLite a floor above COUNT_LIMIT_WITHOUT_ESTIMATE, said as "more than")."""
+    """One page of the calls list, with its total (`CallCount`: above EXACT_COUNT_LIMIT an estimate, said as
+    "about", or on SQLite a floor, said as "more than")."""
 
     calls: list[Call]
-    count: int
-    count_exact: bool
+    total: CallCount
     page: int
     page_size: int
     query: QueryDict = field(default_factory=QueryDict)
-    count_at_least: bool = False
+
+    @property
+    def count(self) -> int:
+        return self.total.value
+
+    @property
+    def count_exact(self) -> bool:
+        return self.total.exact
+
+    @property
+    def count_at_least(self) -> bool:
+        return self.total.at_least
 
     @property
     def count_text(self) -> str:
-        return CallCount(self.count, self.count_exact, self.count_at_least).text
+        return self.total.text
 
     @property
     def pages(self) -> int:
@@ -304,23 +323,22 @@ def _estimate(qs: QuerySet[Call]) -> int:
 
 
 def count_calls(qs: QuerySet[Call]) -> CallCount:
-    """Counted up to EXACT_COUNT_LIMIT and estimated beyond it on PostgreSQL; on SQLite, which keeps no estimate,
-    counted up to COUNT_LIMIT_WITHOUT_ESTIMATE and a floor beyond it."""
-    estimating = connection.vendor == "postgresql"
-    limit = EXACT_COUNT_LIMIT if estimating else COUNT_LIMIT_WITHOUT_ESTIMATE
-    bounded = qs.order_by()[:limit + 1].count()
-    if bounded <= limit:
+    """Counted up to EXACT_COUNT_LIMIT; beyond it PostgreSQL's estimate, and on SQLite, which keeps no estimate,
+    a floor."""
+    bounded = qs.order_by()[:EXACT_COUNT_LIMIT + 1].count()
+    if bounded <= EXACT_COUNT_LIMIT:
         return CallCount(bounded, exact=True)
-    if estimating:
+    if connection.vendor == "postgresql":
         return CallCount(max(_estimate(qs), bounded), exact=False)
-    return CallCount(limit, exact=False, at_least=True)
+    return CallCount(EXACT_COUNT_LIMIT, exact=False, at_least=True)
 
 
 def list_calls(viewer: Analyst | None, data: QueryDict | dict[str, Any] | None, *,
-               default_page_size: int = DEFAULT_PAGE_SIZE) -> CallPage:
-    """One page of the calls list for `data` (filters, `sort`, `page`, `page_size`), shown names joined."""
+               default_page_size: int = DEFAULT_PAGE_SIZE, filterset: CallFilterSet | None = None) -> CallPage:
+    """One page of the calls list for `data` (filters, `sort`, `page`, `page_size`), shown names joined
+    (`filterset`: as for `filter_calls`)."""
     query = normalise_query(data)
-    rows = filter_calls(viewer, query)
+    rows = filter_calls(viewer, query, filterset=filterset)
     page_size = _whole_number(query, "page_size", default_page_size, 1, MAX_PAGE_SIZE)
     page = _whole_number(query, "page", 1, 1, 10**9)
     counted = count_calls(rows)
@@ -329,7 +347,7 @@ def list_calls(viewer: Analyst | None, data: QueryDict | dict[str, Any] | None, 
         raise InvalidInput(f"There are only {pages} page(s) of {page_size}", field="page")
     start = (page - 1) * page_size
     calls = list(rows.with_relations()[start:start + page_size])
-    return CallPage(calls, counted.value, counted.exact, page, page_size, query, count_at_least=counted.at_least)
+    return CallPage(calls, counted, page, page_size, query)
 
 
 FILTER_NAMES = tuple(CallFilterSet.base_filters)

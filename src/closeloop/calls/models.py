@@ -14,10 +14,11 @@ from closeloop.closure.priority import Impact, Urgency
 from closeloop.closure.routing import facts_for_routing
 from closeloop.closure.sampling import NO_POLICY, SamplingDecision
 from closeloop.closure.unresolved import UnresolvedKind, unresolved_headline
+from closeloop.partitions.models import Partition
 
 __all__ = ["Call", "CallEvent", "ClosureDecision", "RefCounter", "CallQuerySet", "attach_names", "fact_columns",
            "FACT_SOURCES", "STATUS_OF", "CALL_TYPE_OF", "TIME_FACTS", "facts_from", "Attachment", "SavedSearch",
-           "attach_categories"]
+           "attach_categories", "visible_partition_ids"]
 
 USER = settings.AUTH_USER_MODEL
 # Answers the contact gives through the links of the resolved e-mail (recorded with no analyst as actor)
@@ -29,14 +30,29 @@ PEOPLE = ("logged_by", "assigned_analyst", "resolved_by", "closure_target_analys
 GROUPS = ("log_group", "assigned_group", "closure_target_group")
 
 
+def visible_partition_ids(analyst: Any) -> list[int]:
+    """The ids of the partitions `analyst` may read (`Partition.objects.visible_to`)."""
+    return list(Partition.objects.visible_to(analyst).order_by().values_list("id", flat=True))
+
+
 class CallQuerySet(models.QuerySet["Call"]):
     """Every read of calls goes through `visible_to`, so no page or endpoint can forget partitions."""
 
     _with_relations = False
 
-    def visible_to(self, analyst: Any) -> CallQuerySet:
+    def visible_to(self, analyst: Any, *, listed: Sequence[int] | None = None) -> CallQuerySet:
+        """The calls in the partitions `analyst` may read (`Partition.objects.visible_to`, the one rule).
+
+        `listed` (SQLite; PostgreSQL plans this by itself): those partitions' ids, read first with
+        `visible_partition_ids`, for a text search. Through the join of memberships SQLite reads every call of
+        those partitions and sorts a common word's matches (180-330 ms at 1M calls); given the ids as constants
+        it weighs them, with or without statistics, against the other conditions, and walks the newest calls of
+        the partitions, or a status's calls, whichever is cheapest (a subquery in their place was planned as
+        the join on a desk without statistics)."""
         if analyst is None:  # the system operator sees every partition
             return self
+        if listed is not None and connection.vendor == "sqlite":
+            return self.filter(partition_id__in=list(listed))
         return self.filter(partition__memberships__analyst=analyst)
 
     def with_relations(self) -> CallQuerySet:

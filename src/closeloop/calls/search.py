@@ -4,9 +4,10 @@ A call's document holds its reference, summary, description, resolution, closure
 its history (work-log notes and the notes given with actions) and its contact's name and e-mail address.
 PostgreSQL keeps it as a `tsvector` with a GIN index (table `calls_search`); SQLite as an FTS5 virtual
 table of the same name. Both split text into words the same way (letters and digits; punctuation
-separates words, nothing is stemmed), so a search finds the same calls on either engine. On PostgreSQL each
-word is stored with its call's partition before it ("p2xprinter"), so that the index answers a search within
-the searcher's partitions only, however common the word is elsewhere.
+separates words, nothing is stemmed), so a search finds the same calls on either engine. Both index know each
+document's partition, so that the index answers a search within the searcher's partitions only, however
+common the word is elsewhere: on PostgreSQL each word is stored with its call's partition before it
+("p2xprinter"); SQLite's table has a second column holding the partition as a word of its own ("p2").
 
 The document is rewritten by the database itself, by a trigger on the change that alters what the call is
 found by (`search_trigger_sql`): in the statement that makes the change, so a rolled-back change leaves the
@@ -29,7 +30,7 @@ from typing import Any
 
 from django.db import connection as default_connection
 from django.db import connections, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 from closeloop.closure import InvalidInput
@@ -42,7 +43,7 @@ __all__ = ["SEARCH_TABLE", "create_search_index_sql", "drop_search_index_sql",
 SEARCH_TABLE = "calls_search"
 _MAX_TERMS = 12
 # A search with at most this many matches in the viewer's partitions is answered from the list of them (read
-# from the GIN index); with more, matches are common enough that walking the calls newest first finds a page
+# from the index); with more, matches are common enough that walking the calls newest first finds a page
 # of them at once. Both plans are fast on their side of the line; each is slow on the other.
 RARE_MATCHES = 5_000
 # Above this many estimated matches the list is not even read: the words' statistics are per partition, so the
@@ -67,7 +68,7 @@ def create_search_index_sql(vendor: str) -> list[str]:
         ]
     if vendor == "sqlite":
         return [
-            f"""CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5(document,
+            f"""CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5(document, part,
                 tokenize = 'unicode61 remove_diacritics 0')""",
         ]
     raise InvalidInput(f"Full-text search supports PostgreSQL and SQLite, not {vendor}", field="DATABASE_URL")
@@ -91,7 +92,9 @@ def _write_sql(vendor: str, where: str) -> str:
             SELECT c.id, to_tsvector('simple', regexp_replace(regexp_replace({_PG_TEXT}, '[[:punct:]]+', ' ', 'g'),
                 '([[:alnum:]]+)', 'p' || c.partition_id || 'x\\1', 'g')) {_FROM} {where}
             ON CONFLICT (call_id) DO UPDATE SET document = EXCLUDED.document"""
-    return f"INSERT OR REPLACE INTO {SEARCH_TABLE} (rowid, document) SELECT c.id, {_SQLITE_TEXT} {_FROM} {where}"
+    # the partition in a column of its own, one word ("p2"), which a search ANDs with its words
+    return (f"INSERT OR REPLACE INTO {SEARCH_TABLE} (rowid, document, part) "
+            f"SELECT c.id, {_SQLITE_TEXT}, 'p' || c.partition_id {_FROM} {where}")
 
 
 def rebuild_search_index(using: Any = None) -> None:
@@ -212,7 +215,8 @@ def parse_search(text: str) -> list[list[str]]:
     return terms
 
 
-def _match_expression(vendor: str, terms: list[list[str]], partition_ids: list[int] | None = None) -> str:
+def _match_expression(vendor: str, terms: list[list[str]], partition_ids: list[int] | None) -> str:
+    """The engine's query for `terms` in the partitions `partition_ids` (None: every partition, SQLite only)."""
     if vendor == "postgresql":
         # in a phrase only the last word may be the start of a word, as in FTS5's `"a b" *`; each term is looked
         # for in each of the searcher's partitions, whose words carry the partition ("p2xprinter")
@@ -221,7 +225,11 @@ def _match_expression(vendor: str, terms: list[list[str]], partition_ids: list[i
 
         prefixes = [f"p{int(p)}x" for p in partition_ids or ()]
         return " & ".join("(" + " | ".join(phrase(words, prefix) for prefix in prefixes) + ")" for words in terms)
-    return " AND ".join('"' + " ".join(words) + '" *' for words in terms)
+    # only the document's words: the partition column holds words too ("p2")
+    words = "document : (" + " AND ".join('"' + " ".join(words) + '" *' for words in terms) + ")"
+    if partition_ids is None:
+        return words
+    return words + " AND part : (" + " OR ".join(f"p{int(p)}" for p in partition_ids) + ")"
 
 
 def _estimated_matches(match: str) -> int:
@@ -242,35 +250,54 @@ def _matching_ids(match: str, limit: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def text_search(text: str, partitions: QuerySet[Any] | None = None) -> Q | None:
+def _sqlite_matching_ids(match: str, limit: int) -> list[int]:
+    """SQLite: up to `limit` ids of the calls whose document matches."""
+    with default_connection.cursor() as cursor:
+        cursor.execute(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s LIMIT %s", [match, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def text_search(text: str, partition_ids: list[int] | None = None, *, newest_first: bool = True) -> Q | None:
     """A condition on calls: their document matches `text`. None when `text` holds no word at all (the search
-    then does not filter). `partitions` are those the searcher may see (None: every partition).
+    then does not filter). `partition_ids`: the partitions the searcher may see (None: every partition);
+    `newest_first` says the list is sorted newest first.
 
     A reference is found like any other words: "INC-000042" is the words "inc" and "000042", which its own
     call's document holds (and so do the calls whose notes mention it). No `OR ref = ...` beside the index:
     that would make the database read every call.
 
-    On PostgreSQL every word of a document carries its call's partition, so the GIN index yields only the
-    matches in the searcher's partitions. When they are few (RARE_MATCHES or fewer) the condition is the list
+    When the matches in the searcher's partitions are few (RARE_MATCHES or fewer) the condition is the list
     of them, and the page is read by id and sorted; otherwise the database walks the calls newest first and
-    keeps the matching ones, which finds a page at once when matches are common. Its planner cannot choose
+    keeps the matching ones, which finds a page at once when matches are common. Neither planner can choose
     between the two by itself: a word common in the desk may be rare in the searcher's partitions, and
-    walking the newest calls for it read 250,000 calls to find 50 (1.7 s at 1M calls)."""
+    walking the newest calls for it read 250,000 calls to find 50 (1.7 s at 1M calls on PostgreSQL).
+
+    Either index yields only the matches in the searcher's partitions (see the module's doc). PostgreSQL's
+    statistics estimate how many there are; SQLite's FTS5 estimates nothing, so they are read up to the line.
+    For common matches on SQLite, newest first, the condition is written so that no index serves it (`+id IN`):
+    SQLite, which cannot tell how many calls a subquery yields, would read every match through the calls'
+    primary key and sort them; this leaves it the newest calls to walk, or the other filters' indexes (with the
+    list's partitions named, `Call.objects.visible_to(..., listed=...)`). Sorted otherwise, it reads them."""
     terms = parse_search(text)
     if not terms:
         return None
     vendor = default_connection.vendor
-    if vendor != "postgresql":
-        sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s"
-        return Q(id__in=RawSQL(sql, [_match_expression(vendor, terms)]))
-    partition_ids = list((partitions if partitions is not None else Partition.objects.all()).values_list(
-        "id", flat=True))
-    if not partition_ids:
+    if partition_ids is None and vendor == "postgresql":  # every word carries a partition: name them all
+        partition_ids = list(Partition.objects.order_by().values_list("id", flat=True))
+    if partition_ids == []:
         return Q(pk__in=[])
     match = _match_expression(vendor, terms, partition_ids)
+    if vendor != "postgresql":
+        ids = _sqlite_matching_ids(match, RARE_MATCHES + 1)
+        if len(ids) <= RARE_MATCHES:
+            return Q(id__in=ids)
+        column = '+"calls_call"."id"' if newest_first else '"calls_call"."id"'
+        return Q(RawSQL(f"{column} IN (SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s)", [match],
+                        output_field=BooleanField()))
     if _estimated_matches(match) <= COMMON_MATCHES:  # else they are surely many: no need to read them first
         ids = _matching_ids(match, RARE_MATCHES + 1)
         if len(ids) <= RARE_MATCHES:
             return Q(id__in=ids)
     sql = f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', %s)"
     return Q(id__in=RawSQL(sql, [match]))
+

@@ -91,7 +91,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     form = filterset.form
     status, page = 200, None
     try:
-        page = list_calls(request.user, request.GET, default_page_size=PAGE_SIZE)
+        page = list_calls(request.user, request.GET, default_page_size=PAGE_SIZE, filterset=filterset)
     except CloseloopError as refused:
         # a value the form itself refuses already carries its message; a name nobody has is added to its field
         # (a partition that is not one of yours is a bad filter here, not a missing page)
