@@ -102,6 +102,10 @@ WHAT_BOUNDS_US = """
   searcher's partition ("netw") 492-507 -> 26-37 ms; "password" with `status=open` 836-917 -> 157 ms; "two
   words" and "a phrase" 7-27 ms either way. Still over 50 ms: the count and the page each evaluate the FTS5
   query (25,000 matches of "printer" in one partition, about 20 ms each), and the 50 rows shown cost 30 ms.
+  Through the API (`python -m bench.search --size 1000000 --engine sqlite --repeat 20`, p95, 2026-12-02 18:04
+  UTC, against the change's first form at 16:24): "printer" 134 ms (311), "netw" 48 (332), "password" with
+  `status=open` 176 (541), two words 24, a phrase 12. The calls page adds 30-40 ms to any list here (a
+  phrase: service 9 ms, page 51 ms): its form, not yet profiled.
 - **Bulk load, this machine**: `closeloop generate` of the 1M calls on SQLite took 426 s (the calls 271 s, then
   building the indexes, the search index and the roll-ups), against 530 s before the changes of this run on
   the same machine. What the changes bought, 100k calls in alternating runs: the calls tables loaded without
