@@ -232,7 +232,8 @@ def filter_calls(viewer: Analyst | None, data: QueryDict | dict[str, Any] | None
                  filterset: CallFilterSet | None = None) -> QuerySet[Call]:
     """The calls the viewer may see that match the filters, sorted; raises InvalidInput for a bad filter.
     `filterset`: the one made of the same viewer and data for a form already, used rather than made again."""
-    filterset = filterset or CallFilterSet(data, viewer=viewer)
+    if filterset is None:
+        filterset = CallFilterSet(data, viewer=viewer)
     if (error := filterset.first_error()) is not None:
         raise error
     return filterset.qs

@@ -232,28 +232,26 @@ def _match_expression(vendor: str, terms: list[list[str]], partition_ids: list[i
     return words + " AND part : (" + " OR ".join(f"p{int(p)}" for p in partition_ids) + ")"
 
 
+def _matches_sql(vendor: str) -> str:
+    """The ids of the calls whose document matches the query given as its one parameter."""
+    if vendor == "postgresql":
+        return f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', %s)"
+    return f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s"
+
+
 def _estimated_matches(match: str) -> int:
     """PostgreSQL's estimate of the matches (its statistics know each partition's words apart)."""
     with default_connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT call_id FROM {SEARCH_TABLE} "
-                       "WHERE document @@ to_tsquery('simple', %s)", [match])
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {_matches_sql('postgresql')}", [match])
         plan = cursor.fetchone()[0]
     plan = plan if isinstance(plan, list) else json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _matching_ids(match: str, limit: int) -> list[int]:
-    """PostgreSQL: up to `limit` ids of the calls whose document matches."""
+    """Up to `limit` ids of the calls whose document matches."""
     with default_connection.cursor() as cursor:
-        cursor.execute(f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', %s) LIMIT %s",
-                       [match, limit])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _sqlite_matching_ids(match: str, limit: int) -> list[int]:
-    """SQLite: up to `limit` ids of the calls whose document matches."""
-    with default_connection.cursor() as cursor:
-        cursor.execute(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s LIMIT %s", [match, limit])
+        cursor.execute(f"{_matches_sql(default_connection.vendor)} LIMIT %s", [match, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -287,17 +285,11 @@ def text_search(text: str, partition_ids: list[int] | None = None, *, newest_fir
     if partition_ids == []:
         return Q(pk__in=[])
     match = _match_expression(vendor, terms, partition_ids)
-    if vendor != "postgresql":
-        ids = _sqlite_matching_ids(match, RARE_MATCHES + 1)
-        if len(ids) <= RARE_MATCHES:
-            return Q(id__in=ids)
-        column = '+"calls_call"."id"' if newest_first else '"calls_call"."id"'
-        return Q(RawSQL(f"{column} IN (SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s)", [match],
-                        output_field=BooleanField()))
-    if _estimated_matches(match) <= COMMON_MATCHES:  # else they are surely many: no need to read them first
+    # PostgreSQL: above COMMON_MATCHES estimated they are surely many, and not read first
+    if vendor != "postgresql" or _estimated_matches(match) <= COMMON_MATCHES:
         ids = _matching_ids(match, RARE_MATCHES + 1)
         if len(ids) <= RARE_MATCHES:
             return Q(id__in=ids)
-    sql = f"SELECT call_id FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', %s)"
-    return Q(id__in=RawSQL(sql, [match]))
-
+    if vendor != "postgresql" and newest_first:
+        return Q(RawSQL(f'+"calls_call"."id" IN ({_matches_sql(vendor)})', [match], output_field=BooleanField()))
+    return Q(id__in=RawSQL(_matches_sql(vendor), [match]))
